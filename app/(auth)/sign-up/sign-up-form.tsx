@@ -1,0 +1,61 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import type { ActionResult } from "@/lib/action";
+import { signUpAction } from "./actions";
+
+export function SignUpForm() {
+  const router = useRouter();
+  const [result, setResult] = useState<ActionResult<{ email: string }> | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setPending(true);
+    const res = await signUpAction(null, form);
+    setResult(res);
+    if (!res.ok) {
+      setPending(false);
+      return;
+    }
+    const signedIn = await signIn("credentials", {
+      email: res.data.email,
+      password: String(form.get("password") ?? ""),
+      redirect: false,
+    });
+    if (signedIn?.ok && !signedIn.error) {
+      router.replace("/");
+      router.refresh();
+    } else {
+      router.replace("/sign-in");
+    }
+  }
+
+  const fieldError = (name: string) => (result && !result.ok ? result.fieldErrors?.[name]?.[0] : undefined);
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      {result && !result.ok ? <Alert>{result.error}</Alert> : null}
+      <Field label="Name" name="name" autoComplete="name" required error={fieldError("name")} />
+      <Field label="Email" name="email" type="email" autoComplete="email" required error={fieldError("email")} />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        minLength={8}
+        required
+        error={fieldError("password")}
+      />
+      <Button type="submit" disabled={pending} className="w-full">
+        {pending ? "Creating your account…" : "Create account"}
+      </Button>
+    </form>
+  );
+}

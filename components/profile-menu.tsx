@@ -1,0 +1,51 @@
+"use client";
+
+import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
+import { signOut } from "next-auth/react";
+import Link from "next/link";
+import { focusRing } from "./ui/button";
+
+const item =
+  "flex w-full cursor-pointer select-none items-center rounded px-3 py-2 text-sm outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800";
+
+function initials(name: string) {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((part) => part[0]?.toUpperCase())
+    .join("");
+}
+
+/** The profile icon at the top right: the way to Settings and to sign out. */
+export function ProfileMenu({ name, email }: { name: string; email: string }) {
+  return (
+    <DropdownMenu.Root>
+      <DropdownMenu.Trigger
+        aria-label="Profile and settings"
+        className={`flex h-9 w-9 items-center justify-center rounded-full bg-indigo-600 text-sm font-semibold text-white dark:bg-indigo-500 ${focusRing}`}
+      >
+        {initials(name) || "?"}
+      </DropdownMenu.Trigger>
+      <DropdownMenu.Portal>
+        <DropdownMenu.Content
+          align="end"
+          sideOffset={8}
+          className="z-50 min-w-56 rounded-lg border border-zinc-200 bg-white p-1 text-zinc-900 shadow-lg dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
+        >
+          <div className="px-3 py-2">
+            <p className="text-sm font-medium">{name}</p>
+            <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">{email}</p>
+          </div>
+          <DropdownMenu.Separator className="my-1 h-px bg-zinc-200 dark:bg-zinc-800" />
+          <DropdownMenu.Item asChild className={item}>
+            <Link href="/settings">Settings</Link>
+          </DropdownMenu.Item>
+          <DropdownMenu.Item className={item} onSelect={() => void signOut({ callbackUrl: "/sign-in" })}>
+            Sign out
+          </DropdownMenu.Item>
+        </DropdownMenu.Content>
+      </DropdownMenu.Portal>
+    </DropdownMenu.Root>
+  );
+}

@@ -1,0 +1,86 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { env } from "@/lib/env";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+/** A database handle or a transaction: every query function takes one of these. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export const MIGRATIONS_DIR = path.join(/* turbopackIgnore: true */ process.cwd(), "db", "migrations");
+
+export interface DbHandle {
+  db: Db;
+  driver: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+/** Opens a server database through the `postgres` driver. Does not migrate. */
+export async function openPostgres(url: string, max = 10): Promise<DbHandle> {
+  const { default: postgres } = await import("postgres");
+  const { drizzle } = await import("drizzle-orm/postgres-js");
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    // Fail fast while the server is away instead of queueing requests forever.
+    connect_timeout: 5,
+    idle_timeout: 30,
+  });
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return { db, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+}
+
+/** Opens embedded PostgreSQL (PGlite) in `dataDir`, or in memory when dataDir is undefined. */
+export async function openPglite(dataDir?: string): Promise<DbHandle> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return { db, driver: "pglite", close: () => client.close() };
+}
+
+/** Applies the committed drizzle-kit migrations. */
+export async function migrateDb(handle: DbHandle): Promise<void> {
+  if (handle.driver === "pglite") {
+    const { migrate } = await import("drizzle-orm/pglite/migrator");
+    // The migrator's type names its own driver's database; the handle is that driver's.
+    await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
+  } else {
+    const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+    await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
+  }
+}
+
+const globalForDb = globalThis as unknown as { creditsDb?: Promise<DbHandle> };
+
+/**
+ * The process's database. With DATABASE_URL: that server (migrations are `npm run db:migrate`).
+ * Without: embedded PGlite in the data folder, migrated and (first time) seeded on open.
+ * Kept on globalThis so every route bundle and hot reload shares one PGlite instance: two
+ * instances on one data folder would corrupt it.
+ */
+export function getDbHandle(): Promise<DbHandle> {
+  globalForDb.creditsDb ??= openAppDb().catch((err) => {
+    globalForDb.creditsDb = undefined;
+    throw err;
+  });
+  return globalForDb.creditsDb;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDbHandle()).db;
+}
+
+async function openAppDb(): Promise<DbHandle> {
+  const config = env();
+  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const handle = await openPglite(path.join(config.dataDir, "pglite"));
+  await migrateDb(handle);
+  const { seedCatalog, seedDemoIfEmpty } = await import("./seed");
+  await seedCatalog(handle.db);
+  if (config.DEMO_SEED === "auto") await seedDemoIfEmpty(handle.db, new Date());
+  return handle;
+}

@@ -1,0 +1,105 @@
+import { and, count, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyCredentials } from "@/lib/users";
+import type { DbHandle } from "./client";
+import { accountUsage, apps, creditAccounts, creditLedger, memberships, plans, users, workspaces } from "./schema";
+import { DEMO_PASSWORD, seedCatalog, seedDemoIfEmpty } from "./seed";
+import { createTestDb } from "./test-db";
+
+let h: DbHandle & { cleanup(): Promise<void> };
+const now = new Date("2026-11-25T15:30:00Z");
+
+beforeAll(async () => {
+  h = await createTestDb();
+  expect(await seedDemoIfEmpty(h.db, now)).toBe(true);
+});
+afterAll(async () => h?.cleanup());
+
+describe("plan catalog", () => {
+  it("holds the five plans with their allowances in millicredits", async () => {
+    const rows = await h.db.select().from(plans).orderBy(plans.rank);
+    expect(rows.map((p) => [p.id, p.cadence, p.messageAllowance, p.integrationAllowance])).toEqual([
+      ["free", "daily", 5_000, 25_000],
+      ["starter", "monthly", 100_000, 2_000_000],
+      ["builder", "monthly", 250_000, 10_000_000],
+      ["pro", "monthly", 500_000, 20_000_000],
+      ["elite", "monthly", 1_200_000, 50_000_000],
+    ]);
+  });
+
+  it("is safe to load again", async () => {
+    await seedCatalog(h.db);
+    const [n] = await h.db.select({ n: count() }).from(plans);
+    expect(n!.n).toBe(5);
+  });
+});
+
+describe("demo data", () => {
+  it("is loaded once: a second call does nothing", async () => {
+    expect(await seedDemoIfEmpty(h.db, now)).toBe(false);
+    const [n] = await h.db.select({ n: count() }).from(users);
+    expect(n!.n).toBe(4);
+  });
+
+  it("has Acme with its members, roles and seats", async () => {
+    const [acme] = await h.db.select().from(workspaces).where(eq(workspaces.name, "Acme"));
+    expect(acme).toBeDefined();
+    const rows = await h.db
+      .select({ email: users.email, role: memberships.role, seat: creditAccounts.planId })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .leftJoin(
+        creditAccounts,
+        and(eq(creditAccounts.holderUserId, users.id), eq(creditAccounts.workspaceId, acme!.id), eq(creditAccounts.type, "seat")),
+      )
+      .where(eq(memberships.workspaceId, acme!.id))
+      .orderBy(users.email);
+    expect(rows).toEqual([
+      { email: "ada@example.com", role: "owner", seat: "builder" },
+      { email: "grace@example.com", role: "admin", seat: "builder" },
+      { email: "ken@example.com", role: "member", seat: null },
+      { email: "linus@example.com", role: "member", seat: "starter" },
+    ]);
+    const appRows = await h.db
+      .select({ name: apps.name, owner: users.email })
+      .from(apps)
+      .innerJoin(users, eq(users.id, apps.ownerUserId))
+      .orderBy(apps.name);
+    expect(appRows).toEqual([
+      { name: "Helpdesk", owner: "linus@example.com" },
+      { name: "Storefront", owner: "ada@example.com" },
+    ]);
+  });
+
+  it("signs in with the demo password", async () => {
+    expect(await verifyCredentials(h.db, "ken@example.com", DEMO_PASSWORD)).not.toBeNull();
+  });
+
+  it("has 60 days of history, none of it in the future", async () => {
+    const [span] = await h.db
+      .select({ first: sql<string>`min(${creditLedger.createdAt})`, last: sql<string>`max(${creditLedger.createdAt})`, n: count() })
+      .from(creditLedger);
+    const days = (now.getTime() - new Date(span!.first).getTime()) / 86_400_000;
+    expect(days).toBeGreaterThan(59);
+    expect(days).toBeLessThanOrEqual(61);
+    expect(new Date(span!.last).getTime()).toBeLessThan(now.getTime());
+    expect(span!.n).toBeGreaterThan(1000);
+  });
+
+  it("keeps every usage row equal to the ledger's charged sum for its account and cycle", async () => {
+    const mismatches = await h.db.execute(sql`
+      with sums as (
+        select payer_account_id as account_id, cycle_start,
+               coalesce(sum(amount) filter (where kind = 'message' and outcome = 'charged'), 0) as m,
+               coalesce(sum(amount) filter (where kind = 'integration' and outcome = 'charged'), 0) as i
+        from ${creditLedger} group by 1, 2)
+      select u.account_id from ${accountUsage} u
+      full join sums s on s.account_id = u.account_id and s.cycle_start = u.cycle_start
+      where u.account_id is null or s.account_id is null
+         or u.message_used <> s.m or u.integration_used <> s.i`);
+    const rows = Array.isArray(mismatches) ? mismatches : (mismatches as { rows: unknown[] }).rows;
+    expect(rows).toEqual([]);
+    const [usageRows] = await h.db.select({ n: count() }).from(accountUsage);
+    expect(usageRows!.n).toBeGreaterThan(60);
+  });
+});

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { getDb } from "@/db/client";
+import { getSessionUser, type SessionUser } from "./session";
+
+export type ActionResult<T> =
+  | { ok: true; data: T }
+  | { ok: false; error: string; fieldErrors?: Record<string, string[]> };
+
+/** An error whose message is written for the person and safe to show them. */
+export class UserError extends Error {
+  constructor(message: string, readonly fieldErrors?: Record<string, string[]>) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+type Input = FormData | Record<string, unknown> | undefined;
+
+function toObject(input: Input): Record<string, unknown> {
+  if (input instanceof FormData) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of input.entries()) if (typeof v === "string" && !k.startsWith("$ACTION")) out[k] = v;
+    return out;
+  }
+  return input ?? {};
+}
+
+async function run<S extends z.ZodType, T>(
+  schema: S,
+  input: Input,
+  body: (data: z.infer<S>) => Promise<T>,
+): Promise<ActionResult<T>> {
+  const parsed = schema.safeParse(toObject(input));
+  if (!parsed.success) {
+    const fieldErrors = z.flattenError(parsed.error).fieldErrors as Record<string, string[]>;
+    return { ok: false, error: "Please correct the highlighted fields.", fieldErrors };
+  }
+  try {
+    return { ok: true, data: await body(parsed.data) };
+  } catch (err) {
+    if (err instanceof UserError) return { ok: false, error: err.message, fieldErrors: err.fieldErrors };
+    console.error(err);
+    return { ok: false, error: "Something went wrong on our side. Nothing was changed; please try again." };
+  }
+}
+
+/**
+ * The one wrapper for server actions that need a signed-in person: validates the input
+ * (form strings coerced by the schema), loads the session, then runs the handler. The
+ * session check lives here, inside the action, because a page check does not protect it.
+ */
+export function authedAction<S extends z.ZodType, T>(
+  schema: S,
+  handler: (input: z.infer<S>, ctx: { db: Db; user: SessionUser }) => Promise<T>,
+) {
+  return async (_prev: unknown, input?: Input): Promise<ActionResult<T>> => {
+    const user = await getSessionUser();
+    if (!user) return { ok: false, error: "Your session has ended. Please sign in again." };
+    return run(schema, input, async (data) => handler(data, { db: await getDb(), user }));
+  };
+}
+
+/** The same for the few actions open to visitors (sign-up). */
+export function publicAction<S extends z.ZodType, T>(
+  schema: S,
+  handler: (input: z.infer<S>, ctx: { db: Db }) => Promise<T>,
+) {
+  return async (_prev: unknown, input?: Input): Promise<ActionResult<T>> =>
+    run(schema, input, async (data) => handler(data, { db: await getDb() }));
+}

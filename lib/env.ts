@@ -1,0 +1,55 @@
+import path from "node:path";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+        .optional(),
+    ),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    PGLITE_DIR: optionalString,
+    AUTH_SECRET: optionalString.pipe(
+      z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)").optional(),
+    ),
+    DEMO_SEED: z.enum(["auto", "off"]).default("auto"),
+  })
+  .superRefine((v, ctx) => {
+    if (v.NODE_ENV === "production" && v.DATABASE_URL && !v.AUTH_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SECRET"],
+        message: "is required in production with DATABASE_URL (sessions must survive restarts and be shared by every process)",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema> & { dataDir: string };
+
+/** Validates the environment; throws one error naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"} ${i.message}`);
+    throw new Error(`Invalid configuration (see .env.example):\n${lines.join("\n")}`);
+  }
+  const dataDir = path.resolve(/* turbopackIgnore: true */ result.data.PGLITE_DIR ?? path.join(/* turbopackIgnore: true */ process.cwd(), ".data"));
+  return { ...result.data, dataDir };
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration of this process, parsed once at first use. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,47 @@
+import { eq } from "drizzle-orm";
+import { getServerSession } from "next-auth";
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { getDb } from "@/db/client";
+import { users } from "@/db/schema";
+import { authOptions } from "./auth";
+import { listMemberships, pickWorkspace } from "./workspaces";
+
+export const WORKSPACE_COOKIE = "credits-workspace";
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+/** The signed-in person, re-read from the database (a deleted user's token is worthless). */
+export async function getSessionUser(): Promise<SessionUser | null> {
+  const session = await getServerSession(authOptions());
+  const id = session?.user?.id;
+  if (!id) return null;
+  const db = await getDb();
+  const [user] = await db
+    .select({ id: users.id, email: users.email, name: users.name })
+    .from(users)
+    .where(eq(users.id, id));
+  return user ?? null;
+}
+
+/** For pages: the signed-in person, or a redirect to sign-in. */
+export async function requireUser(): Promise<SessionUser> {
+  const user = await getSessionUser();
+  if (!user) redirect("/sign-in");
+  return user;
+}
+
+/** For pages: the person, the workspace they are looking at, and all of theirs. */
+export async function requireWorkspace() {
+  const user = await requireUser();
+  const db = await getDb();
+  const all = await listMemberships(db, user.id);
+  const preferred = (await cookies()).get(WORKSPACE_COOKIE)?.value;
+  const current = pickWorkspace(all, preferred);
+  if (!current) redirect("/sign-in");
+  return { user, db, current, all };
+}
