@@ -112,6 +112,11 @@ export const creditAccounts = pgTable(
     status: accountStatus("status").notNull().default("active"),
     createdAt: ts("created_at").notNull().defaultNow(),
     removedAt: ts("removed_at"),
+    /**
+     * The earliest scheduled plan change not yet applied (a copy of plan_changes), so the
+     * hot path knows with no extra query whether a change is due.
+     */
+    pendingChangeAt: ts("pending_change_at"),
   },
   (t) => [
     // One free allowance per person, however many workspaces they join.
@@ -244,6 +249,10 @@ export const creditLedger = pgTable(
     reservationId: uuid("reservation_id").references(() => reservations.id),
     cycleStart: ts("cycle_start"),
     source: text("source").notNull().default("editor"),
+    /** The payer's balance of `kind` right after this event, so a replay returns the same answer. */
+    balanceAllowance: mc("balance_allowance"),
+    balanceUsed: mc("balance_used"),
+    balanceRemaining: mc("balance_remaining"),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [

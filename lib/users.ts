@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, memberships, users, workspaces } from "@/db/schema";
+import { isUniqueViolation } from "./credits/errors";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./password";
 
 export function normalizeEmail(email: string): string {
@@ -18,13 +19,6 @@ export interface NewUser {
   name: string;
   email: string;
   password: string;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
 }
 
 /**

@@ -1,0 +1,150 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { accountUsage, apps, creditAccounts, plans } from "@/db/schema";
+import type { Millicredits } from "./amounts";
+import type { CreditKind } from "./costs";
+import { cycleAt, type Cycle } from "./cycle";
+import { notFound } from "./errors";
+import type { Cadence } from "./plans";
+
+/** A credit account with what the hot path needs of its plan. */
+export interface Account {
+  id: string;
+  type: "seat" | "free";
+  workspaceId: string | null;
+  holderUserId: string | null;
+  planId: string;
+  cadence: Cadence;
+  messageAllowance: Millicredits;
+  integrationAllowance: Millicredits;
+  anchorAt: Date;
+  status: "active" | "removed";
+  pendingChangeAt: Date | null;
+}
+
+export interface KindBalance {
+  kind: CreditKind;
+  allowance: Millicredits;
+  used: Millicredits;
+  reserved: Millicredits;
+  /** allowance − used − reserved: what can still be spent. */
+  remaining: Millicredits;
+  cycleStart: Date;
+  cycleEnd: Date;
+}
+
+export interface AccountBalance {
+  account: Account;
+  message: KindBalance;
+  integration: KindBalance;
+}
+
+const accountColumns = {
+  id: creditAccounts.id,
+  type: creditAccounts.type,
+  workspaceId: creditAccounts.workspaceId,
+  holderUserId: creditAccounts.holderUserId,
+  planId: creditAccounts.planId,
+  cadence: plans.cadence,
+  messageAllowance: plans.messageAllowance,
+  integrationAllowance: plans.integrationAllowance,
+  anchorAt: creditAccounts.anchorAt,
+  status: creditAccounts.status,
+  pendingChangeAt: creditAccounts.pendingChangeAt,
+};
+
+export async function getAccount(db: Db, accountId: string): Promise<Account> {
+  const [row] = await db
+    .select(accountColumns)
+    .from(creditAccounts)
+    .innerJoin(plans, eq(plans.id, creditAccounts.planId))
+    .where(eq(creditAccounts.id, accountId));
+  if (!row) throw notFound("Credit account");
+  return row;
+}
+
+/**
+ * The account a person acts with in a workspace: their active paid seat there, else their
+ * one free allowance (shared by all their workspaces, so joining more never adds credits).
+ */
+export async function getActingAccount(db: Db, workspaceId: string, userId: string): Promise<Account> {
+  const rows = await db
+    .select(accountColumns)
+    .from(creditAccounts)
+    .innerJoin(plans, eq(plans.id, creditAccounts.planId))
+    .where(
+      and(
+        eq(creditAccounts.holderUserId, userId),
+        eq(creditAccounts.status, "active"),
+        sql`(${creditAccounts.type} = 'free' or ${creditAccounts.workspaceId} = ${workspaceId})`,
+      ),
+    );
+  const seat = rows.find((r) => r.type === "seat");
+  const account = seat ?? rows.find((r) => r.type === "free");
+  if (!account) throw notFound("A credit account for this person");
+  return account;
+}
+
+/** The app and the account that pays for its integrations (its owner's, in its workspace). */
+export async function getAppPayer(db: Db, appId: string) {
+  const [app] = await db.select().from(apps).where(eq(apps.id, appId));
+  if (!app) throw notFound("App");
+  return { app, account: await getActingAccount(db, app.workspaceId, app.ownerUserId) };
+}
+
+export function cycleOf(account: Pick<Account, "anchorAt" | "cadence">, at: Date): Cycle {
+  return cycleAt(account.anchorAt, account.cadence, at);
+}
+
+export type UsageRow = typeof accountUsage.$inferSelect;
+
+/**
+ * Creates the usage row of the account's cycle containing `at`, at its plan's full
+ * allowance, if it does not exist. This is how a cycle resets: on first touch, with no job
+ * to miss or run twice (the primary key makes concurrent first touches insert once).
+ */
+export async function ensureUsageRow(db: Db, account: Account, cycle: Cycle): Promise<void> {
+  await db
+    .insert(accountUsage)
+    .values({
+      accountId: account.id,
+      cycleStart: cycle.start,
+      cycleEnd: cycle.end,
+      planId: account.planId,
+      messageAllowance: account.messageAllowance,
+      integrationAllowance: account.integrationAllowance,
+    })
+    .onConflictDoNothing();
+}
+
+export async function getUsageRow(db: Db, accountId: string, cycleStart: Date): Promise<UsageRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(accountUsage)
+    .where(and(eq(accountUsage.accountId, accountId), eq(accountUsage.cycleStart, cycleStart)));
+  return row;
+}
+
+export function kindBalance(row: UsageRow, kind: CreditKind): KindBalance {
+  const allowance = kind === "message" ? row.messageAllowance : row.integrationAllowance;
+  const used = kind === "message" ? row.messageUsed : row.integrationUsed;
+  const reserved = kind === "message" ? row.messageReserved : row.integrationReserved;
+  return { kind, allowance, used, reserved, remaining: allowance - used - reserved, cycleStart: row.cycleStart, cycleEnd: row.cycleEnd };
+}
+
+/** The usage row an untouched cycle would get: full allowance, nothing used. Not written. */
+export function freshUsageRow(account: Account, cycle: Cycle): UsageRow {
+  return {
+    accountId: account.id,
+    cycleStart: cycle.start,
+    cycleEnd: cycle.end,
+    planId: account.planId,
+    messageAllowance: account.messageAllowance,
+    integrationAllowance: account.integrationAllowance,
+    messageUsed: 0,
+    integrationUsed: 0,
+    messageReserved: 0,
+    integrationReserved: 0,
+    updatedAt: cycle.start,
+  };
+}

@@ -1,0 +1,49 @@
+import type { Db } from "@/db/client";
+import {
+  cycleOf,
+  freshUsageRow,
+  getAccount,
+  getActingAccount,
+  getAppPayer,
+  getUsageRow,
+  kindBalance,
+  type Account,
+  type AccountBalance,
+} from "./accounts";
+import { releaseExpiredReservations } from "./debit";
+import { settleDueChanges } from "./plan-changes";
+
+/**
+ * Both balances of an account in the cycle containing `now`. O(1) in the ledger's size: one
+ * usage row is read (and none is written for an untouched cycle). Lazy upkeep happens here:
+ * a due plan change is applied and expired reservations are released before answering.
+ */
+export async function getAccountBalance(db: Db, account: Account, now: Date): Promise<AccountBalance> {
+  if (account.pendingChangeAt && account.pendingChangeAt <= now) {
+    await settleDueChanges(db, account.id, now);
+    account = await getAccount(db, account.id);
+  }
+  const cycle = cycleOf(account, now);
+  let row = await getUsageRow(db, account.id, cycle.start);
+  if (row && row.messageReserved + row.integrationReserved > 0) {
+    if ((await releaseExpiredReservations(db, account.id, now)) > 0) row = await getUsageRow(db, account.id, cycle.start);
+  }
+  const usage = row ?? freshUsageRow(account, cycle);
+  return { account, message: kindBalance(usage, "message"), integration: kindBalance(usage, "integration") };
+}
+
+/** A member's balances in a workspace: the account they act with there. */
+export async function getMemberBalance(db: Db, workspaceId: string, userId: string, now: Date): Promise<AccountBalance> {
+  let account = await getActingAccount(db, workspaceId, userId);
+  if (account.pendingChangeAt && account.pendingChangeAt <= now) {
+    await settleDueChanges(db, account.id, now);
+    account = await getActingAccount(db, workspaceId, userId);
+  }
+  return getAccountBalance(db, account, now);
+}
+
+/** The balances of the account that pays for an app's integrations. */
+export async function getAppOwnerBalance(db: Db, appId: string, now: Date): Promise<AccountBalance> {
+  const { app } = await getAppPayer(db, appId);
+  return getMemberBalance(db, app.workspaceId, app.ownerUserId, now);
+}

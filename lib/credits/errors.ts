@@ -1,0 +1,33 @@
+/**
+ * Domain errors. Each carries a code the HTTP layer maps to a status and a message written
+ * for the person who will read it. "Out of credits" is not here: it is a normal result.
+ */
+export type DomainErrorCode =
+  | "not_found"
+  | "forbidden"
+  | "invalid"
+  | "idempotency_conflict"
+  | "conflict";
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+export const notFound = (what: string) => new DomainError("not_found", `${what} was not found.`);
+export const forbidden = (message: string) => new DomainError("forbidden", message);
+export const invalid = (message: string) => new DomainError("invalid", message);
+export const conflict = (message: string) => new DomainError("conflict", message);
+
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const { code, constraint_name, constraint: c } = e as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
+    if (code === "23505") return !constraint || constraint_name === constraint || c === constraint;
+  }
+  return false;
+}

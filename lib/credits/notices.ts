@@ -1,0 +1,56 @@
+import type { Db } from "@/db/client";
+import { notifications } from "@/db/schema";
+import type { Millicredits } from "./amounts";
+import type { CreditKind } from "./costs";
+
+export const THRESHOLDS = [80, 100] as const;
+
+/** Thresholds (percent of allowance) that usage crossed going from `before` to `after`. Pure. */
+export function crossedThresholds(before: Millicredits, after: Millicredits, allowance: Millicredits): number[] {
+  if (allowance <= 0 || after <= before) return [];
+  // Integer comparison: used*100 >= t*allowance, with no division.
+  return THRESHOLDS.filter((t) => before * 100 < t * allowance && after * 100 >= t * allowance);
+}
+
+/**
+ * Records the notices for thresholds a charge crossed. The unique index on
+ * (account, cycle, kind, threshold) makes this exactly-once even when two debits that both
+ * cross a threshold commit at the same moment: the second insert does nothing.
+ */
+export async function recordThresholdNotices(
+  db: Db,
+  args: {
+    accountId: string;
+    holderUserId: string | null;
+    workspaceId: string | null;
+    kind: CreditKind;
+    cycleStart: Date;
+    before: Millicredits;
+    after: Millicredits;
+    allowance: Millicredits;
+    now: Date;
+  },
+): Promise<number[]> {
+  const crossed = crossedThresholds(args.before, args.after, args.allowance);
+  if (crossed.length === 0 || !args.holderUserId) return [];
+  const rows = await db
+    .insert(notifications)
+    .values(
+      crossed.map((threshold) => ({
+        userId: args.holderUserId!,
+        workspaceId: args.workspaceId,
+        accountId: args.accountId,
+        kind: args.kind,
+        threshold,
+        cycleStart: args.cycleStart,
+        body:
+          threshold >= 100
+            ? `You have used all of your ${args.kind} credits for this cycle.`
+            : `You have used ${threshold}% of your ${args.kind} credits for this cycle.`,
+        createdAt: args.now,
+      })),
+    )
+    .onConflictDoNothing()
+    .returning({ threshold: notifications.threshold });
+  return rows.map((r) => r.threshold);
+}

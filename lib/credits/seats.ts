@@ -1,0 +1,56 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { creditAccounts, seatTransfers } from "@/db/schema";
+import { getAccount } from "./accounts";
+import { writeAudit } from "./audit";
+import { conflict, invalid, isUniqueViolation, notFound } from "./errors";
+import { isMember, requireRole } from "./roles";
+
+/**
+ * Gives a paid seat to another member (or assigns an unassigned one). The seat keeps its
+ * plan and its usage row for the cycle, so the new holder gets what is left, not a fresh
+ * allowance: moving seats around can never mint credits. The previous holder falls back to
+ * their free allowance.
+ */
+export async function transferSeat(db: Db, args: { seatId: string; toUserId: string; byUserId: string }, now: Date) {
+  const seat = await getAccount(db, args.seatId).catch(() => null);
+  if (!seat || seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
+  const workspaceId = seat.workspaceId;
+  await requireRole(db, workspaceId, args.byUserId, ["owner", "admin"], "reassign paid seats");
+  if (seat.holderUserId === args.toUserId) throw invalid("That member already holds this seat.");
+  if (!(await isMember(db, workspaceId, args.toUserId))) throw invalid("A seat can only be given to a member of this workspace.");
+  try {
+    return await db.transaction(async (tx) => {
+      // Compare-and-set on the holder: two transfers of one seat at once cannot both win.
+      const [moved] = await tx
+        .update(creditAccounts)
+        .set({ holderUserId: args.toUserId })
+        .where(
+          and(
+            eq(creditAccounts.id, seat.id),
+            eq(creditAccounts.status, "active"),
+            seat.holderUserId ? eq(creditAccounts.holderUserId, seat.holderUserId) : undefined,
+          ),
+        )
+        .returning();
+      if (!moved) throw conflict("This seat changed while you were looking at it. Reload and try again.");
+      const [transfer] = await tx
+        .insert(seatTransfers)
+        .values({ workspaceId, accountId: seat.id, fromUserId: seat.holderUserId, toUserId: args.toUserId, byUserId: args.byUserId, createdAt: now })
+        .returning();
+      await writeAudit(tx, {
+        workspaceId,
+        actorUserId: args.byUserId,
+        action: seat.holderUserId ? "seat.transferred" : "seat.assigned",
+        targetType: "seat",
+        targetId: seat.id,
+        details: { plan: seat.planId, fromUserId: seat.holderUserId, toUserId: args.toUserId },
+        now,
+      });
+      return transfer!;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, "credit_accounts_one_seat_per_member")) throw conflict("That member already holds a paid seat in this workspace.");
+    throw err;
+  }
+}
