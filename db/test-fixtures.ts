@@ -1,0 +1,65 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "./client";
+import { apps, creditAccounts, memberships, users, workspaces } from "./schema";
+
+/**
+ * Small builders for integration tests. They write rows directly (no password hashing) so
+ * a test sets up exactly the world it asserts on.
+ */
+export async function makeUser(db: Db, name: string, createdAt: Date) {
+  const [user] = await db
+    .insert(users)
+    .values({ email: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@test.example`, name, passwordHash: "x", createdAt })
+    .returning();
+  await db.insert(creditAccounts).values({ type: "free", planId: "free", holderUserId: user!.id, anchorAt: createdAt, createdAt });
+  return user!;
+}
+
+export async function makeWorkspace(
+  db: Db,
+  owner: { id: string },
+  opts: { name?: string; billingAnchor?: Date | null; members?: { id: string; role?: "admin" | "member" }[]; createdAt?: Date } = {},
+) {
+  const createdAt = opts.createdAt ?? new Date("2026-01-01T00:00:00Z");
+  const [ws] = await db
+    .insert(workspaces)
+    .values({ name: opts.name ?? "Test workspace", ownerId: owner.id, billingAnchor: opts.billingAnchor ?? null, createdAt })
+    .returning();
+  await db.insert(memberships).values([
+    { workspaceId: ws!.id, userId: owner.id, role: "owner" as const, createdAt },
+    ...(opts.members ?? []).map((m) => ({ workspaceId: ws!.id, userId: m.id, role: m.role ?? ("member" as const), createdAt })),
+  ]);
+  return ws!;
+}
+
+export async function makeSeat(db: Db, ws: { id: string; billingAnchor: Date | null }, planId: string, holderUserId: string | null) {
+  if (!ws.billingAnchor) throw new Error("makeSeat needs a workspace with a billing anchor");
+  const [seat] = await db
+    .insert(creditAccounts)
+    .values({ type: "seat", workspaceId: ws.id, planId, holderUserId, anchorAt: ws.billingAnchor, createdAt: ws.billingAnchor })
+    .returning();
+  return seat!;
+}
+
+export async function makeApp(db: Db, ws: { id: string }, owner: { id: string }, name = "App") {
+  const [app] = await db.insert(apps).values({ workspaceId: ws.id, ownerUserId: owner.id, name }).returning();
+  return app!;
+}
+
+/** Row counts of every table a charge or a plan change can write: for "nothing changed" checks. */
+export async function writableRowCounts(db: Db) {
+  const { sql } = await import("drizzle-orm");
+  const result = await db.execute(sql`
+    select (select count(*) from credit_ledger)::int as ledger,
+           (select count(*) from account_usage)::int as usage,
+           (select coalesce(sum(message_used + integration_used + message_reserved + integration_reserved), 0)::bigint as n from account_usage) as used,
+           (select count(*) from reservations)::int as reservations,
+           (select count(*) from notifications)::int as notifications,
+           (select count(*) from plan_changes)::int as plan_changes,
+           (select count(*) from audit_log)::int as audit,
+           (select count(*) from credit_accounts)::int as accounts,
+           (select count(*) from app_keys)::int as app_keys`);
+  const rows = Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows;
+  const row = rows[0] as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+}
