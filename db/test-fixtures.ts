@@ -61,5 +61,6 @@ export async function writableRowCounts(db: Db) {
            (select count(*) from app_keys)::int as app_keys`);
   const rows = Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows;
   const row = rows[0] as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+  const keys = ["ledger", "usage", "used", "reservations", "notifications", "plan_changes", "audit", "accounts", "app_keys"] as const;
+  return Object.fromEntries(keys.map((k) => [k, Number(row[k])])) as Record<(typeof keys)[number], number>;
 }
