@@ -1,5 +1,6 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findUsageMismatches } from "@/lib/credits/check";
 import { verifyCredentials } from "@/lib/users";
 import type { DbHandle } from "./client";
 import { accountUsage, apps, creditAccounts, creditLedger, memberships, plans, users, workspaces } from "./schema";
@@ -86,20 +87,26 @@ describe("demo data", () => {
     expect(span!.n).toBeGreaterThan(1000);
   });
 
-  it("keeps every usage row equal to the ledger's charged sum for its account and cycle", async () => {
-    const mismatches = await h.db.execute(sql`
-      with sums as (
-        select payer_account_id as account_id, cycle_start,
-               coalesce(sum(amount) filter (where kind = 'message' and outcome = 'charged'), 0) as m,
-               coalesce(sum(amount) filter (where kind = 'integration' and outcome = 'charged'), 0) as i
-        from ${creditLedger} group by 1, 2)
-      select u.account_id from ${accountUsage} u
-      full join sums s on s.account_id = u.account_id and s.cycle_start = u.cycle_start
-      where u.account_id is null or s.account_id is null
-         or u.message_used <> s.m or u.integration_used <> s.i`);
-    const rows = Array.isArray(mismatches) ? mismatches : (mismatches as { rows: unknown[] }).rows;
-    expect(rows).toEqual([]);
+  it("keeps every usage row equal to the ledger's totals for its account and cycle", async () => {
+    expect(await findUsageMismatches(h.db)).toEqual([]);
     const [usageRows] = await h.db.select({ n: count() }).from(accountUsage);
     expect(usageRows!.n).toBeGreaterThan(60);
+  });
+
+  it("the consistency check finds a usage row that disagrees with the ledger", async () => {
+    const [row] = await h.db.select().from(accountUsage).limit(1);
+    const where = and(eq(accountUsage.accountId, row!.accountId), eq(accountUsage.cycleStart, row!.cycleStart));
+    await h.db.update(accountUsage).set({ integrationUsed: row!.integrationUsed + 1 }).where(where);
+    expect(await findUsageMismatches(h.db)).toEqual([
+      {
+        accountId: row!.accountId,
+        cycleStart: row!.cycleStart.toISOString(),
+        field: "integration_used",
+        stored: row!.integrationUsed + 1,
+        fromLedger: row!.integrationUsed,
+      },
+    ]);
+    await h.db.update(accountUsage).set({ integrationUsed: row!.integrationUsed }).where(where);
+    expect(await findUsageMismatches(h.db)).toEqual([]);
   });
 });

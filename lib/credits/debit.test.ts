@@ -16,6 +16,7 @@ import {
 } from "./debit";
 import { DomainError } from "./errors";
 import { getActingAccount } from "./accounts";
+import { findUsageMismatches } from "./check";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 beforeAll(async () => {
@@ -284,5 +285,11 @@ describe("bad input leaves the database unchanged", () => {
       debitCredits(h.db, { key: key(), action: "integration.llm", workspaceId: w1.ws.id, actorUserId: null, appId: w2.app.id }, midFeb),
     ).rejects.toMatchObject({ code: "not_found" });
     expect(await writableRowCounts(h.db)).toEqual(before);
+  });
+});
+
+describe("after all of the above", () => {
+  it("every usage row still equals what the ledger says", async () => {
+    expect(await findUsageMismatches(h.db)).toEqual([]);
   });
 });

@@ -1,0 +1,33 @@
+import { NextResponse } from "next/server";
+import { getDb } from "@/db/client";
+import { balanceJson, errorResponse, jsonError } from "@/lib/api/http";
+import { getBalanceForAppKey } from "@/lib/api/usage";
+import { getMemberBalance } from "@/lib/credits/balance";
+import { getSessionUser, WORKSPACE_COOKIE } from "@/lib/session";
+import { listMemberships, pickWorkspace } from "@/lib/workspaces";
+
+/**
+ * With an app key: the app owner's integration credits. With a signed-in session: the
+ * member's message and integration credits in their current workspace (or ?workspace=).
+ */
+export async function GET(req: Request) {
+  try {
+    const db = await getDb();
+    const now = new Date();
+    if (req.headers.get("authorization")) return getBalanceForAppKey(db, req, now);
+    const user = await getSessionUser();
+    if (!user) return jsonError(401, "unauthorized", "Sign in, or send an app key as: Authorization: Bearer <key>.");
+    const requested = new URL(req.url).searchParams.get("workspace") ?? undefined;
+    const all = await listMemberships(db, user.id);
+    const cookie = req.headers.get("cookie")?.match(new RegExp(`${WORKSPACE_COOKIE}=([^;]+)`))?.[1];
+    const ws = requested ? all.find((w) => w.workspaceId === requested) : pickWorkspace(all, cookie);
+    if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
+    const b = await getMemberBalance(db, ws.workspaceId, user.id, now);
+    return NextResponse.json(
+      { workspaceId: ws.workspaceId, message: balanceJson(b.message), integration: balanceJson(b.integration) },
+      { headers: { "Cache-Control": "no-store" } },
+    );
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

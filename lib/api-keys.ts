@@ -1,0 +1,66 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { appKeys, apps } from "@/db/schema";
+import { writeAudit } from "./credits/audit";
+import { forbidden, notFound } from "./credits/errors";
+
+const KEY_PREFIX = "ck_";
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+/**
+ * Creates a key for an app's runtime. The key itself is returned once and never stored:
+ * only its SHA-256 is kept (a key has 192 random bits, so a fast hash is enough).
+ */
+export async function createAppKey(db: Db, appId: string, createdBy: string | null, now: Date) {
+  const [app] = await db.select().from(apps).where(eq(apps.id, appId));
+  if (!app) throw notFound("App");
+  const key = KEY_PREFIX + randomBytes(24).toString("base64url");
+  const [row] = await db
+    .insert(appKeys)
+    .values({ appId, prefix: key.slice(0, 10), keyHash: sha256(key).toString("hex"), createdBy, createdAt: now })
+    .returning({ id: appKeys.id, prefix: appKeys.prefix, createdAt: appKeys.createdAt });
+  await writeAudit(db, {
+    workspaceId: app.workspaceId,
+    actorUserId: createdBy,
+    action: "app_key.created",
+    targetType: "app",
+    targetId: app.id,
+    details: { keyId: row!.id, prefix: row!.prefix },
+    now,
+  });
+  return { ...row!, key, app };
+}
+
+/** The same, for the app's owner only (the settings page). */
+export async function createAppKeyAsOwner(db: Db, args: { appId: string; byUserId: string }, now: Date) {
+  const [app] = await db.select().from(apps).where(eq(apps.id, args.appId));
+  if (!app) throw notFound("App");
+  if (app.ownerUserId !== args.byUserId) throw forbidden("Only the app's owner can create keys for it.");
+  return createAppKey(db, app.id, args.byUserId, now);
+}
+
+/** The app a presented key belongs to, or null. Revoked keys are refused. */
+export async function authenticateAppKey(db: Db, presented: string) {
+  if (!presented.startsWith(KEY_PREFIX) || presented.length > 200) return null;
+  const digest = sha256(presented);
+  const [row] = await db
+    .select({ keyHash: appKeys.keyHash, app: apps })
+    .from(appKeys)
+    .innerJoin(apps, eq(apps.id, appKeys.appId))
+    .where(and(eq(appKeys.keyHash, digest.toString("hex")), isNull(appKeys.revokedAt)));
+  // The index lookup found the row by its hash; compare in constant time all the same.
+  if (!row || !timingSafeEqual(Buffer.from(row.keyHash, "hex"), digest)) return null;
+  return row.app;
+}
+
+export async function listAppKeys(db: Db, appId: string) {
+  return db
+    .select({ id: appKeys.id, prefix: appKeys.prefix, createdAt: appKeys.createdAt, revokedAt: appKeys.revokedAt })
+    .from(appKeys)
+    .where(eq(appKeys.appId, appId))
+    .orderBy(desc(appKeys.createdAt));
+}

@@ -1,0 +1,95 @@
+import { NextResponse } from "next/server";
+import { toCreditNumber } from "@/lib/credits/amounts";
+import type { KindBalance } from "@/lib/credits/accounts";
+import { DomainError } from "@/lib/credits/errors";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export function jsonError(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  return NextResponse.json({ error: { code, message, ...extra } }, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A balance as the API shows it: credits as numbers with at most three decimals. */
+export function balanceJson(b: KindBalance) {
+  return {
+    allowance: toCreditNumber(b.allowance),
+    used: toCreditNumber(b.used),
+    remaining: toCreditNumber(b.remaining),
+    cycleStart: b.cycleStart.toISOString(),
+    cycleEnd: b.cycleEnd.toISOString(),
+  };
+}
+
+/** Reads a JSON body with a hard size limit: 415 when not JSON, 413 when too large, 400 when malformed. */
+export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type.trim())) {
+    throw new HttpError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > limit) throw new HttpError(413, "payload_too_large", `The body must be at most ${limit} bytes.`);
+  const reader = req.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw new HttpError(413, "payload_too_large", `The body must be at most ${limit} bytes.`);
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "invalid_json", "The body is not valid JSON.");
+  }
+}
+
+/** Errors that mean "the database is not reachable right now", not "this request is wrong". */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const { code } = e as { code?: unknown };
+    if (
+      typeof code === "string" &&
+      ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "57P01", "57P02", "57P03", "53300"].includes(code)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const statusOf: Record<DomainError["code"], number> = {
+  invalid: 400,
+  not_found: 404,
+  forbidden: 403,
+  idempotency_conflict: 409,
+  conflict: 409,
+};
+
+/** Turns anything a handler throws into the documented JSON error; never a stack trace. */
+export function errorResponse(err: unknown) {
+  if (err instanceof HttpError) return jsonError(err.status, err.code, err.message);
+  if (err instanceof DomainError) return jsonError(statusOf[err.code], err.code, err.message);
+  if (isDatabaseUnavailable(err)) {
+    return jsonError(503, "service_unavailable", "The credits service is briefly unavailable. Retry with the same Idempotency-Key.", {});
+  }
+  console.error(err);
+  return jsonError(500, "internal_error", "Something went wrong on our side. Retry with the same Idempotency-Key: a retry is never charged twice.");
+}

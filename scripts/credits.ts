@@ -1,0 +1,102 @@
+/**
+ * Operator CLI: `npm run credits -- <command>`.
+ *   keys create --app <name or id>   print a new app key (shown this once)
+ *   balance --email <address>        both balances of a person, this cycle, per workspace
+ *   check                            recompute usage rows from the ledger; exit 1 on mismatch
+ * Uses DATABASE_URL when set, else the embedded database (stop `npm run dev` first: the
+ * embedded database admits one process at a time).
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { eq, or } from "drizzle-orm";
+import { migrateDb, openPglite, openPostgres, type DbHandle } from "@/db/client";
+import { apps, users } from "@/db/schema";
+import { seedCatalog } from "@/db/seed";
+import { createAppKey } from "@/lib/api-keys";
+import { formatCredits } from "@/lib/credits/amounts";
+import { getMemberBalance } from "@/lib/credits/balance";
+import { findUsageMismatches } from "@/lib/credits/check";
+import { env } from "@/lib/env";
+import { listMemberships } from "@/lib/workspaces";
+
+const USAGE = `usage: npm run credits -- <command>
+  keys create --app <name or id>
+  balance --email <address>
+  check`;
+
+async function open(): Promise<DbHandle> {
+  const config = env();
+  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, 2);
+  const handle = await openPglite(path.join(config.dataDir, "pglite"));
+  await migrateDb(handle);
+  await seedCatalog(handle.db);
+  return handle;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { app: { type: "string" }, email: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const handle = await open();
+  const { db } = handle;
+  const now = new Date();
+  try {
+    if (command === "keys" && sub === "create") {
+      if (!values.app) throw new Error("keys create needs --app <name or id>");
+      const matches = await db
+        .select()
+        .from(apps)
+        .where(UUID.test(values.app) ? or(eq(apps.id, values.app), eq(apps.name, values.app)) : eq(apps.name, values.app));
+      if (matches.length === 0) throw new Error(`No app named or with id "${values.app}".`);
+      if (matches.length > 1) throw new Error(`Several apps are named "${values.app}"; pass the id instead: ${matches.map((a) => a.id).join(", ")}`);
+      const created = await createAppKey(db, matches[0]!.id, null, now);
+      console.log(`New key for "${created.app.name}" (${created.app.id}). It is shown only this once:\n\n${created.key}\n`);
+      return 0;
+    }
+    if (command === "balance") {
+      if (!values.email) throw new Error("balance needs --email <address>");
+      const [user] = await db.select().from(users).where(eq(users.email, values.email.trim().toLowerCase()));
+      if (!user) throw new Error(`No account with the email ${values.email}.`);
+      for (const ws of await listMemberships(db, user.id)) {
+        const b = await getMemberBalance(db, ws.workspaceId, user.id, now);
+        const line = (label: string, k: typeof b.message) =>
+          `  ${label.padEnd(12)} ${formatCredits(k.used).padStart(10)} used of ${formatCredits(k.allowance).padStart(10)}  (${formatCredits(k.remaining)} left)`;
+        console.log(`${ws.name} — ${b.account.type === "seat" ? `${b.account.planId} seat` : "free allowance"}, cycle ${b.message.cycleStart.toISOString()} → ${b.message.cycleEnd.toISOString()}`);
+        console.log(line("message", b.message));
+        console.log(line("integration", b.integration));
+      }
+      return 0;
+    }
+    if (command === "check") {
+      const mismatches = await findUsageMismatches(db);
+      if (mismatches.length === 0) {
+        console.log("OK: every usage row equals the ledger's totals.");
+        return 0;
+      }
+      console.log(`${mismatches.length} mismatch(es) between usage rows and the ledger:`);
+      for (const m of mismatches) console.log(`  account ${m.accountId} cycle ${m.cycleStart} ${m.field}: stored ${m.stored}, ledger says ${m.fromLedger}`);
+      return 1;
+    }
+    console.error(USAGE);
+    return 2;
+  } finally {
+    await handle.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  },
+);
