@@ -4,7 +4,10 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { focusRing } from "@/components/ui/button";
 
-const sections = [{ href: "/settings/workspace", label: "Workspace" }];
+const sections = [
+  { href: "/settings/workspace", label: "Workspace" },
+  { href: "/settings/api-keys", label: "API keys" },
+];
 
 export function SettingsNav() {
   const pathname = usePathname();

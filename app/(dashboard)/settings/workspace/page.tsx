@@ -1,22 +1,92 @@
 import type { Metadata } from "next";
+import { CreditMeter } from "@/components/credit-meter";
+import { LocalTime } from "@/components/local-time";
+import { formatCredits } from "@/lib/credits/amounts";
+import { getWorkspaceCredits } from "@/lib/credits/workspace-view";
 import { requireWorkspace } from "@/lib/session";
+import { timeUntil } from "@/lib/time";
 
 export const metadata: Metadata = { title: "Workspace" };
 
 export default async function WorkspaceSettingsPage() {
-  const { current } = await requireWorkspace();
+  const { db, user, current } = await requireWorkspace();
+  const now = new Date();
+  const { me, members } = await getWorkspaceCredits(db, current.workspaceId, user.id, now);
+  const { message, integration } = me.balance;
+  const daily = me.balance.account.type === "free";
+
   return (
-    <div className="space-y-4">
-      <h2 className="text-xl font-semibold">Workspace</h2>
-      <dl className="grid grid-cols-[8rem_1fr] gap-2 text-sm">
-        <dt className="text-zinc-600 dark:text-zinc-400">Name</dt>
-        <dd>{current.name}</dd>
-        <dt className="text-zinc-600 dark:text-zinc-400">Your role</dt>
-        <dd className="capitalize">{current.role}</dd>
-      </dl>
-      <p className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
-        Your used and remaining credits for this cycle will appear here once credit metering is switched on.
-      </p>
+    <div className="space-y-8">
+      <div className="space-y-1">
+        <h2 className="text-xl font-semibold">Workspace</h2>
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          {current.name} · your role: <span className="capitalize">{current.role}</span>
+        </p>
+      </div>
+
+      <section aria-labelledby="my-credits" className="space-y-4 rounded-xl border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
+        <div className="flex flex-wrap items-baseline justify-between gap-2">
+          <h3 id="my-credits" className="text-lg font-semibold">
+            Your credits
+          </h3>
+          <span className="rounded-full bg-indigo-50 px-2.5 py-0.5 text-sm font-medium text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200">
+            {me.planName} {daily ? "· resets daily" : "· resets monthly"}
+          </span>
+        </div>
+        <div className="grid gap-6 sm:grid-cols-2">
+          <CreditMeter label="Message credits" used={message.used} allowance={message.allowance} remaining={message.remaining} />
+          <CreditMeter label="Integration credits" used={integration.used} allowance={integration.allowance} remaining={integration.remaining} />
+        </div>
+        <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
+          <dt className="text-zinc-600 dark:text-zinc-400">This cycle</dt>
+          <dd>
+            <LocalTime iso={message.cycleStart.toISOString()} /> – <LocalTime iso={message.cycleEnd.toISOString()} />
+          </dd>
+          <dt className="text-zinc-600 dark:text-zinc-400">Resets</dt>
+          <dd>
+            {timeUntil(message.cycleEnd.toISOString(), now)}. Unused credits do not carry over.
+          </dd>
+        </dl>
+      </section>
+
+      {members ? (
+        <section aria-labelledby="member-credits" className="space-y-3">
+          <h3 id="member-credits" className="text-lg font-semibold">
+            Members&apos; credits this cycle
+          </h3>
+          <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
+            <table className="w-full min-w-[40rem] text-left text-sm">
+              <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
+                <tr>
+                  <th scope="col" className="px-4 py-2 font-medium">Member</th>
+                  <th scope="col" className="px-4 py-2 font-medium">Plan</th>
+                  <th scope="col" className="px-4 py-2 text-right font-medium">Message used</th>
+                  <th scope="col" className="px-4 py-2 text-right font-medium">Message left</th>
+                  <th scope="col" className="px-4 py-2 text-right font-medium">Integration used</th>
+                  <th scope="col" className="px-4 py-2 text-right font-medium">Integration left</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+                {members.map((m) => (
+                  <tr key={m.userId}>
+                    <th scope="row" className="px-4 py-2 font-normal">
+                      <span className="font-medium">{m.name}</span>
+                      <span className="block text-xs text-zinc-600 dark:text-zinc-400">
+                        {m.email} · {m.role}
+                      </span>
+                    </th>
+                    <td className="px-4 py-2">{m.onSeat ? `${m.planName} seat` : "Free (daily)"}</td>
+                    <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.message.used)} / {formatCredits(m.balance.message.allowance)}</td>
+                    <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.message.remaining)}</td>
+                    <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.integration.used)} / {formatCredits(m.balance.integration.allowance)}</td>
+                    <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.integration.remaining)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
     </div>
   );
 }

@@ -1,0 +1,50 @@
+"use client";
+
+import { useActionState, useId } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { createKeyAction } from "./actions";
+
+export function CreateKeyForm({ apps }: { apps: { id: string; name: string }[] }) {
+  const [state, formAction, pending] = useActionState(createKeyAction, null);
+  const selectId = useId();
+  return (
+    <div className="space-y-3 rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+      <form action={formAction} className="flex flex-wrap items-end gap-3">
+        <div className="space-y-1">
+          <label htmlFor={selectId} className="block text-sm font-medium">
+            App
+          </label>
+          <select
+            id={selectId}
+            name="appId"
+            className="rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-950"
+          >
+            {apps.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Button type="submit" disabled={pending}>
+          {pending ? "Creating…" : "Create key"}
+        </Button>
+      </form>
+      {state && !state.ok ? <Alert>{state.error}</Alert> : null}
+      {state?.ok ? (
+        <div role="status" className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+          <p>
+            New key for <strong>{state.data.appName}</strong>. Copy it now: it will not be shown again.
+          </p>
+          <code className="block break-all rounded bg-white px-2 py-1 font-mono text-zinc-900 dark:bg-zinc-900 dark:text-zinc-100" data-testid="new-key">
+            {state.data.key}
+          </code>
+          <Button type="button" variant="secondary" onClick={() => void navigator.clipboard?.writeText(state.data.key)}>
+            Copy key
+          </Button>
+        </div>
+      ) : null}
+    </div>
+  );
+}

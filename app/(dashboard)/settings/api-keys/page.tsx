@@ -1,0 +1,61 @@
+import { and, eq } from "drizzle-orm";
+import type { Metadata } from "next";
+import { LocalTime } from "@/components/local-time";
+import { apps } from "@/db/schema";
+import { listAppKeys } from "@/lib/api-keys";
+import { requireWorkspace } from "@/lib/session";
+import { CreateKeyForm } from "./create-key-form";
+
+export const metadata: Metadata = { title: "API keys" };
+
+export default async function ApiKeysPage() {
+  const { db, user, current } = await requireWorkspace();
+  const mine = await db
+    .select()
+    .from(apps)
+    .where(and(eq(apps.workspaceId, current.workspaceId), eq(apps.ownerUserId, user.id)))
+    .orderBy(apps.name);
+  const keys = await Promise.all(mine.map(async (a) => ({ app: a, keys: await listAppKeys(db, a.id) })));
+
+  return (
+    <div className="space-y-6">
+      <div className="space-y-1">
+        <h2 className="text-xl font-semibold">API keys</h2>
+        <p className="max-w-prose text-sm text-zinc-600 dark:text-zinc-400">
+          A published app sends its integration calls to the metering API with one of these keys. Each call is charged
+          to the app owner&apos;s integration credits — yours, for the apps below.
+        </p>
+      </div>
+      {mine.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+          You don&apos;t own any app in {current.name}, so there are no keys for you to manage here.
+        </p>
+      ) : (
+        <>
+          <CreateKeyForm apps={mine.map((a) => ({ id: a.id, name: a.name }))} />
+          {keys.map(({ app, keys: list }) => (
+            <section key={app.id} aria-labelledby={`keys-${app.id}`} className="space-y-2">
+              <h3 id={`keys-${app.id}`} className="font-medium">
+                {app.name}
+              </h3>
+              {list.length === 0 ? (
+                <p className="text-sm text-zinc-600 dark:text-zinc-400">No keys yet.</p>
+              ) : (
+                <ul className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
+                  {list.map((k) => (
+                    <li key={k.id} className="flex flex-wrap items-center justify-between gap-2 px-4 py-2">
+                      <code className="font-mono">{k.prefix}…</code>
+                      <span className="text-zinc-600 dark:text-zinc-400">
+                        {k.revokedAt ? "revoked" : "created"} <LocalTime iso={(k.revokedAt ?? k.createdAt).toISOString()} />
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+          ))}
+        </>
+      )}
+    </div>
+  );
+}

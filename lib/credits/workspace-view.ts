@@ -1,0 +1,39 @@
+import { asc, eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { memberships, plans, users } from "@/db/schema";
+import type { AccountBalance } from "./accounts";
+import { getMemberBalance } from "./balance";
+import { requireRole, type Role } from "./roles";
+
+export interface MemberCredits {
+  userId: string;
+  name: string;
+  email: string;
+  role: Role;
+  planName: string;
+  onSeat: boolean;
+  balance: AccountBalance;
+}
+
+/**
+ * What Settings → Workspace shows: the viewer's own credits, and for owners and admins
+ * every member's. Balances come from the engine; nothing is computed here.
+ */
+export async function getWorkspaceCredits(db: Db, workspaceId: string, viewerId: string, now: Date) {
+  const role = await requireRole(db, workspaceId, viewerId, ["owner", "admin", "member"], "see this workspace");
+  const planNames = new Map((await db.select({ id: plans.id, name: plans.name }).from(plans)).map((p) => [p.id, p.name]));
+  const describe = async (m: { userId: string; name: string; email: string; role: Role }): Promise<MemberCredits> => {
+    const balance = await getMemberBalance(db, workspaceId, m.userId, now);
+    return { ...m, balance, onSeat: balance.account.type === "seat", planName: planNames.get(balance.account.planId) ?? balance.account.planId };
+  };
+  const people = await db
+    .select({ userId: users.id, name: users.name, email: users.email, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.workspaceId, workspaceId))
+    .orderBy(asc(users.name));
+  const meRow = people.find((p) => p.userId === viewerId)!;
+  const me = await describe(meRow);
+  const members = role === "member" ? null : await Promise.all(people.map((p) => (p.userId === viewerId ? me : describe(p))));
+  return { role, me, members };
+}
