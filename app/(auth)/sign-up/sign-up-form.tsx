@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { useHydrated } from "@/components/use-hydrated";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -13,6 +14,7 @@ export function SignUpForm() {
   const router = useRouter();
   const [result, setResult] = useState<ActionResult<{ email: string }> | null>(null);
   const [pending, setPending] = useState(false);
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -40,7 +42,7 @@ export function SignUpForm() {
   const fieldError = (name: string) => (result && !result.ok ? result.fieldErrors?.[name]?.[0] : undefined);
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4" noValidate>
+    <form method="post" onSubmit={onSubmit} className="space-y-4" noValidate>
       {result && !result.ok ? <Alert>{result.error}</Alert> : null}
       <Field label="Name" name="name" autoComplete="name" required error={fieldError("name")} />
       <Field label="Email" name="email" type="email" autoComplete="email" required error={fieldError("email")} />
@@ -53,7 +55,7 @@ export function SignUpForm() {
         required
         error={fieldError("password")}
       />
-      <Button type="submit" disabled={pending} className="w-full">
+      <Button type="submit" disabled={pending || !hydrated} className="w-full">
         {pending ? "Creating your account…" : "Create account"}
       </Button>
     </form>
