@@ -16,6 +16,12 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+export interface AppDesign {
+  title: string;
+  tagline: string;
+  accent: string;
+}
+
 /** Millicredits: integers, stored as bigint and read as JS numbers (well inside 2^53). */
 const mc = (name: string) => bigint(name, { mode: "number" });
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -183,6 +189,8 @@ export const apps = pgTable(
       .notNull()
       .references(() => users.id),
     name: text("name").notNull(),
+    /** What the visual editor edits by hand (free): the app's headline, tagline and colour. */
+    design: jsonb("design").$type<AppDesign>().notNull().default({ title: "", tagline: "", accent: "#4f46e5" }),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [index("apps_workspace").on(t.workspaceId)],

@@ -22,6 +22,10 @@ export const envSchema = z
       z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)").optional(),
     ),
     DEMO_SEED: z.enum(["auto", "off"]).default("auto"),
+    AI_BASE_URL: optionalString.pipe(z.string().url("must be a URL such as https://api.openai.com/v1").optional()),
+    AI_API_KEY: optionalString,
+    AI_MODEL: optionalString.pipe(z.string().default("gpt-4o-mini")),
+    AI_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV === "production" && v.DATABASE_URL && !v.AUTH_SECRET) {

@@ -1,0 +1,1 @@
+ALTER TABLE "apps" ADD COLUMN "design" jsonb DEFAULT '{"title":"","tagline":"","accent":"#4f46e5"}'::jsonb NOT NULL;

@@ -1,0 +1,125 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { apps, type AppDesign } from "@/db/schema";
+import type { AiMode, AiProvider } from "./ai";
+import type { KindBalance } from "./credits/accounts";
+import { COSTS, type ActionName, type CreditKind } from "./credits/costs";
+import { confirmReservation, debitCredits, releaseReservation, reserveCredits } from "./credits/debit";
+import { invalid, notFound } from "./credits/errors";
+import { requireRole } from "./credits/roles";
+
+/** What the UI needs to show an "out of credits" refusal: made here, rendered in one component. */
+export interface OutOfCredits {
+  status: "out_of_credits";
+  kind: CreditKind;
+  remaining: number;
+  needed: number;
+  resetsAt: string;
+  /** Whose credits ran out: the person themselves, or the app's owner (integrations). */
+  payer: "you" | "app_owner";
+}
+
+export type EditorResult<T> = ({ status: "ok" } & T) | OutOfCredits | { status: "failed"; message: string };
+
+/** The app, if the person is a member of its workspace; "not found" otherwise. */
+export async function appForMember(db: Db, appId: string, userId: string) {
+  const [app] = await db.select().from(apps).where(eq(apps.id, appId));
+  if (!app) throw notFound("App");
+  const role = await requireRole(db, app.workspaceId, userId, ["owner", "admin", "member"], "open this app");
+  return { app, role };
+}
+
+function outOfCredits(r: { kind: CreditKind; balance: KindBalance; resetsAt: Date; event: { amount: number } }, payer: OutOfCredits["payer"]): OutOfCredits {
+  return { status: "out_of_credits", kind: r.kind, remaining: r.balance.remaining, needed: r.event.amount, resetsAt: r.resetsAt.toISOString(), payer };
+}
+
+/**
+ * A chat message: the prompter's message credits are reserved, the AI is called, and the
+ * reservation is confirmed only if it answered. A failure or timeout releases it: no result,
+ * no charge.
+ */
+export async function sendMessage(
+  db: Db,
+  ai: AiProvider,
+  args: { userId: string; appId: string; mode: AiMode; text: string; requestId: string; timeoutMs: number },
+  clock: () => Date = () => new Date(),
+): Promise<EditorResult<{ reply: string; charged: number }>> {
+  const text = args.text.trim();
+  if (!text) throw invalid("Write a message first.");
+  if (text.length > 4000) throw invalid("Keep a message under 4,000 characters.");
+  const { app } = await appForMember(db, args.appId, args.userId);
+  const action: ActionName = args.mode === "discuss" ? "message.discuss" : "message.implement";
+  const held = await reserveCredits(
+    db,
+    { key: `user:${args.userId}:${args.requestId}`, action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id },
+    clock(),
+  );
+  if (held.outcome === "refused") return outOfCredits(held, "you");
+  if (held.replay) return { status: "failed", message: "This message was already sent." };
+  const reservationId = held.event.reservationId!;
+  let reply: string;
+  try {
+    reply = await ai.reply({ mode: args.mode, prompt: text, appName: app.name }, AbortSignal.timeout(args.timeoutMs));
+  } catch (err) {
+    await releaseReservation(db, reservationId, clock());
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    return {
+      status: "failed",
+      message: timedOut
+        ? "The AI took too long to answer. You were not charged; try again."
+        : "The AI could not answer this time. You were not charged; try again.",
+    };
+  }
+  const charged = await confirmReservation(db, reservationId, clock());
+  return { status: "ok", reply, charged: charged.amount };
+}
+
+const designFields = ["title", "tagline", "accent"] as const;
+export type DesignField = (typeof designFields)[number];
+
+/** A manual edit in the visual editor: free, and still recorded in the ledger. */
+export async function applyManualEdit(
+  db: Db,
+  args: { userId: string; appId: string; field: DesignField; value: string; requestId: string },
+  now: Date,
+): Promise<EditorResult<{ design: AppDesign }>> {
+  if (!designFields.includes(args.field)) throw invalid("That part of the app cannot be edited here.");
+  const value = args.value.trim();
+  if (args.field === "accent" && !/^#[0-9a-f]{6}$/i.test(value)) throw invalid("Pick a colour such as #4f46e5.");
+  if (value.length > 120) throw invalid("Keep it under 120 characters.");
+  const { app } = await appForMember(db, args.appId, args.userId);
+  const design = { ...app.design, [args.field]: value };
+  await db.update(apps).set({ design }).where(eq(apps.id, app.id));
+  await debitCredits(
+    db,
+    { key: `user:${args.userId}:${args.requestId}`, action: "edit.manual", workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id },
+    now,
+  );
+  return { status: "ok", design };
+}
+
+const simulated: Partial<Record<ActionName, string>> = {
+  "integration.llm": "The model answered: “Thanks for reaching out — we'll reply within a day.”",
+  "integration.image": "An image was generated (1024×1024).",
+  "integration.file_upload": "The file was uploaded.",
+  "integration.api_call": "The external API answered 200 OK.",
+  "integration.email": "The email was sent.",
+  "integration.email_custom_domain": "The email was sent from your custom domain.",
+};
+
+/** Runs one of the app's integrations: the app's owner pays, whoever runs it. */
+export async function runIntegration(
+  db: Db,
+  args: { userId: string; appId: string; action: ActionName; requestId: string },
+  now: Date,
+): Promise<EditorResult<{ output: string; charged: number; paidByOwner: boolean }>> {
+  if (COSTS[args.action]?.kind !== "integration") throw invalid("That is not an integration.");
+  const { app } = await appForMember(db, args.appId, args.userId);
+  const r = await debitCredits(
+    db,
+    { key: `user:${args.userId}:${args.requestId}`, action: args.action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id },
+    now,
+  );
+  if (r.outcome === "refused") return outOfCredits(r, app.ownerUserId === args.userId ? "you" : "app_owner");
+  return { status: "ok", output: simulated[args.action] ?? "Done.", charged: r.event.amount, paidByOwner: app.ownerUserId !== args.userId };
+}
