@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { getDb } from "@/db/client";
+import { DomainError } from "./credits/errors";
 import { getSessionUser, type SessionUser } from "./session";
 
 export type ActionResult<T> =
@@ -40,6 +41,8 @@ async function run<S extends z.ZodType, T>(
     return { ok: true, data: await body(parsed.data) };
   } catch (err) {
     if (err instanceof UserError) return { ok: false, error: err.message, fieldErrors: err.fieldErrors };
+    // Domain errors are written for the person ("Only the workspace owner can change plans.").
+    if (err instanceof DomainError) return { ok: false, error: err.message };
     console.error(err);
     return { ok: false, error: "Something went wrong on our side. Nothing was changed; please try again." };
   }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { LogoMark } from "@/components/logo";
+import { NotificationsMenu } from "@/components/notifications-menu";
 import { ProfileMenu } from "@/components/profile-menu";
 import { focusRing } from "@/components/ui/button";
 import { WorkspaceSwitcher } from "@/components/workspace-switcher";
@@ -25,7 +26,11 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             options={all.map((w) => ({ workspaceId: w.workspaceId, name: w.name }))}
             onSwitch={switchWorkspaceAction}
           />
-          <div className="ml-auto">
+          <div className="ml-auto flex items-center gap-2">
+            <Link href="/help" className={`rounded px-2 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800 ${focusRing}`}>
+              Help
+            </Link>
+            <NotificationsMenu />
             <ProfileMenu name={user.name} email={user.email} />
           </div>
         </div>

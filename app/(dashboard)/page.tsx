@@ -1,31 +1,40 @@
-import { asc, eq } from "drizzle-orm";
 import type { Metadata } from "next";
-import { apps, users } from "@/db/schema";
+import Link from "next/link";
+import { focusRing } from "@/components/ui/button";
+import { listAppsWithUsage } from "@/lib/apps";
+import { formatCredits } from "@/lib/credits/amounts";
 import { requireWorkspace } from "@/lib/session";
+import { CreateAppForm } from "./create-app-form";
 
 export const metadata: Metadata = { title: "Apps" };
 
 export default async function HomePage() {
-  const { db, current } = await requireWorkspace();
-  const rows = await db
-    .select({ id: apps.id, name: apps.name, owner: users.name })
-    .from(apps)
-    .innerJoin(users, eq(users.id, apps.ownerUserId))
-    .where(eq(apps.workspaceId, current.workspaceId))
-    .orderBy(asc(apps.name));
+  const { db, user, current } = await requireWorkspace();
+  const rows = await listAppsWithUsage(db, current.workspaceId, new Date());
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-semibold">Apps in {current.name}</h1>
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <h1 className="text-2xl font-semibold">Apps in {current.name}</h1>
+        <CreateAppForm workspaceId={current.workspaceId} />
+      </div>
       {rows.length === 0 ? (
         <p className="rounded-lg border border-dashed border-zinc-300 p-8 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
-          No apps in this workspace yet.
+          No apps in this workspace yet. Create one to start building with the AI.
         </p>
       ) : (
         <ul className="grid gap-3 sm:grid-cols-2">
           {rows.map((app) => (
-            <li key={app.id} className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
-              <p className="font-medium">{app.name}</p>
-              <p className="text-sm text-zinc-600 dark:text-zinc-400">Owned by {app.owner}</p>
+            <li key={app.id}>
+              <Link
+                href={`/apps/${app.id}/editor`}
+                className={`block rounded-lg border border-zinc-200 bg-white p-4 hover:border-indigo-400 dark:border-zinc-800 dark:bg-zinc-900 dark:hover:border-indigo-500 ${focusRing}`}
+              >
+                <span className="block font-medium">{app.name}</span>
+                <span className="block text-sm text-zinc-600 dark:text-zinc-400">Owned by {app.ownerUserId === user.id ? "you" : app.ownerName}</span>
+                <span className="mt-2 block text-sm tabular-nums">
+                  {formatCredits(app.integrationUsed)} integration credits used this cycle
+                </span>
+              </Link>
             </li>
           ))}
         </ul>

@@ -2,20 +2,14 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { authedAction, UserError } from "@/lib/action";
+import { authedAction } from "@/lib/action";
 import { createAppKeyAsOwner } from "@/lib/api-keys";
-import { DomainError } from "@/lib/credits/errors";
 
 const createKeySchema = z.object({ appId: z.string().uuid("Choose one of your apps.") });
 
 export const createKeyAction = authedAction(createKeySchema, async ({ appId }, { db, user }) => {
-  try {
-    const created = await createAppKeyAsOwner(db, { appId, byUserId: user.id }, new Date());
-    revalidatePath("/settings/api-keys");
-    // The key is returned to this one response only; it is never stored or shown again.
-    return { appName: created.app.name, key: created.key, prefix: created.prefix };
-  } catch (err) {
-    if (err instanceof DomainError) throw new UserError(err.message);
-    throw err;
-  }
+  const created = await createAppKeyAsOwner(db, { appId, byUserId: user.id }, new Date());
+  revalidatePath("/settings/api-keys");
+  // The key is returned to this one response only; it is never stored or shown again.
+  return { appName: created.app.name, key: created.key, prefix: created.prefix };
 });

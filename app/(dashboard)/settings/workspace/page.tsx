@@ -1,16 +1,23 @@
 import type { Metadata } from "next";
+import { cookies } from "next/headers";
 import { CreditMeter } from "@/components/credit-meter";
 import { LocalTime } from "@/components/local-time";
+import { safeTimeZone } from "@/lib/credits/activity";
 import { formatCredits } from "@/lib/credits/amounts";
 import { getWorkspaceCredits } from "@/lib/credits/workspace-view";
 import { requireWorkspace } from "@/lib/session";
 import { timeUntil } from "@/lib/time";
+import { ActivitySection } from "./activity-section";
+import { parseFilters } from "./filters";
+import { UsageSection } from "./usage-section";
 
 export const metadata: Metadata = { title: "Workspace" };
 
-export default async function WorkspaceSettingsPage() {
+export default async function WorkspaceSettingsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { db, user, current } = await requireWorkspace();
   const now = new Date();
+  const { filters, page, scope } = parseFilters(await searchParams);
+  const timeZone = safeTimeZone((await cookies()).get("tz")?.value);
   const { me, members } = await getWorkspaceCredits(db, current.workspaceId, user.id, now);
   const { message, integration } = me.balance;
   const daily = me.balance.account.type === "free";
@@ -48,6 +55,8 @@ export default async function WorkspaceSettingsPage() {
           </dd>
         </dl>
       </section>
+
+      <UsageSection db={db} workspaceId={current.workspaceId} viewerId={user.id} role={current.role} now={now} timeZone={timeZone} scope={scope} />
 
       {members ? (
         <section aria-labelledby="member-credits" className="space-y-3">
@@ -87,6 +96,16 @@ export default async function WorkspaceSettingsPage() {
           </div>
         </section>
       ) : null}
+
+      <ActivitySection
+        db={db}
+        workspaceId={current.workspaceId}
+        viewerId={user.id}
+        role={current.role}
+        filters={filters}
+        page={page}
+        members={members ? members.map((m) => ({ userId: m.userId, name: m.name })) : null}
+      />
     </div>
   );
 }

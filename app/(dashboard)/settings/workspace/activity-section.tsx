@@ -1,0 +1,120 @@
+import { LocalTime } from "@/components/local-time";
+import { buttonClass } from "@/components/ui/button";
+import type { Db } from "@/db/client";
+import { listActivity, type ActivityFilters } from "@/lib/credits/activity";
+import { formatCredits } from "@/lib/credits/amounts";
+import { COSTS, isActionName } from "@/lib/credits/costs";
+import type { Role } from "@/lib/credits/roles";
+import { filterQuery } from "./filters";
+
+const PAGE = 50;
+const select = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
+
+export async function ActivitySection(props: {
+  db: Db;
+  workspaceId: string;
+  viewerId: string;
+  role: Role;
+  filters: ActivityFilters;
+  page: number;
+  members: { userId: string; name: string }[] | null;
+}) {
+  const rows = await listActivity(props.db, { ...props, limit: PAGE + 1, offset: (props.page - 1) * PAGE });
+  const more = rows.length > PAGE;
+  const shown = rows.slice(0, PAGE);
+  const f = props.filters;
+
+  return (
+    <section aria-labelledby="activity-title" className="space-y-3">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h3 id="activity-title" className="text-lg font-semibold">
+          Activity
+        </h3>
+        <a href={`/settings/workspace/activity.csv?${filterQuery(f)}`} className={buttonClass("secondary")} download>
+          Export CSV
+        </a>
+      </div>
+      <form method="get" className="flex flex-wrap items-end gap-3 text-sm" aria-label="Filter activity">
+        <label className="space-y-1">
+          <span className="block font-medium">Kind</span>
+          <select name="kind" defaultValue={f.kind ?? ""} className={select}>
+            <option value="">All kinds</option>
+            <option value="message">Message</option>
+            <option value="integration">Integration</option>
+            <option value="none">Free actions</option>
+          </select>
+        </label>
+        <label className="space-y-1">
+          <span className="block font-medium">Outcome</span>
+          <select name="outcome" defaultValue={f.outcome ?? ""} className={select}>
+            <option value="">All outcomes</option>
+            <option value="charged">Charged</option>
+            <option value="free">Free</option>
+            <option value="refused">Refused (out of credits)</option>
+          </select>
+        </label>
+        {props.members ? (
+          <label className="space-y-1">
+            <span className="block font-medium">Member</span>
+            <select name="member" defaultValue={f.memberId ?? ""} className={select}>
+              <option value="">Everyone</option>
+              {props.members.map((m) => (
+                <option key={m.userId} value={m.userId}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <button type="submit" className={buttonClass("secondary", "py-1.5")}>
+          Apply
+        </button>
+      </form>
+      {shown.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">No activity matches these filters.</p>
+      ) : (
+        <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
+          <table className="w-full min-w-[44rem] text-left text-sm">
+            <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
+              <tr>
+                <th scope="col" className="px-3 py-2 font-medium">When</th>
+                <th scope="col" className="px-3 py-2 font-medium">Action</th>
+                <th scope="col" className="px-3 py-2 font-medium">App</th>
+                <th scope="col" className="px-3 py-2 font-medium">By</th>
+                <th scope="col" className="px-3 py-2 font-medium">Paid by</th>
+                <th scope="col" className="px-3 py-2 text-right font-medium">Credits</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+              {shown.map((r) => (
+                <tr key={r.id}>
+                  <td className="px-3 py-1.5 whitespace-nowrap"><LocalTime iso={r.createdAt.toISOString()} /></td>
+                  <td className="px-3 py-1.5">
+                    {isActionName(r.action) ? COSTS[r.action].label : r.action}
+                    {r.quantity > 1 ? ` ×${r.quantity}` : ""}
+                  </td>
+                  <td className="px-3 py-1.5">{r.appName ?? "—"}</td>
+                  <td className="px-3 py-1.5">{r.actorName ?? (r.source === "api" ? "App user" : "—")}</td>
+                  <td className="px-3 py-1.5">{r.payerName ?? "—"}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {r.outcome === "refused" ? (
+                      <span className="text-amber-700 dark:text-amber-300">refused ({formatCredits(r.amount)})</span>
+                    ) : r.outcome === "free" ? (
+                      "free"
+                    ) : (
+                      `${formatCredits(r.amount)} ${r.kind}`
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav aria-label="Activity pages" className="flex justify-between text-sm">
+        {props.page > 1 ? <a href={`?${filterQuery(f, { page: String(props.page - 1) })}`} className="underline">← Newer</a> : <span />}
+        {more ? <a href={`?${filterQuery(f, { page: String(props.page + 1) })}`} className="underline">Older →</a> : null}
+      </nav>
+    </section>
+  );
+}

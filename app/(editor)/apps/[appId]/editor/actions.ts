@@ -1,0 +1,43 @@
+"use server";
+
+import { z } from "zod";
+import { authedAction } from "@/lib/action";
+import { aiFromConfig } from "@/lib/ai";
+import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
+import { applyManualEdit, runIntegration, sendMessage } from "@/lib/editor";
+import { env } from "@/lib/env";
+
+const requestId = z.string().min(8).max(100);
+
+const sendSchema = z.object({
+  appId: z.string().uuid(),
+  mode: z.enum(["discuss", "implement"]),
+  text: z.string().trim().min(1, "Write a message first.").max(4000, "Keep a message under 4,000 characters."),
+  requestId,
+});
+
+export const sendMessageAction = authedAction(sendSchema, async (input, { db, user }) => {
+  const config = env();
+  return sendMessage(db, aiFromConfig(config), { ...input, userId: user.id, timeoutMs: config.AI_TIMEOUT_MS });
+});
+
+const editSchema = z.object({
+  appId: z.string().uuid(),
+  field: z.enum(["title", "tagline", "accent"]),
+  value: z.string().max(120, "Keep it under 120 characters."),
+  requestId,
+});
+
+export const manualEditAction = authedAction(editSchema, async (input, { db, user }) =>
+  applyManualEdit(db, { ...input, userId: user.id }, new Date()),
+);
+
+const integrationSchema = z.object({
+  appId: z.string().uuid(),
+  action: z.enum(INTEGRATION_ACTIONS as [string, ...string[]]),
+  requestId,
+});
+
+export const runIntegrationAction = authedAction(integrationSchema, async (input, { db, user }) =>
+  runIntegration(db, { ...input, action: input.action as (typeof INTEGRATION_ACTIONS)[number], userId: user.id }, new Date()),
+);

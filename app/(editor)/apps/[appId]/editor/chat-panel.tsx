@@ -1,0 +1,117 @@
+"use client";
+
+import { useId, useState, type FormEvent } from "react";
+import { useRefreshCredits } from "@/components/credits/queries";
+import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { formatCredits } from "@/lib/credits/amounts";
+import type { OutOfCredits } from "@/lib/editor";
+import { sendMessageAction } from "./actions";
+
+type Mode = "discuss" | "implement";
+interface Message {
+  id: string;
+  from: "you" | "ai";
+  mode: Mode;
+  text: string;
+  cost?: number;
+}
+
+const modeLabel: Record<Mode, string> = { discuss: "Discuss", implement: "Implement" };
+
+/** The AI chat: two modes, the cost of the next message shown before it is sent. */
+export function ChatPanel({ appId, costs, isOwner, ownerName }: { appId: string; costs: Record<Mode, number>; isOwner: boolean; ownerName: string }) {
+  const [mode, setMode] = useState<Mode>("discuss");
+  const [text, setText] = useState("");
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [pending, setPending] = useState(false);
+  const [refusal, setRefusal] = useState<OutOfCredits | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const refresh = useRefreshCredits();
+  const inputId = useId();
+  const costText = `${formatCredits(costs[mode])} message credit${costs[mode] === 1000 ? "" : "s"}`;
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const prompt = text.trim();
+    if (!prompt || pending) return;
+    setPending(true);
+    setError(null);
+    setRefusal(null);
+    const requestId = crypto.randomUUID();
+    const res = await sendMessageAction(null, { appId, mode, text: prompt, requestId });
+    setPending(false);
+    await refresh();
+    if (!res.ok) return setError(res.fieldErrors?.text?.[0] ?? res.error);
+    const r = res.data;
+    if (r.status === "out_of_credits") return setRefusal(r);
+    if (r.status === "failed") return setError(r.message);
+    setText("");
+    setMessages((m) => [...m, { id: `${requestId}-q`, from: "you", mode, text: prompt, cost: r.charged }, { id: `${requestId}-a`, from: "ai", mode, text: r.reply }]);
+  }
+
+  return (
+    <section aria-labelledby="chat-title" className="flex min-h-[24rem] flex-col rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
+        <h2 id="chat-title" className="font-semibold">
+          Chat with the AI
+        </h2>
+        <fieldset className="flex rounded-lg bg-zinc-100 p-0.5 text-sm dark:bg-zinc-800">
+          <legend className="sr-only">Mode</legend>
+          {(["discuss", "implement"] as const).map((m) => (
+            <label
+              key={m}
+              className="cursor-pointer rounded-md px-3 py-1 has-[:checked]:bg-white has-[:checked]:font-medium has-[:checked]:shadow-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-indigo-600 dark:has-[:checked]:bg-zinc-950"
+            >
+              <input type="radio" name="mode" value={m} checked={mode === m} onChange={() => setMode(m)} className="sr-only" />
+              {modeLabel[m]}
+            </label>
+          ))}
+        </fieldset>
+      </div>
+      <ol aria-label="Conversation" aria-live="polite" className="flex-1 space-y-3 overflow-y-auto p-4">
+        {messages.length === 0 ? (
+          <li className="text-sm text-zinc-600 dark:text-zinc-400">
+            Ask a question in <strong>Discuss</strong> mode, or describe a change in <strong>Implement</strong> mode and the AI will make it.
+          </li>
+        ) : (
+          messages.map((m) => (
+            <li key={m.id} className={m.from === "you" ? "ml-auto max-w-[85%] rounded-lg bg-indigo-600 px-3 py-2 text-sm text-white" : "max-w-[85%] rounded-lg bg-zinc-100 px-3 py-2 text-sm dark:bg-zinc-800"}>
+              <span className="sr-only">{m.from === "you" ? "You" : "AI"}: </span>
+              {m.text}
+              {m.cost !== undefined ? <span className="mt-1 block text-xs opacity-80">{modeLabel[m.mode]} · {formatCredits(m.cost)} credits</span> : null}
+            </li>
+          ))
+        )}
+      </ol>
+      <form onSubmit={onSubmit} className="space-y-2 border-t border-zinc-200 p-4 dark:border-zinc-800">
+        {refusal ? <OutOfCreditsNotice refusal={refusal} isOwner={isOwner} ownerName={ownerName} /> : null}
+        {error ? <Alert>{error}</Alert> : null}
+        <label htmlFor={inputId} className="sr-only">
+          Message
+        </label>
+        <textarea
+          id={inputId}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) void onSubmit(e);
+          }}
+          rows={3}
+          maxLength={4000}
+          placeholder={mode === "discuss" ? "Ask about your app…" : "Describe the change to make…"}
+          className="block w-full resize-y rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/40 focus:outline-none dark:border-zinc-700 dark:bg-zinc-950"
+        />
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="next-cost">
+            This message will cost {costText}.
+          </p>
+          <Button type="submit" disabled={pending || !text.trim()}>
+            {pending ? "Sending…" : `Send · ${formatCredits(costs[mode])}`}
+          </Button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,83 @@
+"use client";
+
+import { useState } from "react";
+import { useRefreshCredits } from "@/components/credits/queries";
+import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { formatCredits } from "@/lib/credits/amounts";
+import type { OutOfCredits } from "@/lib/editor";
+import { runIntegrationAction } from "./actions";
+
+interface ActionInfo {
+  action: string;
+  label: string;
+  unit: number;
+}
+
+/** Runs the app's integrations; each costs the app owner's integration credits. */
+export function IntegrationsPanel({
+  appId,
+  actions,
+  payerName,
+  isOwner,
+  ownerName,
+}: {
+  appId: string;
+  actions: ActionInfo[];
+  payerName: string;
+  isOwner: boolean;
+  ownerName: string;
+}) {
+  const [running, setRunning] = useState<string | null>(null);
+  const [output, setOutput] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<OutOfCredits | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const refresh = useRefreshCredits();
+
+  async function run(a: ActionInfo) {
+    setRunning(a.action);
+    setOutput(null);
+    setRefusal(null);
+    setError(null);
+    const res = await runIntegrationAction(null, { appId, action: a.action, requestId: crypto.randomUUID() });
+    setRunning(null);
+    await refresh();
+    if (!res.ok) return setError(res.error);
+    const r = res.data;
+    if (r.status === "out_of_credits") return setRefusal(r);
+    if (r.status === "failed") return setError(r.message);
+    setOutput(`${r.output} ${formatCredits(r.charged)} integration credit${r.charged === 1000 ? "" : "s"} used from ${payerName === "you" ? "your" : `${payerName}'s`} balance.`);
+  }
+
+  return (
+    <section aria-labelledby="integrations-title" className="space-y-3 rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+      <h2 id="integrations-title" className="font-semibold">
+        Integrations
+      </h2>
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        Paid from {payerName === "you" ? "your" : `${payerName}'s (the app owner's)`} integration credits, whoever runs them.
+      </p>
+      <ul className="divide-y divide-zinc-200 dark:divide-zinc-800">
+        {actions.map((a) => (
+          <li key={a.action} className="flex items-center justify-between gap-2 py-2 text-sm">
+            <span>
+              {a.label}
+              <span className="block text-xs text-zinc-600 dark:text-zinc-400">
+                {formatCredits(a.unit)} integration credit{a.unit === 1000 ? "" : "s"}
+              </span>
+            </span>
+            <Button type="button" variant="secondary" disabled={running !== null} onClick={() => void run(a)} aria-label={`Run ${a.label} (${formatCredits(a.unit)} credits)`}>
+              {running === a.action ? "Running…" : "Run"}
+            </Button>
+          </li>
+        ))}
+      </ul>
+      <div aria-live="polite">
+        {output ? <Alert tone="info">{output}</Alert> : null}
+        {refusal ? <OutOfCreditsNotice refusal={refusal} isOwner={isOwner} ownerName={ownerName} /> : null}
+        {error ? <Alert>{error}</Alert> : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,70 @@
+import { eq } from "drizzle-orm";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound, redirect } from "next/navigation";
+import { CreditsPopover } from "@/components/credits/credits-popover";
+import { NotificationsMenu } from "@/components/notifications-menu";
+import { ProfileMenu } from "@/components/profile-menu";
+import { focusRing } from "@/components/ui/button";
+import { getDb } from "@/db/client";
+import { users, workspaces } from "@/db/schema";
+import { COSTS, INTEGRATION_ACTIONS } from "@/lib/credits/costs";
+import { DomainError } from "@/lib/credits/errors";
+import { appForMember } from "@/lib/editor";
+import { requireUser } from "@/lib/session";
+import { ChatPanel } from "./chat-panel";
+import { IntegrationsPanel } from "./integrations-panel";
+import { VisualEditor } from "./visual-editor";
+
+export const metadata: Metadata = { title: "Editor" };
+
+export default async function EditorPage({ params }: { params: Promise<{ appId: string }> }) {
+  const { appId } = await params;
+  const user = await requireUser();
+  const db = await getDb();
+  if (!/^[0-9a-f-]{36}$/i.test(appId)) notFound();
+  const found = await appForMember(db, appId, user.id).catch((err) => {
+    if (err instanceof DomainError) notFound();
+    throw err;
+  });
+  if (!found) redirect("/");
+  const { app, role } = found;
+  const [ws] = await db.select().from(workspaces).where(eq(workspaces.id, app.workspaceId));
+  const people = await db.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, ws!.ownerId));
+  const [appOwner] = await db.select({ name: users.name }).from(users).where(eq(users.id, app.ownerUserId));
+  const ownerName = people[0]?.name ?? "the owner";
+  const isOwner = role === "owner";
+  const appOwnerName = app.ownerUserId === user.id ? undefined : appOwner?.name;
+
+  return (
+    <>
+      <header className="sticky top-0 z-40 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/90">
+        <div className="flex h-14 items-center gap-2 px-3 sm:px-4">
+          <CreditsPopover workspaceId={app.workspaceId} isOwner={isOwner} ownerName={ownerName} appOwnerName={appOwnerName} />
+          <span aria-hidden="true" className="text-zinc-300 dark:text-zinc-700">/</span>
+          <h1 className="truncate text-sm font-medium">{app.name}</h1>
+          <Link href="/" className={`ml-2 hidden rounded px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 sm:inline dark:text-zinc-400 dark:hover:bg-zinc-800 ${focusRing}`}>
+            All apps
+          </Link>
+          <div className="ml-auto flex items-center gap-2">
+            <NotificationsMenu />
+            <ProfileMenu name={user.name} email={user.email} />
+          </div>
+        </div>
+      </header>
+      <main className="grid gap-4 p-3 sm:p-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+        <ChatPanel appId={app.id} costs={{ discuss: COSTS["message.discuss"].unit, implement: COSTS["message.implement"].unit }} isOwner={isOwner} ownerName={ownerName} />
+        <div className="space-y-4">
+          <VisualEditor appId={app.id} initial={app.design} appName={app.name} />
+          <IntegrationsPanel
+            appId={app.id}
+            actions={INTEGRATION_ACTIONS.map((a) => ({ action: a, label: COSTS[a].label, unit: COSTS[a].unit }))}
+            payerName={appOwnerName ?? "you"}
+            isOwner={isOwner}
+            ownerName={ownerName}
+          />
+        </div>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,93 @@
+"use client";
+
+import * as Popover from "@radix-ui/react-popover";
+import Link from "next/link";
+import { formatCredits } from "@/lib/credits/amounts";
+import { LogoMark } from "../logo";
+import { LocalTime } from "../local-time";
+import { focusRing } from "../ui/button";
+import { useBalance, type BalanceJson } from "./queries";
+
+const milli = (credits: number) => Math.round(credits * 1000);
+
+function Line({ label, b }: { label: string; b: BalanceJson }) {
+  return (
+    <div className="flex items-baseline justify-between gap-4">
+      <dt className="text-sm">{label}</dt>
+      <dd className="text-right">
+        <span className="text-lg font-semibold tabular-nums" data-testid={`${label.split(" ")[0]!.toLowerCase()}-remaining`}>
+          {formatCredits(milli(b.remaining))}
+        </span>
+        <span className="text-sm text-zinc-600 dark:text-zinc-400"> of {formatCredits(milli(b.allowance))} left</span>
+      </dd>
+    </div>
+  );
+}
+
+/**
+ * The product logo at the top left of the editor: opens the remaining credits of both kinds
+ * and when they reset. Kept fresh by query invalidation after every action.
+ */
+export function CreditsPopover({
+  workspaceId,
+  isOwner,
+  ownerName,
+  appOwnerName,
+}: {
+  workspaceId: string;
+  isOwner: boolean;
+  ownerName: string;
+  /** Set when someone else owns the app: their integration credits pay for its integrations. */
+  appOwnerName?: string;
+}) {
+  const { data, isError } = useBalance(workspaceId);
+  return (
+    <Popover.Root>
+      <Popover.Trigger aria-label="Your credits" className={`flex items-center gap-2 rounded-md p-1 font-semibold hover:bg-zinc-100 dark:hover:bg-zinc-800 ${focusRing}`}>
+        <LogoMark />
+        <span className="hidden sm:inline">Credits</span>
+      </Popover.Trigger>
+      <Popover.Portal>
+        <Popover.Content
+          align="start"
+          sideOffset={8}
+          className="z-50 w-80 max-w-[calc(100vw-1rem)] space-y-3 rounded-xl border border-zinc-200 bg-white p-4 text-zinc-900 shadow-lg dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
+        >
+          <h2 className="font-semibold">Your credits</h2>
+          {isError ? (
+            <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+              Your balance could not be loaded. Close this and try again.
+            </p>
+          ) : !data ? (
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading…</p>
+          ) : (
+            <>
+              <dl className="space-y-2" aria-live="polite">
+                <Line label="Message credits" b={data.message} />
+                <Line label="Integration credits" b={data.integration} />
+              </dl>
+              <p className="text-sm text-zinc-600 dark:text-zinc-400">
+                Resets <LocalTime iso={data.message.cycleEnd} />. Unused credits don&apos;t carry over.
+              </p>
+              {appOwnerName ? (
+                <p className="text-sm text-zinc-600 dark:text-zinc-400">Integrations in this app use {appOwnerName}&apos;s integration credits.</p>
+              ) : null}
+            </>
+          )}
+          <div className="border-t border-zinc-200 pt-3 text-sm dark:border-zinc-800">
+            {isOwner ? (
+              <Link href="/settings/billing" className="font-medium text-indigo-700 underline dark:text-indigo-300">
+                Upgrade your plan
+              </Link>
+            ) : (
+              <p>
+                Need more? Ask {ownerName}, the workspace owner, to upgrade your seat.
+              </p>
+            )}
+          </div>
+          <Popover.Arrow className="fill-white dark:fill-zinc-900" />
+        </Popover.Content>
+      </Popover.Portal>
+    </Popover.Root>
+  );
+}

@@ -1,0 +1,54 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+
+export interface BalanceJson {
+  allowance: number;
+  used: number;
+  remaining: number;
+  cycleStart: string;
+  cycleEnd: string;
+}
+
+export interface NotificationJson {
+  id: string;
+  body: string;
+  kind: string;
+  threshold: number;
+  createdAt: string;
+  read: boolean;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { cache: "no-store" });
+  if (!res.ok) throw new Error(`Could not load (${res.status}).`);
+  return (await res.json()) as T;
+}
+
+export const balanceKey = (workspaceId: string) => ["balance", workspaceId] as const;
+export const notificationsKey = ["notifications"] as const;
+
+/** The signed-in member's balances in a workspace, from GET /api/v1/balance. */
+export function useBalance(workspaceId: string) {
+  return useQuery({
+    queryKey: balanceKey(workspaceId),
+    queryFn: () => getJson<{ message: BalanceJson; integration: BalanceJson }>(`/api/v1/balance?workspace=${encodeURIComponent(workspaceId)}`),
+  });
+}
+
+export function useNotifications() {
+  return useQuery({
+    queryKey: notificationsKey,
+    queryFn: () => getJson<{ unread: number; items: NotificationJson[] }>("/api/notifications"),
+  });
+}
+
+/** After any action that may spend credits: refetch balances and notices now, not on a poll. */
+export function useRefreshCredits() {
+  const client = useQueryClient();
+  return () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: ["balance"] }),
+      client.invalidateQueries({ queryKey: notificationsKey }),
+    ]);
+}

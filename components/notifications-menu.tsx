@@ -1,0 +1,69 @@
+"use client";
+
+import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
+import { markNotificationsReadAction } from "@/app/(dashboard)/actions";
+import { useNotifications, useRefreshCredits } from "./credits/queries";
+import { LocalTime } from "./local-time";
+import { focusRing } from "./ui/button";
+
+/** The bell in the top bar: 80% and 100% usage notices, marked read when opened. */
+export function NotificationsMenu() {
+  const { data } = useNotifications();
+  const refresh = useRefreshCredits();
+  const unread = data?.unread ?? 0;
+  const label = unread > 0 ? `Notifications, ${unread} unread` : "Notifications";
+
+  async function onOpenChange(open: boolean) {
+    if (!open || !data) return;
+    const ids = data.items.filter((n) => !n.read).map((n) => n.id);
+    if (ids.length > 0) {
+      await markNotificationsReadAction(ids);
+      await refresh();
+    }
+  }
+
+  return (
+    <DropdownMenu.Root onOpenChange={(open) => void onOpenChange(open)}>
+      <DropdownMenu.Trigger
+        aria-label={label}
+        className={`relative flex h-9 w-9 items-center justify-center rounded-full text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800 ${focusRing}`}
+      >
+        <svg viewBox="0 0 24 24" aria-hidden="true" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth="1.8">
+          <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9" strokeLinejoin="round" />
+          <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" strokeLinecap="round" />
+        </svg>
+        {unread > 0 ? (
+          <span aria-hidden="true" className="absolute -top-0.5 -right-0.5 rounded-full bg-red-600 px-1.5 text-[10px] leading-4 font-semibold text-white">
+            {unread}
+          </span>
+        ) : null}
+      </DropdownMenu.Trigger>
+      <DropdownMenu.Portal>
+        <DropdownMenu.Content
+          align="end"
+          sideOffset={8}
+          className="z-50 w-80 max-w-[calc(100vw-1rem)] rounded-lg border border-zinc-200 bg-white p-1 text-zinc-900 shadow-lg dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
+        >
+          <DropdownMenu.Label className="px-3 py-2 text-sm font-semibold">Notifications</DropdownMenu.Label>
+          {!data || data.items.length === 0 ? (
+            <p className="px-3 pb-3 text-sm text-zinc-600 dark:text-zinc-400">
+              Nothing yet. You&apos;ll be told here when you have used 80% and 100% of a kind of credit in a cycle.
+            </p>
+          ) : (
+            data.items.map((n) => (
+              <DropdownMenu.Item
+                key={n.id}
+                className="flex flex-col gap-0.5 rounded px-3 py-2 text-sm outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800"
+              >
+                <span className={n.read ? "" : "font-semibold"}>{n.body}</span>
+                <span className="text-xs text-zinc-600 dark:text-zinc-400">
+                  <LocalTime iso={n.createdAt} />
+                </span>
+              </DropdownMenu.Item>
+            ))
+          )}
+        </DropdownMenu.Content>
+      </DropdownMenu.Portal>
+    </DropdownMenu.Root>
+  );
+}

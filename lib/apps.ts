@@ -1,0 +1,52 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { apps, creditLedger, users } from "@/db/schema";
+import { cycleOf, getActingAccount } from "./credits/accounts";
+import { writeAudit } from "./credits/audit";
+import { invalid } from "./credits/errors";
+import { requireRole } from "./credits/roles";
+
+/** Any member may create an app; they own it (and pay for its integrations). */
+export async function createApp(db: Db, args: { workspaceId: string; userId: string; name: string }, now: Date) {
+  await requireRole(db, args.workspaceId, args.userId, ["owner", "admin", "member"], "create apps");
+  const name = args.name.trim();
+  if (!name || name.length > 60) throw invalid("Give the app a name of 1 to 60 characters.");
+  const [app] = await db
+    .insert(apps)
+    .values({ workspaceId: args.workspaceId, ownerUserId: args.userId, name, design: { title: name, tagline: "", accent: "#4f46e5" }, createdAt: now })
+    .returning();
+  await writeAudit(db, { workspaceId: args.workspaceId, actorUserId: args.userId, action: "app.created", targetType: "app", targetId: app!.id, details: { name }, now });
+  return app!;
+}
+
+/**
+ * The workspace's apps with the integration credits each used in its owner's current cycle.
+ * One indexed sum per app over (payer, cycle): a view, not the hot path.
+ */
+export async function listAppsWithUsage(db: Db, workspaceId: string, now: Date) {
+  const rows = await db
+    .select({ id: apps.id, name: apps.name, ownerUserId: apps.ownerUserId, ownerName: users.name })
+    .from(apps)
+    .innerJoin(users, eq(users.id, apps.ownerUserId))
+    .where(eq(apps.workspaceId, workspaceId))
+    .orderBy(asc(apps.name));
+  return Promise.all(
+    rows.map(async (app) => {
+      const payer = await getActingAccount(db, workspaceId, app.ownerUserId);
+      const cycle = cycleOf(payer, now);
+      const [sum] = await db
+        .select({ used: sql<string>`coalesce(sum(${creditLedger.amount}), 0)` })
+        .from(creditLedger)
+        .where(
+          and(
+            eq(creditLedger.appId, app.id),
+            eq(creditLedger.payerAccountId, payer.id),
+            eq(creditLedger.cycleStart, cycle.start),
+            eq(creditLedger.outcome, "charged"),
+            eq(creditLedger.kind, "integration"),
+          ),
+        );
+      return { ...app, integrationUsed: Number(sum?.used ?? 0), cycleEnd: cycle.end };
+    }),
+  );
+}
