@@ -1,9 +1,17 @@
 import { defineConfig, devices } from "@playwright/test";
 
-const port = Number(process.env.E2E_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${port}`;
+const embeddedPort = Number(process.env.E2E_PORT ?? 3100);
+const postgresPort = embeddedPort + 1;
 // A fresh embedded database for every run, outside the repo tree.
-const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/credits-e2e-${port}`;
+const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/credits-e2e-${embeddedPort}`;
+// A fresh PostgreSQL database for every run; the specs read it to check what the pages show.
+export const e2eDatabaseUrl = process.env.E2E_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/credits_e2e";
+
+const launchOptions = {
+  // Debian's Chromium; Playwright's own browser download cannot work on this network.
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+};
 
 export default defineConfig({
   testDir: "e2e",
@@ -13,24 +21,43 @@ export default defineConfig({
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  use: {
-    baseURL,
-    trace: "retain-on-failure",
-    launchOptions: {
-      // Debian's Chromium; Playwright's own browser download cannot work on this network.
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  use: { trace: "retain-on-failure", launchOptions },
+  projects: [
+    {
+      // The README's first command: embedded PGlite, migrated and seeded on first start.
+      name: "embedded",
+      testMatch: /auth\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${embeddedPort}` },
     },
-  },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
-  webServer: {
-    // The production build (`npm run build` first), one process so it stops cleanly.
-    command: `rm -rf ${dataDir} && exec node_modules/.bin/next start -p ${port} -H 127.0.0.1`,
-    url: `${baseURL}/sign-in`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
-    env: { PGLITE_DIR: dataDir, DEMO_SEED: "auto", NEXTAUTH_URL: baseURL },
-    stdout: "pipe",
-    stderr: "pipe",
-  },
+    {
+      name: "postgres",
+      testIgnore: /auth\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${postgresPort}`, timezoneId: "America/New_York" },
+    },
+  ],
+  // Production builds (`npm run build` first), one process each so they stop cleanly.
+  webServer: [
+    {
+      command: `rm -rf ${dataDir} && exec node_modules/.bin/next start -p ${embeddedPort} -H 127.0.0.1`,
+      url: `http://127.0.0.1:${embeddedPort}/sign-in`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      env: { PGLITE_DIR: dataDir, DEMO_SEED: "auto", NEXTAUTH_URL: `http://127.0.0.1:${embeddedPort}` },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `node_modules/.bin/tsx e2e/prepare-db.ts && node_modules/.bin/tsx db/run.ts seed && exec node_modules/.bin/next start -p ${postgresPort} -H 127.0.0.1`,
+      url: `http://127.0.0.1:${postgresPort}/sign-in`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      env: {
+        DATABASE_URL: e2eDatabaseUrl,
+        AUTH_SECRET: "e2e-only-secret-not-used-anywhere-else-0123456789",
+        NEXTAUTH_URL: `http://127.0.0.1:${postgresPort}`,
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  ],
 });

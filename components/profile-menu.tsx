@@ -22,10 +22,11 @@ export function ProfileMenu({ name, email }: { name: string; email: string }) {
   return (
     <DropdownMenu.Root>
       <DropdownMenu.Trigger
-        aria-label="Profile and settings"
         className={`flex h-9 w-9 items-center justify-center rounded-full bg-indigo-600 text-sm font-semibold text-white dark:bg-indigo-500 ${focusRing}`}
       >
-        {initials(name) || "?"}
+        {/* The initials are decoration; the name read out is the button's purpose. */}
+        <span aria-hidden="true">{initials(name) || "?"}</span>
+        <span className="sr-only">Profile and settings</span>
       </DropdownMenu.Trigger>
       <DropdownMenu.Portal>
         <DropdownMenu.Content

@@ -1,12 +1,5 @@
 import { expect, test } from "@playwright/test";
-
-async function signIn(page: import("@playwright/test").Page, email: string) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("credits-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: /^Apps in/ })).toBeVisible();
-}
+import { signIn } from "./helpers";
 
 test("the app owner creates a key in Settings → API keys, and the API charges the owner with it", async ({ page, request }) => {
   await signIn(page, "ada@example.com");

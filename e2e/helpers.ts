@@ -1,0 +1,60 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
+import postgres from "postgres";
+import { e2eDatabaseUrl } from "../playwright.config";
+
+export const sql = postgres(e2eDatabaseUrl, { max: 2, onnotice: () => {} });
+
+export async function signIn(page: Page, email: string) {
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("credits-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: /^Apps in/ })).toBeVisible();
+}
+
+/** The member's usage row for their current cycle in Acme, straight from the database (credits). */
+export async function usageOf(email: string) {
+  const rows = await sql<{ type: string; message_used: string; message_allowance: string; integration_used: string; integration_allowance: string }[]>`
+    with u as (select id from users where email = ${email}),
+         acct as (
+           select a.* from credit_accounts a, u
+           where a.holder_user_id = u.id and a.status = 'active'
+             and (a.type = 'free' or a.workspace_id = (select id from workspaces where name = 'Acme'))
+           order by (a.type = 'seat') desc limit 1)
+    select acct.type, coalesce(x.message_used, 0) as message_used, coalesce(x.message_allowance, p.message_allowance) as message_allowance,
+           coalesce(x.integration_used, 0) as integration_used, coalesce(x.integration_allowance, p.integration_allowance) as integration_allowance
+    from acct join plans p on p.id = acct.plan_id
+    left join lateral (select * from account_usage au where au.account_id = acct.id and au.cycle_start <= now() and au.cycle_end > now()) x on true`;
+  const r = rows[0]!;
+  const c = (v: string) => Number(v) / 1000;
+  return {
+    type: r.type,
+    messageUsed: c(r.message_used),
+    messageLeft: c(r.message_allowance) - c(r.message_used),
+    integrationUsed: c(r.integration_used),
+    integrationLeft: c(r.integration_allowance) - c(r.integration_used),
+  };
+}
+
+/** Display format: one decimal, thousands separators (as the app shows credits). */
+export function shown(credits: number) {
+  const tenths = Math.round(credits * 10);
+  const whole = Math.trunc(tenths / 10).toLocaleString("en-US");
+  return tenths % 10 === 0 ? whole : `${whole}.${Math.abs(tenths % 10)}`;
+}
+
+export async function expectNoSeriousA11yViolations(page: Page, include?: string) {
+  const builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
+  if (include) builder.include(include);
+  const { violations } = await builder.analyze();
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+}
+
+export async function openPopover(page: Page) {
+  await page.getByRole("button", { name: "Your credits" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("message-remaining")).toBeVisible();
+  return dialog;
+}
