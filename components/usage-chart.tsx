@@ -22,8 +22,8 @@ export default function UsageChart({ data }: { data: DayUsage[] }) {
         <YAxis yAxisId="i" orientation="right" tick={{ fontSize: 11, fill: "currentColor" }} width={48} />
         <Tooltip contentStyle={{ fontSize: 12, color: "#18181b" }} formatter={(v) => Number(v).toLocaleString("en-US", { maximumFractionDigits: 1 })} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Bar yAxisId="m" dataKey="message" name="Message credits" fill="#6366f1" />
-        <Bar yAxisId="i" dataKey="integration" name="Integration credits" fill="#f59e0b" />
+        <Bar yAxisId="m" dataKey="message" name="Message credits" fill="#6366f1" isAnimationActive={false} />
+        <Bar yAxisId="i" dataKey="integration" name="Integration credits" fill="#f59e0b" isAnimationActive={false} />
       </BarChart>
     </ResponsiveContainer>
   );

@@ -169,8 +169,14 @@ export async function seedDemo(db: Db, now: Date): Promise<void> {
     const [storefront, helpdesk] = await tx
       .insert(apps)
       .values([
-        { workspaceId: acme.id, ownerUserId: ada.id, name: "Storefront", createdAt: joined },
-        { workspaceId: acme.id, ownerUserId: person("linus@example.com").id, name: "Helpdesk", createdAt: joined },
+        { workspaceId: acme.id, ownerUserId: ada.id, name: "Storefront", design: { title: "Storefront", tagline: "Desk gear, shipped fast", accent: "#4f46e5" }, createdAt: joined },
+        {
+          workspaceId: acme.id,
+          ownerUserId: person("linus@example.com").id,
+          name: "Helpdesk",
+          design: { title: "Helpdesk", tagline: "Answers within a day", accent: "#0d9488" },
+          createdAt: joined,
+        },
       ])
       .returning();
     if (!storefront || !helpdesk) throw new Error("demo apps not created");
