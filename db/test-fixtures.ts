@@ -58,9 +58,19 @@ export async function writableRowCounts(db: Db) {
            (select count(*) from plan_changes)::int as plan_changes,
            (select count(*) from audit_log)::int as audit,
            (select count(*) from credit_accounts)::int as accounts,
-           (select count(*) from app_keys)::int as app_keys`);
+           (select count(*) from app_keys)::int as app_keys,
+           (select count(*) from memberships)::int as memberships,
+           (select count(*) from invitations)::int as invitations,
+           (select count(*) from seat_transfers)::int as seat_transfers,
+           (select count(*) from apps)::int as apps,
+           (select string_agg(id::text || plan_id || coalesce(holder_user_id::text, '-') || status, ',' order by id) from credit_accounts) as account_state,
+           (select string_agg(id::text || role, ',' order by id) from memberships) as roles`);
   const rows = Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows;
   const row = rows[0] as Record<string, unknown>;
-  const keys = ["ledger", "usage", "used", "reservations", "notifications", "plan_changes", "audit", "accounts", "app_keys"] as const;
-  return Object.fromEntries(keys.map((k) => [k, Number(row[k])])) as Record<(typeof keys)[number], number>;
+  const keys = ["ledger", "usage", "used", "reservations", "notifications", "plan_changes", "audit", "accounts", "app_keys", "memberships", "invitations", "seat_transfers", "apps"] as const;
+  return {
+    ...(Object.fromEntries(keys.map((k) => [k, Number(row[k])])) as Record<(typeof keys)[number], number>),
+    accountState: String(row.account_state),
+    roles: String(row.roles),
+  };
 }

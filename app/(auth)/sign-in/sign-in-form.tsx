@@ -1,15 +1,17 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useRouter } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/use-hydrated";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { safeNext } from "@/lib/safe-next";
 
 export function SignInForm() {
   const router = useRouter();
+  const next = safeNext(useSearchParams().get("next"));
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const hydrated = useHydrated();
@@ -25,7 +27,7 @@ export function SignInForm() {
       redirect: false,
     });
     if (result?.ok && !result.error) {
-      router.replace("/");
+      router.replace(next);
       router.refresh();
       return;
     }

@@ -1,17 +1,19 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useRouter } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "@/components/use-hydrated";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { safeNext } from "@/lib/safe-next";
 import type { ActionResult } from "@/lib/action";
 import { signUpAction } from "./actions";
 
 export function SignUpForm() {
   const router = useRouter();
+  const next = safeNext(useSearchParams().get("next"));
   const [result, setResult] = useState<ActionResult<{ email: string }> | null>(null);
   const [pending, setPending] = useState(false);
   const hydrated = useHydrated();
@@ -32,7 +34,7 @@ export function SignUpForm() {
       redirect: false,
     });
     if (signedIn?.ok && !signedIn.error) {
-      router.replace("/");
+      router.replace(next);
       router.refresh();
     } else {
       router.replace("/sign-in");

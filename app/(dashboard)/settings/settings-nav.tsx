@@ -5,16 +5,19 @@ import { usePathname } from "next/navigation";
 import { focusRing } from "@/components/ui/button";
 
 const sections = [
-  { href: "/settings/workspace", label: "Workspace" },
-  { href: "/settings/api-keys", label: "API keys" },
+  { href: "/settings/workspace", label: "Workspace", managersOnly: false },
+  { href: "/settings/billing", label: "Billing", managersOnly: false },
+  { href: "/settings/members", label: "Members", managersOnly: false },
+  { href: "/settings/audit-log", label: "Audit log", managersOnly: true },
+  { href: "/settings/api-keys", label: "API keys", managersOnly: false },
 ];
 
-export function SettingsNav() {
+export function SettingsNav({ role }: { role: "owner" | "admin" | "member" }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Settings sections">
-      <ul className="flex gap-1 md:flex-col">
-        {sections.map((s) => {
+      <ul className="flex flex-wrap gap-1 md:flex-col">
+        {sections.filter((s) => !s.managersOnly || role !== "member").map((s) => {
           const active = pathname === s.href;
           return (
             <li key={s.href}>

@@ -1,0 +1,156 @@
+"use client";
+
+import { useId, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Confirm } from "@/components/ui/confirm";
+import { useActionStatus } from "@/components/use-action-status";
+import { formatCredits } from "@/lib/credits/amounts";
+import { formatInZone } from "@/components/local-time";
+import { addSeatAction, cancelPlanAction, changeSeatPlanAction, removeSeatAction, undoChangeAction } from "./actions";
+
+const selectClass = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
+const when = (iso: string) => formatInZone(iso, true, undefined);
+
+function Status({ status }: { status: { tone: "info" | "error"; text: string } | null }) {
+  return <div aria-live="polite">{status ? <Alert tone={status.tone}>{status.text}</Alert> : null}</div>;
+}
+
+export function SeatPlanControl(props: {
+  seatId: string;
+  holder: string;
+  currentPlanId: string;
+  currentRank: number;
+  pendingChangeId: string | null;
+  plans: { id: string; name: string; rank: number; message: number }[];
+  used: number;
+}) {
+  const [toPlanId, setToPlanId] = useState(props.currentPlanId);
+  const { pending, status, run } = useActionStatus();
+  const selectId = useId();
+  const target = props.plans.find((p) => p.id === toPlanId)!;
+  const upgrade = target.rank > props.currentRank;
+
+  return (
+    <div className="space-y-2">
+      <div className="flex flex-wrap items-center gap-2">
+        <label htmlFor={selectId} className="sr-only">
+          Plan for {props.holder}
+        </label>
+        <select id={selectId} value={toPlanId} onChange={(e) => setToPlanId(e.target.value)} className={selectClass}>
+          {props.plans.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+        <Button
+          type="button"
+          variant="secondary"
+          className="py-1.5"
+          disabled={pending || toPlanId === props.currentPlanId}
+          onClick={() =>
+            run(
+              () => changeSeatPlanAction(null, { seatId: props.seatId, toPlanId }),
+              (r) =>
+                r.effect === "now"
+                  ? `Upgraded to ${target.name} now: ${formatCredits(props.used)} of ${formatCredits(target.message)} message credits used this cycle. Credits already used stay used.`
+                  : `Moves to ${target.name} on ${when(r.effectiveAt)}, when this cycle ends. You can undo it until then.`,
+            )
+          }
+        >
+          {toPlanId === props.currentPlanId ? "Change plan" : upgrade ? `Upgrade to ${target.name}` : `Downgrade to ${target.name}`}
+        </Button>
+        {props.pendingChangeId ? (
+          <Button type="button" variant="secondary" className="py-1.5" disabled={pending} onClick={() => run(() => undoChangeAction(null, { changeId: props.pendingChangeId! }), () => "Pending change undone.")}>
+            Undo pending change
+          </Button>
+        ) : (
+          <Confirm
+            title={`Remove ${props.holder}'s seat?`}
+            confirmLabel="Remove at cycle end"
+            danger
+            onConfirm={() => run(() => removeSeatAction(null, { seatId: props.seatId }), (r) => `The seat will be removed on ${r.effectiveAt ? when(r.effectiveAt) : "the cycle's end"}. You can undo it until then.`)}
+            trigger={
+              <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
+                Remove seat
+              </Button>
+            }
+          >
+            <p>The seat stays until the end of this cycle; then its holder falls back to the daily Free allowance. You can undo this until then.</p>
+          </Confirm>
+        )}
+      </div>
+      <Status status={status} />
+    </div>
+  );
+}
+
+export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: string; plans: { id: string; label: string }[]; members: { userId: string; name: string }[] }) {
+  const [planId, setPlanId] = useState(plans[0]?.id ?? "starter");
+  const [holder, setHolder] = useState("");
+  const { pending, status, run } = useActionStatus();
+  const planSelect = useId();
+  const holderSelect = useId();
+  return (
+    <div className="space-y-2">
+      <div className="flex flex-wrap items-end gap-3">
+        <div className="space-y-1">
+          <label htmlFor={planSelect} className="block text-sm font-medium">
+            Plan
+          </label>
+          <select id={planSelect} value={planId} onChange={(e) => setPlanId(e.target.value)} className={selectClass}>
+            {plans.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="space-y-1">
+          <label htmlFor={holderSelect} className="block text-sm font-medium">
+            Give it to
+          </label>
+          <select id={holderSelect} value={holder} onChange={(e) => setHolder(e.target.value)} className={selectClass}>
+            <option value="">Nobody yet (assign later)</option>
+            {members.map((m) => (
+              <option key={m.userId} value={m.userId}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Button
+          type="button"
+          disabled={pending}
+          onClick={() => run(() => addSeatAction(null, { workspaceId, planId, holderUserId: holder }), () => "Seat added. It is active now.")}
+        >
+          {pending ? "Adding…" : "Add seat"}
+        </Button>
+      </div>
+      <Status status={status} />
+    </div>
+  );
+}
+
+export function CancelPlanButton({ workspaceId, endsAt }: { workspaceId: string; endsAt: string | null }) {
+  const { pending, status, run } = useActionStatus();
+  return (
+    <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
+      <Confirm
+        title="Cancel the paid plan?"
+        confirmLabel="Cancel at cycle end"
+        danger
+        onConfirm={() => run(() => cancelPlanAction(null, { workspaceId }), (r) => `All ${r.seats} seats end when this cycle does. Undo any of them until then.`)}
+        trigger={
+          <Button type="button" variant="secondary" disabled={pending}>
+            Cancel paid plan
+          </Button>
+        }
+      >
+        <p>Every paid seat stays until {endsAt ? when(endsAt) : "the end of this cycle"}; after that everyone uses the daily Free allowance. You can undo this until then.</p>
+      </Confirm>
+      <Status status={status} />
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+import type { Metadata } from "next";
+import { LocalTime } from "@/components/local-time";
+import { formatBillingPlan, SeatsTable } from "./seats-table";
+import { AddSeatForm, CancelPlanButton } from "./owner-controls";
+import { formatPrice, getBillingView } from "@/lib/billing";
+import { formatCredits } from "@/lib/credits/amounts";
+import { listMembers } from "@/lib/members";
+import { requireWorkspace } from "@/lib/session";
+import { testModeProvider } from "@/lib/credits/payments";
+
+export const metadata: Metadata = { title: "Billing" };
+
+export default async function BillingPage() {
+  const { db, user, current } = await requireWorkspace();
+  const now = new Date();
+  const view = await getBillingView(db, current.workspaceId, user.id, now);
+  const isOwner = view.role === "owner";
+  const members = isOwner ? await listMembers(db, current.workspaceId) : [];
+  const seated = new Set(view.seats.map((s) => s.holderUserId).filter(Boolean));
+
+  return (
+    <div className="space-y-8">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 className="text-xl font-semibold">Billing</h2>
+        {testModeProvider.testMode ? (
+          <span className="rounded-full border border-amber-400 bg-amber-50 px-2.5 py-0.5 text-xs font-semibold text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+            Test mode: no real payments are taken
+          </span>
+        ) : null}
+      </div>
+
+      {!isOwner ? (
+        <p role="note" className="rounded-lg border border-zinc-200 bg-white p-4 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+          You can see this workspace&apos;s plan, but only {view.ownerName}, the owner, can change plans and seats. Ask them for more credits.
+        </p>
+      ) : null}
+
+      <section aria-labelledby="summary-title" className="grid gap-4 rounded-xl border border-zinc-200 bg-white p-5 sm:grid-cols-3 dark:border-zinc-800 dark:bg-zinc-900">
+        <h3 id="summary-title" className="sr-only">
+          Summary
+        </h3>
+        <div>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">Monthly total</p>
+          <p className="text-2xl font-semibold" data-testid="monthly-total">
+            {formatPrice(view.monthlyCents)}
+          </p>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            {view.seats.length} paid seat{view.seats.length === 1 ? "" : "s"}
+          </p>
+        </div>
+        <div>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">Next billing and reset</p>
+          <p className="font-medium">{view.nextBillingAt ? <LocalTime iso={view.nextBillingAt.toISOString()} /> : "No paid seats yet"}</p>
+        </div>
+        {view.nextTotalCents !== view.monthlyCents ? (
+          <div>
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">From the next cycle</p>
+            <p className="font-medium">{formatPrice(view.nextTotalCents)} a month, after pending changes</p>
+          </div>
+        ) : null}
+      </section>
+
+      <SeatsTable seats={view.seats} catalog={view.catalog} isOwner={isOwner} />
+
+      {isOwner ? (
+        <section aria-labelledby="add-title" className="space-y-3 rounded-xl border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
+          <h3 id="add-title" className="text-lg font-semibold">
+            Add a paid seat
+          </h3>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            A new seat starts now with its plan&apos;s full allowance{view.nextBillingAt ? " and renews with the others" : "; today becomes the workspace's billing date"}.
+          </p>
+          <AddSeatForm
+            workspaceId={current.workspaceId}
+            plans={view.catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, label: formatBillingPlan(p) }))}
+            members={members.filter((m) => !seated.has(m.userId)).map((m) => ({ userId: m.userId, name: m.name }))}
+          />
+          {view.seats.length > 0 ? <CancelPlanButton workspaceId={current.workspaceId} endsAt={view.nextBillingAt?.toISOString() ?? null} /> : null}
+        </section>
+      ) : null}
+
+      <section aria-labelledby="catalog-title" className="space-y-3">
+        <h3 id="catalog-title" className="text-lg font-semibold">
+          Plans
+        </h3>
+        <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
+          {view.catalog.map((p) => (
+            <li key={p.id} className="rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+              <p className="font-semibold">{p.name}</p>
+              <p className="text-sm text-zinc-600 dark:text-zinc-400">{p.priceCents === 0 ? "Free" : `${formatPrice(p.priceCents)} / seat / month`}</p>
+              <p className="mt-2 text-sm">
+                {formatCredits(p.messageAllowance)} message credits
+                <br />
+                {formatCredits(p.integrationAllowance)} integration credits
+                <br />
+                per {p.cadence === "daily" ? "day" : "month"}
+              </p>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+import { LocalTime } from "@/components/local-time";
+import { formatPrice, type BillingView } from "@/lib/billing";
+import { formatCredits } from "@/lib/credits/amounts";
+import { SeatPlanControl } from "./owner-controls";
+
+type Plan = BillingView["catalog"][number];
+
+export function formatBillingPlan(p: Plan) {
+  return `${p.name} — ${formatPrice(p.priceCents)}/month, ${formatCredits(p.messageAllowance)} message + ${formatCredits(p.integrationAllowance)} integration credits`;
+}
+
+const pendingText = (seat: BillingView["seats"][number], catalog: Plan[]) => {
+  const p = seat.pending!;
+  if (p.kind === "downgrade") return `Moves to ${catalog.find((c) => c.id === p.toPlanId)?.name ?? p.toPlanId}`;
+  return p.kind === "cancel" ? "Ends with the plan's cancellation" : "Will be removed";
+};
+
+export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["seats"]; catalog: Plan[]; isOwner: boolean }) {
+  return (
+    <section aria-labelledby="seats-title" className="space-y-3">
+      <h3 id="seats-title" className="text-lg font-semibold">
+        Paid seats
+      </h3>
+      {seats.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+          No paid seats: everyone here uses their daily Free allowance.
+        </p>
+      ) : (
+        <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
+          <table className="w-full min-w-[44rem] text-left text-sm">
+            <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
+              <tr>
+                <th scope="col" className="px-4 py-2 font-medium">Holder</th>
+                <th scope="col" className="px-4 py-2 font-medium">Plan</th>
+                <th scope="col" className="px-4 py-2 font-medium">Used this cycle</th>
+                <th scope="col" className="px-4 py-2 font-medium">{isOwner ? "Change" : "Status"}</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+              {seats.map((s) => (
+                <tr key={s.id} data-testid={`seat-${s.holderName ?? "unassigned"}`}>
+                  <th scope="row" className="px-4 py-2 font-medium">{s.holderName ?? <span className="font-normal text-zinc-600 dark:text-zinc-400">Unassigned</span>}</th>
+                  <td className="px-4 py-2">
+                    {s.plan.name} · {formatPrice(s.plan.priceCents)}/month
+                  </td>
+                  <td className="px-4 py-2 tabular-nums">
+                    {formatCredits(s.balance.message.used)} of {formatCredits(s.balance.message.allowance)} message
+                    <br />
+                    {formatCredits(s.balance.integration.used)} of {formatCredits(s.balance.integration.allowance)} integration
+                  </td>
+                  <td className="px-4 py-2">
+                    {s.pending ? (
+                      <p className="mb-1 text-amber-800 dark:text-amber-300" data-testid="pending">
+                        Pending: {pendingText(s, catalog)} on <LocalTime iso={s.pending.effectiveAt.toISOString()} />
+                      </p>
+                    ) : null}
+                    {isOwner ? (
+                      <SeatPlanControl
+                        seatId={s.id}
+                        holder={s.holderName ?? "Unassigned seat"}
+                        currentPlanId={s.plan.id}
+                        currentRank={s.plan.rank}
+                        pendingChangeId={s.pending?.id ?? null}
+                        plans={catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, name: p.name, rank: p.rank, message: p.messageAllowance }))}
+                        used={s.balance.message.used}
+                      />
+                    ) : s.pending ? null : (
+                      <span className="text-zinc-600 dark:text-zinc-400">Active</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { authedAction } from "@/lib/action";
+import { transferSeat } from "@/lib/credits/seats";
+import { changeRole, inviteMember, removeMember } from "@/lib/members";
+
+const id = z.string().uuid();
+const done = () => revalidatePath("/settings", "layout");
+
+export const inviteAction = authedAction(
+  z.object({ workspaceId: id, email: z.string().trim().max(320).email("Enter a valid email address."), role: z.enum(["admin", "member"]).default("member") }),
+  async (input, { db, user }) => {
+    const r = await inviteMember(db, { ...input, byUserId: user.id }, new Date());
+    done();
+    return r.kind === "added" ? { kind: "added" as const } : { kind: "invited" as const, path: `/invite/${r.token}`, expiresAt: r.expiresAt.toISOString() };
+  },
+);
+
+export const removeMemberAction = authedAction(z.object({ workspaceId: id, userId: id }), async (input, { db, user }) => {
+  await removeMember(db, { ...input, byUserId: user.id }, new Date());
+  done();
+  return { removed: true };
+});
+
+export const changeRoleAction = authedAction(z.object({ workspaceId: id, userId: id, role: z.enum(["admin", "member"]) }), async (input, { db, user }) => {
+  await changeRole(db, { ...input, byUserId: user.id }, new Date());
+  done();
+  return { role: input.role };
+});
+
+/** Assigns an unassigned seat, or moves a held one: the same operation, with or without a previous holder. */
+export const transferSeatAction = authedAction(z.object({ seatId: id, toUserId: id }), async (input, { db, user }) => {
+  await transferSeat(db, { ...input, byUserId: user.id }, new Date());
+  done();
+  return { moved: true };
+});

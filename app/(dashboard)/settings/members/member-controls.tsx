@@ -1,0 +1,192 @@
+"use client";
+
+import { useId, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Confirm } from "@/components/ui/confirm";
+import { useActionStatus } from "@/components/use-action-status";
+import { formatCredits } from "@/lib/credits/amounts";
+import { changeRoleAction, inviteAction, removeMemberAction, transferSeatAction } from "./actions";
+
+const selectClass = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
+
+function Status({ status }: { status: { tone: "info" | "error"; text: string } | null }) {
+  return <div aria-live="polite">{status ? <Alert tone={status.tone}>{status.text}</Alert> : null}</div>;
+}
+
+interface SeatInfo {
+  id: string;
+  plan: string;
+  messageLeft: number;
+  integrationLeft: number;
+}
+
+export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: string; canInviteAdmins: boolean }) {
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<"member" | "admin">("member");
+  const { pending, status, run } = useActionStatus();
+  const emailId = useId();
+  const roleId = useId();
+  return (
+    <section aria-labelledby="invite-title" className="space-y-2 rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+      <h3 id="invite-title" className="font-semibold">
+        Invite someone
+      </h3>
+      <form
+        className="flex flex-wrap items-end gap-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          run(
+            () => inviteAction(null, { workspaceId, email, role }),
+            (r) => (r.kind === "added" ? `${email} had an account and is now a member.` : `No account uses ${email} yet. Send them this link (valid 14 days): ${window.location.origin}${r.path}`),
+          );
+        }}
+      >
+        <div className="space-y-1">
+          <label htmlFor={emailId} className="block text-sm font-medium">
+            Email
+          </label>
+          <input id={emailId} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} className={`${selectClass} w-64`} />
+        </div>
+        {canInviteAdmins ? (
+          <div className="space-y-1">
+            <label htmlFor={roleId} className="block text-sm font-medium">
+              Role
+            </label>
+            <select id={roleId} value={role} onChange={(e) => setRole(e.target.value as "member" | "admin")} className={selectClass}>
+              <option value="member">Member</option>
+              <option value="admin">Admin</option>
+            </select>
+          </div>
+        ) : null}
+        <Button type="submit" disabled={pending}>
+          {pending ? "Inviting…" : "Invite"}
+        </Button>
+      </form>
+      <Status status={status} />
+    </section>
+  );
+}
+
+export function MemberControls(props: {
+  workspaceId: string;
+  member: { userId: string; name: string; role: "owner" | "admin" | "member" };
+  viewerRole: "owner" | "admin" | "member";
+  viewerId: string;
+  seat: SeatInfo | null;
+  transferTargets: { userId: string; name: string }[];
+  unassignedSeats: SeatInfo[];
+}) {
+  const { member, seat } = props;
+  const [target, setTarget] = useState(props.transferTargets[0]?.userId ?? "");
+  const [assign, setAssign] = useState(props.unassignedSeats[0]?.id ?? "");
+  const { pending, status, run } = useActionStatus();
+  const ids = { target: useId(), assign: useId(), role: useId() };
+  const targetName = props.transferTargets.find((t) => t.userId === target)?.name ?? "";
+  const assignSeat = props.unassignedSeats.find((s) => s.id === assign);
+  const canRemove = member.role !== "owner" && (props.viewerRole === "owner" || member.role === "member") && member.userId !== props.viewerId;
+
+  return (
+    <div className="space-y-2">
+      <div className="flex flex-wrap items-center gap-2">
+        {props.viewerRole === "owner" && member.role !== "owner" ? (
+          <>
+            <label htmlFor={ids.role} className="sr-only">
+              Role of {member.name}
+            </label>
+            <select
+              id={ids.role}
+              value={member.role}
+              disabled={pending}
+              onChange={(e) => run(() => changeRoleAction(null, { workspaceId: props.workspaceId, userId: member.userId, role: e.target.value }), () => `${member.name} is now ${e.target.value === "admin" ? "an admin" : "a member"}.`)}
+              className={selectClass}
+            >
+              <option value="member">Member</option>
+              <option value="admin">Admin</option>
+            </select>
+          </>
+        ) : null}
+
+        {seat && props.transferTargets.length > 0 ? (
+          <>
+            <label htmlFor={ids.target} className="sr-only">
+              Transfer {member.name}&apos;s seat to
+            </label>
+            <select id={ids.target} value={target} onChange={(e) => setTarget(e.target.value)} className={selectClass}>
+              {props.transferTargets.map((t) => (
+                <option key={t.userId} value={t.userId}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+            <Confirm
+              title={`Give ${member.name}'s ${seat.plan} seat to ${targetName}?`}
+              confirmLabel="Transfer seat"
+              onConfirm={() => run(() => transferSeatAction(null, { seatId: seat.id, toUserId: target }), () => `${targetName} now holds the ${seat.plan} seat.`)}
+              trigger={
+                <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
+                  Transfer seat
+                </Button>
+              }
+            >
+              <p>
+                The seat keeps its plan and what it has used this cycle. {targetName} will have{" "}
+                <strong>
+                  {formatCredits(seat.messageLeft)} message and {formatCredits(seat.integrationLeft)} integration credits
+                </strong>{" "}
+                left this cycle.
+              </p>
+              <p>{member.name} will use their daily Free allowance from then on.</p>
+            </Confirm>
+          </>
+        ) : null}
+
+        {!seat && assignSeat ? (
+          <>
+            <label htmlFor={ids.assign} className="sr-only">
+              Seat to assign to {member.name}
+            </label>
+            <select id={ids.assign} value={assign} onChange={(e) => setAssign(e.target.value)} className={selectClass}>
+              {props.unassignedSeats.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.plan} seat
+                </option>
+              ))}
+            </select>
+            <Confirm
+              title={`Give a ${assignSeat.plan} seat to ${member.name}?`}
+              confirmLabel="Assign seat"
+              onConfirm={() => run(() => transferSeatAction(null, { seatId: assignSeat.id, toUserId: member.userId }), () => `${member.name} now holds the ${assignSeat.plan} seat.`)}
+              trigger={
+                <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
+                  Assign seat
+                </Button>
+              }
+            >
+              <p>
+                {member.name} will have {formatCredits(assignSeat.messageLeft)} message and {formatCredits(assignSeat.integrationLeft)} integration credits left this cycle.
+              </p>
+            </Confirm>
+          </>
+        ) : null}
+
+        {canRemove ? (
+          <Confirm
+            title={`Remove ${member.name} from the workspace?`}
+            confirmLabel="Remove"
+            danger
+            onConfirm={() => run(() => removeMemberAction(null, { workspaceId: props.workspaceId, userId: member.userId }), () => `${member.name} was removed.`)}
+            trigger={
+              <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
+                Remove
+              </Button>
+            }
+          >
+            <p>They lose access to this workspace&apos;s apps.{seat ? " Their paid seat stays, unassigned, for you to give to someone else." : ""}</p>
+          </Confirm>
+        ) : null}
+      </div>
+      <Status status={status} />
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+import type { Metadata } from "next";
+import { getBillingView } from "@/lib/billing";
+import { formatCredits } from "@/lib/credits/amounts";
+import { getMemberBalance } from "@/lib/credits/balance";
+import { listMembers } from "@/lib/members";
+import { requireWorkspace } from "@/lib/session";
+import { InviteForm, MemberControls } from "./member-controls";
+
+export const metadata: Metadata = { title: "Members" };
+
+export default async function MembersPage() {
+  const { db, user, current } = await requireWorkspace();
+  const now = new Date();
+  const view = await getBillingView(db, current.workspaceId, user.id, now);
+  const members = await listMembers(db, current.workspaceId);
+  const canManage = current.role === "owner" || current.role === "admin";
+  const rows = await Promise.all(members.map(async (m) => ({ ...m, balance: await getMemberBalance(db, current.workspaceId, m.userId, now) })));
+  const seatOf = new Map(view.seats.filter((s) => s.holderUserId).map((s) => [s.holderUserId!, s]));
+  const unassigned = view.seats.filter((s) => !s.holderUserId);
+  const withoutSeat = rows.filter((m) => !seatOf.has(m.userId)).map((m) => ({ userId: m.userId, name: m.name }));
+
+  return (
+    <div className="space-y-6">
+      <h2 className="text-xl font-semibold">Members and seats</h2>
+      {canManage ? <InviteForm workspaceId={current.workspaceId} canInviteAdmins={current.role === "owner"} /> : null}
+      <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
+        <table className="w-full min-w-[48rem] text-left text-sm">
+          <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
+            <tr>
+              <th scope="col" className="px-4 py-2 font-medium">Member</th>
+              <th scope="col" className="px-4 py-2 font-medium">Role</th>
+              <th scope="col" className="px-4 py-2 font-medium">Seat</th>
+              <th scope="col" className="px-4 py-2 font-medium">Used this cycle</th>
+              {canManage ? <th scope="col" className="px-4 py-2 font-medium">Manage</th> : null}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+            {rows.map((m) => {
+              const seat = seatOf.get(m.userId);
+              return (
+                <tr key={m.userId} data-testid={`member-${m.email}`}>
+                  <th scope="row" className="px-4 py-2 font-normal">
+                    <span className="font-medium">{m.name}</span>
+                    <span className="block text-xs text-zinc-600 dark:text-zinc-400">{m.email}</span>
+                  </th>
+                  <td className="px-4 py-2 capitalize">{m.role}</td>
+                  <td className="px-4 py-2">{seat ? `${seat.plan.name} seat` : "Free (daily)"}</td>
+                  <td className="px-4 py-2 tabular-nums">
+                    {formatCredits(m.balance.message.used)} / {formatCredits(m.balance.message.allowance)} message
+                    <br />
+                    {formatCredits(m.balance.integration.used)} / {formatCredits(m.balance.integration.allowance)} integration
+                  </td>
+                  {canManage ? (
+                    <td className="px-4 py-2">
+                      <MemberControls
+                        workspaceId={current.workspaceId}
+                        member={{ userId: m.userId, name: m.name, role: m.role }}
+                        viewerRole={current.role}
+                        viewerId={user.id}
+                        seat={seat ? { id: seat.id, plan: seat.plan.name, messageLeft: seat.balance.message.remaining, integrationLeft: seat.balance.integration.remaining } : null}
+                        transferTargets={withoutSeat.filter((t) => t.userId !== m.userId)}
+                        unassignedSeats={seat ? [] : unassigned.map((s) => ({ id: s.id, plan: s.plan.name, messageLeft: s.balance.message.remaining, integrationLeft: s.balance.integration.remaining }))}
+                      />
+                    </td>
+                  ) : null}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {unassigned.length > 0 ? (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          {unassigned.length} paid seat{unassigned.length === 1 ? " is" : "s are"} not assigned to anyone yet.
+        </p>
+      ) : null}
+    </div>
+  );
+}
