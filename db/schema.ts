@@ -372,3 +372,15 @@ export const invitations = pgTable(
   },
   (t) => [index("invitations_workspace").on(t.workspaceId)],
 );
+
+/** Failed sign-ins, for rate limiting in the database (shared by every app process). */
+export const signInFailures = pgTable(
+  "sign_in_failures",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    email: text("email").notNull(),
+    ip: text("ip"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("sign_in_failures_email_time").on(t.email, t.createdAt), index("sign_in_failures_ip_time").on(t.ip, t.createdAt)],
+);

@@ -3,7 +3,11 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { authSecret } from "./secret";
-import { verifyCredentials } from "./users";
+import { recordSignInFailure, signInAllowed } from "./rate-limit";
+import { normalizeEmail, verifyCredentials } from "./users";
+
+/** The error code the sign-in form shows as "too many attempts". */
+export const RATE_LIMITED = "RateLimited";
 
 const credentials = z.object({
   email: z.string().trim().email().max(320),
@@ -22,10 +26,18 @@ export function authOptions(): NextAuthOptions {
           email: { label: "Email", type: "email" },
           password: { label: "Password", type: "password" },
         },
-        async authorize(raw) {
+        async authorize(raw, req) {
           const parsed = credentials.safeParse(raw);
           if (!parsed.success) return null;
-          const user = await verifyCredentials(await getDb(), parsed.data.email, parsed.data.password);
+          const db = await getDb();
+          const now = new Date();
+          const email = normalizeEmail(parsed.data.email);
+          const forwarded = req?.headers?.["x-forwarded-for"];
+          const ip = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim() || null;
+          // Checked before the password, so guessing stops once the limit is reached.
+          if (!(await signInAllowed(db, { email, ip }, now))) throw new Error(RATE_LIMITED);
+          const user = await verifyCredentials(db, email, parsed.data.password);
+          if (!user) await recordSignInFailure(db, { email, ip }, now);
           return user ? { id: user.id, email: user.email, name: user.name } : null;
         },
       }),

@@ -34,8 +34,8 @@ export function SignInForm() {
     setPending(false);
     // Never say whether the email or the password was the wrong part.
     setError(
-      result?.status === 429
-        ? "Too many attempts. Please wait a minute and try again."
+      result?.error === "RateLimited"
+        ? "Too many failed attempts. Wait 15 minutes, then try again."
         : "That email and password don't match an account. Check both and try again.",
     );
   }
