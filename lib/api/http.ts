@@ -61,13 +61,34 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
   }
 }
 
+export const DB_DEADLINE_MS = 8_000;
+
+class DeadlineError extends Error {
+  readonly code = "DEADLINE_EXCEEDED";
+}
+
+/**
+ * Bounds how long a request waits on the database. When PostgreSQL goes away in the middle
+ * of a transaction, the driver can leave that transaction's promise pending for good
+ * (upstream porsager/postgres#1208); the caller gets a 503 instead of a hang. Its charge is
+ * either committed or not, and a retry with the same Idempotency-Key is never charged twice.
+ */
+export function withDeadline<T>(work: Promise<T>, ms = DB_DEADLINE_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`no answer from the database within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Errors that mean "the database is not reachable right now", not "this request is wrong". */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
     const { code } = e as { code?: unknown };
     if (
       typeof code === "string" &&
-      ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "57P01", "57P02", "57P03", "53300"].includes(code)
+      (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "DEADLINE_EXCEEDED", "57P01", "57P02", "57P03", "53300"].includes(code) ||
+        code.startsWith("08"))
     ) {
       return true;
     }

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/db/client";
-import { balanceJson, errorResponse, jsonError } from "@/lib/api/http";
+import { balanceJson, errorResponse, jsonError, withDeadline } from "@/lib/api/http";
 import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { getSessionUser, WORKSPACE_COOKIE } from "@/lib/session";
@@ -11,6 +11,10 @@ import { listMemberships, pickWorkspace } from "@/lib/workspaces";
  * member's message and integration credits in their current workspace (or ?workspace=).
  */
 export async function GET(req: Request) {
+  return withDeadline(balance(req)).catch(errorResponse);
+}
+
+async function balance(req: Request) {
   try {
     const db = await getDb();
     const now = new Date();

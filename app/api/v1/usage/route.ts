@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import { errorResponse } from "@/lib/api/http";
+import { errorResponse, withDeadline } from "@/lib/api/http";
 import { postUsage } from "@/lib/api/usage";
 
 export async function POST(req: Request) {
@@ -9,5 +9,5 @@ export async function POST(req: Request) {
   } catch (err) {
     return errorResponse(err);
   }
-  return postUsage(db, req, new Date());
+  return withDeadline(postUsage(db, req, new Date())).catch(errorResponse);
 }
