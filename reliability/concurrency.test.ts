@@ -59,8 +59,8 @@ describe("with the server in the loop", () => {
     const n = 300;
     const sends = Array.from({ length: n }, (_, i) => i).flatMap((i) => [i, i]);
     const results = await Promise.all(sends.map((i) => postUsage(server.base, key, `r-${i}`, { action: "integration.email", quantity: 2 })));
-    expect(results.every((r) => r.status === 201 || r.status === 200)).toBe(true);
-    expect(results.filter((r) => r.status === 201)).toHaveLength(n);
+    const statuses = results.reduce<Record<number, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
+    expect(statuses, JSON.stringify(results.filter((r) => r.status >= 300).slice(0, 3))).toEqual({ 200: n, 201: n });
     // The two answers of each pair are the same event.
     for (let i = 0; i < n; i++) expect(results[2 * i]!.body.event.id).toBe(results[2 * i + 1]!.body.event.id);
     expect(await charged(app.id)).toBe(n);

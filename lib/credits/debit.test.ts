@@ -188,6 +188,18 @@ describe("concurrency", () => {
     expect(charged!.n).toBe(100);
   });
 
+  it("concurrent first touches of a new cycle all charge: none is refused while credits remain", async () => {
+    const w = await world("builder");
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        debitCredits(h.db, { key: key(), action: "integration.llm", workspaceId: w.ws.id, actorUserId: null, appId: w.app.id }, midFeb),
+      ),
+    );
+    expect(results.map((r) => r.outcome).filter((o) => o !== "charged")).toEqual([]);
+    const [row] = await usage(w.ownerSeat.id);
+    expect(row!.integrationUsed).toBe(200_000);
+  });
+
   it("50 concurrent replays of one idempotency key charge once", async () => {
     const w = await world("starter");
     const input: DebitInput = { key: key(), action: "integration.llm", quantity: 7, workspaceId: w.ws.id, actorUserId: null, appId: w.app.id };

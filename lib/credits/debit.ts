@@ -169,18 +169,25 @@ async function tryTake(
   return row;
 }
 
-/** Takes credits in the account's current cycle, creating the cycle's row on first touch. */
+/**
+ * Takes credits in the account's current cycle, creating the cycle's row on first touch.
+ * A refusal needs a fresh read showing the amount does not fit: when the row was created or
+ * changed by a concurrent transaction between our update and our read (two first touches at
+ * once, say), the conditional update simply decides again.
+ */
 async function take(db: Db, account: Account, cycle: Cycle, kind: CreditKind, amount: number, into: "used" | "reserved", now: Date) {
-  let row = await tryTake(db, account.id, cycle.start, kind, amount, into, now);
-  if (row) return { taken: true as const, row };
-  let current = await getUsageRow(db, account.id, cycle.start);
-  if (!current) {
-    await ensureUsageRow(db, account, cycle);
-    row = await tryTake(db, account.id, cycle.start, kind, amount, into, now);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const row = await tryTake(db, account.id, cycle.start, kind, amount, into, now);
     if (row) return { taken: true as const, row };
-    current = await getUsageRow(db, account.id, cycle.start);
+    const current = await getUsageRow(db, account.id, cycle.start);
+    if (!current) {
+      await ensureUsageRow(db, account, cycle);
+      continue;
+    }
+    const b = kindBalance(current, kind);
+    if (b.used + b.reserved + amount > b.allowance) return { taken: false as const, row: current };
   }
-  return { taken: false as const, row: current ?? freshUsageRow(account, cycle) };
+  throw new Error(`could not settle a charge on account ${account.id}: the balance allows it but the update took nothing`);
 }
 
 async function payerFor(db: Db, input: DebitInput, now: Date): Promise<Account> {

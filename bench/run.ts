@@ -1,0 +1,186 @@
+/**
+ * `npm run bench`: every benchmark, end to end, against PostgreSQL at 127.0.0.1:5432 and the
+ * production build (built first when missing). Prints a table and writes
+ * bench/results/<name>.json. Figures are measured, never assumed.
+ */
+import { execFileSync, execSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { findUsageMismatches } from "@/lib/credits/check";
+import { freshDatabase, ROOT, startServer } from "@/reliability/server";
+import { benchPlan, chargedCount, makeOwners } from "./setup";
+import { balanceReads } from "./reads";
+import { pageWeight } from "./page-weight";
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
+const CONNECTIONS = 64;
+const results: Record<string, unknown> = {};
+
+function save(name: string, data: Record<string, unknown>) {
+  const full = { name, machine: machine(), at: new Date().toISOString(), ...data };
+  writeFileSync(path.join(ROOT, "bench", "results", `${name}.json`), JSON.stringify(full, null, 2) + "\n");
+  results[name] = full;
+  console.log(`\n${name}:`, JSON.stringify(data, null, 2));
+}
+
+function machine() {
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${execSync("psql -h 127.0.0.1 -U postgres -tAc 'show server_version'").toString().trim()}`;
+}
+
+/** autocannon against the usage API; each request a new idempotency key, keys spread over `keys`. */
+async function loadApi(base: string, keys: string[], connections: number, seconds: number, tag: string) {
+  let n = 0;
+  const result = await autocannon({
+    url: `${base}/api/v1/usage`,
+    connections,
+    duration: seconds,
+    method: "POST",
+    requests: [
+      {
+        setupRequest: (req: autocannon.Request) => {
+          const i = n++;
+          return {
+            ...req,
+            headers: { authorization: `Bearer ${keys[i % keys.length]}`, "idempotency-key": `${tag}-${i}-${Math.random()}`, "content-type": "application/json" },
+            body: '{"action":"integration.llm"}',
+          };
+        },
+      },
+    ],
+  });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    responses2xx: result["2xx"],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
+/** pgbench running the same bare SQL as one debit: conditional update + ledger insert, one transaction. */
+function pgbench(dbUrl: string, owners: Awaited<ReturnType<typeof makeOwners>>, seconds: number) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "credits-pgbench-"));
+  const scripts = owners.slice(0, Math.min(owners.length, 1000)).map((o, i) => {
+    const file = path.join(dir, `debit-${i}.sql`);
+    writeFileSync(
+      file,
+      `BEGIN;
+UPDATE account_usage SET integration_used = integration_used + 1000, updated_at = now()
+ WHERE account_id = '${o.accountId}' AND cycle_start = '${o.cycleStart.toISOString()}'
+   AND integration_used + integration_reserved + 1000 <= integration_allowance;
+INSERT INTO credit_ledger (idempotency_key, request_hash, payer_account_id, workspace_id, app_id, action, kind, quantity, amount, outcome, cycle_start, source)
+ VALUES ('pgbench:' || gen_random_uuid(), 'x', '${o.accountId}', '${o.workspaceId}', '${o.appId}', 'integration.llm', 'integration', 1, 1000, 'charged', '${o.cycleStart.toISOString()}', 'pgbench');
+END;
+`,
+    );
+    return file;
+  });
+  const url = new URL(dbUrl);
+  const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", "postgres", "-n", "-c", String(CONNECTIONS), "-j", "2", "-T", String(seconds), "-l", "--log-prefix", path.join(dir, "log")];
+  // With many owners, each transaction picks one of the per-owner scripts at random.
+  for (const f of scripts.slice(0, 100)) args.push("-f", f);
+  args.push(url.pathname.slice(1));
+  const out = execFileSync("pgbench", args, { cwd: dir, maxBuffer: 64 * 1024 * 1024 }).toString();
+  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+  const latencies = execSync(`cat ${dir}/log* | awk '{print $3}' | sort -n`, { maxBuffer: 512 * 1024 * 1024 }).toString().trim().split("\n").map(Number);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! / 1000;
+  return { transactionsPerSecond: Math.round(tps), p50Ms: pct(50), p99Ms: pct(99), transactions: latencies.length };
+}
+
+async function debitBench(name: string, ownerCount: number) {
+  const db = await freshDatabase();
+  try {
+    await benchPlan(db.handle.db);
+    const owners = await makeOwners(db.handle.db, ownerCount, new Date());
+    const server = await startServer(db.url, 3800);
+    try {
+      await loadApi(server.base, owners.map((o) => o.key), CONNECTIONS, 3, `${name}-warm`);
+      const api = await loadApi(server.base, owners.map((o) => o.key), CONNECTIONS, DURATION, name);
+      const bare = pgbench(db.url, owners, DURATION);
+      const mismatches = await findUsageMismatches(db.handle.db);
+      save(name, {
+        owners: ownerCount,
+        connections: CONNECTIONS,
+        seconds: DURATION,
+        api,
+        pgbench: bare,
+        ratio: Number((api.requestsPerSecond / bare.transactionsPerSecond).toFixed(2)),
+        targets: { ratioAtLeast: 0.5, p99AtMostMs: 50 },
+        usageRowsAgreeWithLedger: mismatches.length === 0,
+      });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await db.drop();
+  }
+}
+
+async function twoProcesses() {
+  const db = await freshDatabase();
+  try {
+    await benchPlan(db.handle.db);
+    const owners = await makeOwners(db.handle.db, 1, new Date());
+    const [a, b] = await Promise.all([startServer(db.url, 3800), startServer(db.url, 3801)]);
+    try {
+      const keys = owners.map((o) => o.key);
+      const [ra, rb] = await Promise.all([loadApi(a.base, keys, CONNECTIONS / 2, DURATION, "two-a"), loadApi(b.base, keys, CONNECTIONS / 2, DURATION, "two-b")]);
+      const charged = await chargedCount(db.handle.db, "api");
+      const mismatches = await findUsageMismatches(db.handle.db);
+      save("two-processes", {
+        connections: CONNECTIONS,
+        seconds: DURATION,
+        processA: ra,
+        processB: rb,
+        requestsPerSecond: ra.requestsPerSecond + rb.requestsPerSecond,
+        responses2xx: ra.responses2xx + rb.responses2xx,
+        chargedInLedger: charged,
+        everyAnsweredChargeIsInTheLedger: charged === ra.responses2xx + rb.responses2xx,
+        usageRowsAgreeWithLedger: mismatches.length === 0,
+      });
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  } finally {
+    await db.drop();
+  }
+}
+
+async function main() {
+  if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) execSync("npm run build", { cwd: ROOT, stdio: "inherit" });
+  const only = process.argv[2];
+  if (!only || only === "hot") await debitBench("debit-hot-row", 1);
+  if (!only || only === "spread") await debitBench("debit-spread", 1000);
+  if (!only || only === "two") await twoProcesses();
+  if (!only || only === "reads") save("balance-reads", await balanceReads());
+  if (!only || only === "weight") save("page-weight", await pageWeight());
+  printTable();
+  process.exit(0);
+}
+
+function printTable() {
+  const r = results as Record<string, Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const lines = ["", "| benchmark | figure | target |", "| --- | --- | --- |"];
+  for (const name of ["debit-hot-row", "debit-spread"]) {
+    const x = r[name];
+    if (x) lines.push(`| ${name} | API ${x.api.requestsPerSecond} req/s, p50 ${x.api.p50Ms} ms, p99 ${x.api.p99Ms} ms; pgbench ${x.pgbench.transactionsPerSecond} tps; ratio ${x.ratio} | ratio ≥ 0.5, p99 ≤ 50 ms |`);
+  }
+  if (r["two-processes"]) lines.push(`| two-processes | ${r["two-processes"].requestsPerSecond} req/s; ledger agrees: ${r["two-processes"].usageRowsAgreeWithLedger && r["two-processes"].everyAnsweredChargeIsInTheLedger} | invariants hold |`);
+  if (r["balance-reads"]) {
+    const x = r["balance-reads"];
+    lines.push(`| balance-reads | balance p50 ${x.at10k.balanceP50Ms} → ${x.at1m.balanceP50Ms} ms; page p50 ${x.at10k.pageP50Ms} → ${x.at1m.pageP50Ms} ms (10k → 1M events) | 1M within 1.2× of 10k; balance p50 ≤ 5 ms |`);
+  }
+  if (r["page-weight"]) {
+    for (const [page, kb] of Object.entries(r["page-weight"].firstLoadKbGzip as Record<string, number>)) lines.push(`| page-weight ${page} | ${kb} KB gzipped first load | ≤ 250 KB |`);
+  }
+  console.log(lines.join("\n"));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
