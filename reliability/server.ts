@@ -43,12 +43,12 @@ export interface AppServer {
 }
 
 /** `next start` (the production build) on a free port against `databaseUrl`. */
-export async function startServer(databaseUrl: string, port: number, extraEnv: Record<string, string> = {}): Promise<AppServer> {
+export async function startServer(databaseUrl: string, port: number, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<AppServer> {
   if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) throw new Error("No production build: run `npm run build` before the reliability suite.");
   const secret = randomBytes(32).toString("base64url");
   const base = `http://127.0.0.1:${port}`;
   let log = "";
-  const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, AUTH_SECRET: secret, NEXTAUTH_URL: base, DATABASE_POOL_MAX: "20", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],

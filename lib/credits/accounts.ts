@@ -87,9 +87,27 @@ export async function getActingAccount(db: Db, workspaceId: string, userId: stri
 
 /** The app and the account that pays for its integrations (its owner's, in its workspace). */
 export async function getAppPayer(db: Db, appId: string) {
-  const [app] = await db.select().from(apps).where(eq(apps.id, appId));
+  // One round trip: the app with its owner's accounts (a seat in the app's workspace, if
+  // any, and the free allowance). This runs on every metered call.
+  const rows = await db
+    .select({ app: apps, account: accountColumns })
+    .from(apps)
+    .leftJoin(
+      creditAccounts,
+      and(
+        eq(creditAccounts.holderUserId, apps.ownerUserId),
+        eq(creditAccounts.status, "active"),
+        sql`(${creditAccounts.type} = 'free' or ${creditAccounts.workspaceId} = ${apps.workspaceId})`,
+      ),
+    )
+    .leftJoin(plans, eq(plans.id, creditAccounts.planId))
+    .where(eq(apps.id, appId));
+  const app = rows[0]?.app;
   if (!app) throw notFound("App");
-  return { app, account: await getActingAccount(db, app.workspaceId, app.ownerUserId) };
+  const accounts = rows.map((r) => r.account).filter((a): a is Account => a.id !== null);
+  const account = accounts.find((a) => a.type === "seat") ?? accounts.find((a) => a.type === "free");
+  if (!account) throw notFound("A credit account for this person");
+  return { app, account };
 }
 
 export function cycleOf(account: Pick<Account, "anchorAt" | "cadence">, at: Date): Cycle {

@@ -204,11 +204,16 @@ async function payerFor(db: Db, input: DebitInput, now: Date): Promise<Account> 
 async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reserve"): Promise<DebitResult> {
   const quantity = validate(input);
   const hash = requestHash(input);
-  const replay = await findReplay(db, input, hash);
-  if (replay) return replay;
+  const cost = COSTS[input.action];
+  // A charge that is neither free nor a reservation takes the one-statement path first; a
+  // replayed key is found there by the unique index (and answered below).
+  const fast = mode === "use" && cost.kind !== null;
+  if (!fast) {
+    const replay = await findReplay(db, input, hash);
+    if (replay) return replay;
+  }
 
   const payer = await payerFor(db, input, now);
-  const cost = COSTS[input.action];
   const amount = costOf(input.action, quantity);
   const cycle = cycleOf(payer, now);
   const base = {
@@ -227,6 +232,25 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
   };
 
   try {
+    if (fast) {
+      const done = await chargeInOneStatement(db, base, cost.kind!, amount, now);
+      if (done) {
+        await recordThresholdNotices(db, {
+          accountId: payer.id,
+          holderUserId: payer.holderUserId,
+          workspaceId: payer.workspaceId ?? input.workspaceId,
+          kind: cost.kind!,
+          cycleStart: cycle.start,
+          before: done.balance.used - amount,
+          after: done.balance.used,
+          allowance: done.balance.allowance,
+          now,
+        });
+        return { outcome: "charged", replay: false, event: done.event, balance: { ...done.balance, cycleStart: cycle.start, cycleEnd: cycle.end } };
+      }
+      // Not charged: no usage row yet for this cycle, or not enough credits. The general path
+      // below creates the row or records the refusal.
+    }
     return await db.transaction(async (tx) => {
       if (cost.kind === null) {
         const row = (await getUsageRow(tx, payer.id, cycle.start)) ?? freshUsageRow(payer, cycle);
@@ -286,6 +310,62 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
     }
     throw err;
   }
+}
+
+type LedgerInsert = typeof creditLedger.$inferInsert;
+
+/**
+ * The hot path in a single statement (so a single round trip and an implicit transaction):
+ * the conditional update and the ledger insert in one CTE. Either both happen or neither:
+ * no row fits → nothing inserted; a reused idempotency key → the unique index fails the whole
+ * statement. Returns null when nothing was charged.
+ */
+async function chargeInOneStatement(db: Db, base: Omit<LedgerInsert, "kind" | "amount" | "outcome">, kind: CreditKind, amount: number, now: Date) {
+  const c = columns[kind];
+  const usedCol = kind === "message" ? sql.raw("message_used") : sql.raw("integration_used");
+  const result = await db.execute(sql`
+    with upd as (
+      update ${accountUsage} set ${usedCol} = ${c.used} + ${amount}, updated_at = ${now.toISOString()}::timestamptz
+      where ${accountUsage.accountId} = ${base.payerAccountId} and ${accountUsage.cycleStart} = ${base.cycleStart!.toISOString()}::timestamptz
+        and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance}
+      returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved
+    )
+    insert into ${creditLedger} (idempotency_key, request_hash, actor_user_id, payer_account_id, payer_user_id, workspace_id, app_id,
+                                 action, kind, quantity, amount, outcome, cycle_start, source, balance_allowance, balance_used, balance_remaining, created_at)
+    select ${base.idempotencyKey}, ${base.requestHash}, ${base.actorUserId ?? null}, ${base.payerAccountId}, ${base.payerUserId ?? null}, ${base.workspaceId},
+           ${base.appId ?? null}, ${base.action}, ${kind}::credit_kind, ${base.quantity ?? 1}, ${amount}, 'charged', ${base.cycleStart!.toISOString()}::timestamptz,
+           ${base.source ?? "editor"}, upd.allowance, upd.used, upd.allowance - upd.used - upd.reserved, ${now.toISOString()}::timestamptz
+    from upd
+    returning id, balance_allowance, balance_used, balance_remaining`);
+  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Record<string, string | number>[];
+  const row = rows[0];
+  if (!row) return null;
+  const allowance = Number(row.balance_allowance);
+  const used = Number(row.balance_used);
+  const remaining = Number(row.balance_remaining);
+  const event: LedgerEvent = {
+    id: Number(row.id),
+    idempotencyKey: base.idempotencyKey,
+    requestHash: base.requestHash,
+    actorUserId: base.actorUserId ?? null,
+    payerAccountId: base.payerAccountId ?? null,
+    payerUserId: base.payerUserId ?? null,
+    workspaceId: base.workspaceId,
+    appId: base.appId ?? null,
+    action: base.action,
+    kind,
+    quantity: base.quantity ?? 1,
+    amount,
+    outcome: "charged",
+    reservationId: null,
+    cycleStart: base.cycleStart ?? null,
+    source: base.source ?? "editor",
+    balanceAllowance: allowance,
+    balanceUsed: used,
+    balanceRemaining: remaining,
+    createdAt: now,
+  };
+  return { event, balance: { kind, allowance, used, reserved: allowance - used - remaining, remaining } };
 }
 
 function snapshot(b: KindBalance) {
