@@ -235,17 +235,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
     if (fast) {
       const done = await chargeInOneStatement(db, base, cost.kind!, amount, now);
       if (done) {
-        await recordThresholdNotices(db, {
-          accountId: payer.id,
-          holderUserId: payer.holderUserId,
-          workspaceId: payer.workspaceId ?? input.workspaceId,
-          kind: cost.kind!,
-          cycleStart: cycle.start,
-          before: done.balance.used - amount,
-          after: done.balance.used,
-          allowance: done.balance.allowance,
-          now,
-        });
+        await noticesAfterCharge(db, payer, input.workspaceId, cost.kind!, cycle.start, done.balance, amount, now);
         return { outcome: "charged", replay: false, event: done.event, balance: { ...done.balance, cycleStart: cycle.start, cycleEnd: cycle.end } };
       }
       // Not charged: no usage row yet for this cycle, or not enough credits. The general path
@@ -287,17 +277,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
         .values({ ...base, kind, amount, outcome: mode === "use" ? "charged" : "reserved", reservationId, ...snapshot(balance) })
         .returning();
       if (mode === "use") {
-        await recordThresholdNotices(tx, {
-          accountId: payer.id,
-          holderUserId: payer.holderUserId,
-          workspaceId: payer.workspaceId ?? input.workspaceId,
-          kind,
-          cycleStart: cycle.start,
-          before: balance.used - amount,
-          after: balance.used,
-          allowance: balance.allowance,
-          now,
-        });
+        await noticesAfterCharge(tx, payer, input.workspaceId, kind, cycle.start, balance, amount, now);
       }
       return { outcome: mode === "use" ? "charged" : "reserved", replay: false, event: event!, balance };
     });
@@ -368,6 +348,30 @@ async function chargeInOneStatement(db: Db, base: Omit<LedgerInsert, "kind" | "a
   return { event, balance: { kind, allowance, used, reserved: allowance - used - remaining, remaining } };
 }
 
+/** The 80% / 100% notices a charge of `amount` may have crossed, for the account's holder. */
+function noticesAfterCharge(
+  db: Db,
+  account: Pick<Account, "id" | "holderUserId" | "workspaceId">,
+  workspaceId: string,
+  kind: CreditKind,
+  cycleStart: Date,
+  balance: { used: number; allowance: number },
+  amount: number,
+  now: Date,
+) {
+  return recordThresholdNotices(db, {
+    accountId: account.id,
+    holderUserId: account.holderUserId,
+    workspaceId: account.workspaceId ?? workspaceId,
+    kind,
+    cycleStart,
+    before: balance.used - amount,
+    after: balance.used,
+    allowance: balance.allowance,
+    now,
+  });
+}
+
 function snapshot(b: KindBalance) {
   return { balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining };
 }
@@ -427,17 +431,7 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
         .values({ ...copyOf(held), idempotencyKey: key, outcome: "charged", createdAt: now, ...snapshot(balance) })
         .returning();
       const account = await getAccount(tx, reservation.accountId);
-      await recordThresholdNotices(tx, {
-        accountId: account.id,
-        holderUserId: account.holderUserId,
-        workspaceId: account.workspaceId ?? held.workspaceId,
-        kind,
-        cycleStart: reservation.cycleStart,
-        before: balance.used - reservation.amount,
-        after: balance.used,
-        allowance: balance.allowance,
-        now,
-      });
+      await noticesAfterCharge(tx, account, held.workspaceId, kind, reservation.cycleStart, balance, reservation.amount, now);
       return event!;
     });
   } catch (err) {
