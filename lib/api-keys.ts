@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { appKeys, apps } from "@/db/schema";
 import { writeAudit } from "./credits/audit";
 import { forbidden, notFound } from "./credits/errors";
+import { requireRole } from "./credits/roles";
 
 const KEY_PREFIX = "ck_";
 
@@ -39,6 +40,8 @@ export async function createAppKey(db: Db, appId: string, createdBy: string | nu
 export async function createAppKeyAsOwner(db: Db, args: { appId: string; byUserId: string }, now: Date) {
   const [app] = await db.select().from(apps).where(eq(apps.id, args.appId));
   if (!app) throw notFound("App");
+  // Outsiders learn nothing about another workspace's apps: "not found", as for a wrong id.
+  await requireRole(db, app.workspaceId, args.byUserId, ["owner", "admin", "member"], "manage app keys");
   if (app.ownerUserId !== args.byUserId) throw forbidden("Only the app's owner can create keys for it.");
   return createAppKey(db, app.id, args.byUserId, now);
 }

@@ -15,7 +15,9 @@ vi.mock("next/headers", () => ({ cookies: async () => ({ set: () => {}, get: () 
 
 const billing = await import("./billing/actions");
 const members = await import("./members/actions");
+const keys = await import("./api-keys/actions");
 const dashboard = await import("../actions");
+const editor = await import("../../(editor)/apps/[appId]/editor/actions");
 
 let h: DbHandle & { cleanup(): Promise<void> };
 beforeAll(async () => {
@@ -59,6 +61,8 @@ type World = Awaited<ReturnType<typeof world>>;
 interface Case {
   name: string;
   allowed: Who[];
+  /** The refusal a signed-in member or admin gets, when it is not "Only the workspace owner…". */
+  refusal?: RegExp;
   setup?: (w: World) => Promise<unknown>;
   run: (w: World, setup: unknown) => Promise<{ ok: boolean; error?: string }>;
 }
@@ -81,6 +85,10 @@ const cases: Case[] = [
   { name: "change a role", allowed: ["owner"], run: (w) => members.changeRoleAction(null, { workspaceId: w.ws.id, userId: w.spare.id, role: "admin" }) },
   { name: "transfer a seat", allowed: ["owner", "admin"], run: (w) => members.transferSeatAction(null, { seatId: w.memberSeat.id, toUserId: w.spare.id }) },
   { name: "create an app", allowed: ["owner", "admin", "member"], run: (w) => dashboard.createAppAction(null, { workspaceId: w.ws.id, name: "Another app" }) },
+  { name: "create an app key", allowed: ["owner"], refusal: /^Only the app's owner can create keys for it\.$/, run: (w) => keys.createKeyAction(null, { appId: w.app.id }) },
+  { name: "send a chat message", allowed: ["owner", "admin", "member"], run: (w) => editor.sendMessageAction(null, { appId: w.app.id, mode: "discuss", text: "Hello", requestId: `req-${Math.random()}` }) },
+  { name: "make a manual edit", allowed: ["owner", "admin", "member"], run: (w) => editor.manualEditAction(null, { appId: w.app.id, field: "title", value: "New title", requestId: `req-${Math.random()}` }) },
+  { name: "run an integration", allowed: ["owner", "admin", "member"], run: (w) => editor.runIntegrationAction(null, { appId: w.app.id, action: "integration.email", requestId: `req-${Math.random()}` }) },
 ];
 
 describe.each(cases)("$name", (c) => {
@@ -96,7 +104,7 @@ describe.each(cases)("$name", (c) => {
     } else {
       expect(result.ok).toBe(false);
       expect(result.error).toMatch(
-        who === "signed out" ? /sign in again/ : who === "outsider" ? /not found/ : /^Only the workspace owner/,
+        who === "signed out" ? /sign in again/ : who === "outsider" ? /not found/ : (c.refusal ?? /^Only the workspace owner/),
       );
       expect(await writableRowCounts(h.db)).toEqual(before);
     }
@@ -160,5 +168,30 @@ describe("guards that hold whatever the role", () => {
     const bad = await members.inviteAction(null, { workspaceId: w.ws.id, email: "nope" });
     expect(bad).toMatchObject({ ok: false, fieldErrors: { email: ["Enter a valid email address."] } });
     expect(await writableRowCounts(h.db)).toEqual(before);
+  });
+});
+
+describe("actions on one's own things", () => {
+  it("switching workspace: only to a workspace one belongs to", async () => {
+    const w = await world();
+    state.user = w.as("member");
+    expect(await dashboard.switchWorkspaceAction(w.ws.id)).toMatchObject({ ok: true });
+    state.user = w.as("outsider");
+    expect(await dashboard.switchWorkspaceAction(w.ws.id)).toMatchObject({ ok: false, error: "You are not a member of that workspace." });
+    state.user = null;
+    expect(await dashboard.switchWorkspaceAction(w.ws.id)).toMatchObject({ ok: false, error: "Your session has ended. Please sign in again." });
+  });
+
+  it("marking notices read touches only the caller's own notices", async () => {
+    const w = await world();
+    const { notifications } = await import("@/db/schema");
+    const [notice] = await h.db
+      .insert(notifications)
+      .values({ userId: w.member.id, workspaceId: w.ws.id, accountId: w.memberSeat.id, kind: "message", threshold: 80, cycleStart: new Date(), body: "80%" })
+      .returning();
+    state.user = w.as("owner");
+    expect(await dashboard.markNotificationsReadAction([notice!.id])).toMatchObject({ ok: true, data: { marked: 0 } });
+    state.user = w.as("member");
+    expect(await dashboard.markNotificationsReadAction([notice!.id])).toMatchObject({ ok: true, data: { marked: 1 } });
   });
 });
