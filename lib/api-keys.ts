@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { appKeys, apps } from "@/db/schema";
+import { findAppPayer } from "./credits/accounts";
 import { writeAudit } from "./credits/audit";
 import { forbidden, notFound } from "./credits/errors";
 import { requireRole } from "./credits/roles";
@@ -46,18 +47,17 @@ export async function createAppKeyAsOwner(db: Db, args: { appId: string; byUserI
   return createAppKey(db, app.id, args.byUserId, now);
 }
 
-/** The app a presented key belongs to, or null. Revoked keys are refused. */
+/**
+ * The app a presented key belongs to, with the account that pays for its integrations, or
+ * null. Revoked keys are refused.
+ */
 export async function authenticateAppKey(db: Db, presented: string) {
   if (!presented.startsWith(KEY_PREFIX) || presented.length > 200) return null;
   const digest = sha256(presented);
-  const [row] = await db
-    .select({ keyHash: appKeys.keyHash, app: apps })
-    .from(appKeys)
-    .innerJoin(apps, eq(apps.id, appKeys.appId))
-    .where(and(eq(appKeys.keyHash, digest.toString("hex")), isNull(appKeys.revokedAt)));
+  const found = await findAppPayer(db, { keyHash: digest.toString("hex") });
   // The index lookup found the row by its hash; compare in constant time all the same.
-  if (!row || !timingSafeEqual(Buffer.from(row.keyHash, "hex"), digest)) return null;
-  return row.app;
+  if (!found?.keyHash || !timingSafeEqual(Buffer.from(found.keyHash, "hex"), digest)) return null;
+  return { app: found.app, payer: found.account };
 }
 
 export async function listAppKeys(db: Db, appId: string) {

@@ -29,9 +29,9 @@ export async function requireAppKey(db: Db, req: Request) {
   const header = req.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new HttpError(401, "unauthorized", "Send your app key as: Authorization: Bearer <key>.");
-  const app = await authenticateAppKey(db, match[1]!);
-  if (!app) throw new HttpError(401, "unauthorized", "This app key is not valid.");
-  return app;
+  const found = await authenticateAppKey(db, match[1]!);
+  if (!found) throw new HttpError(401, "unauthorized", "This app key is not valid.");
+  return found;
 }
 
 function eventJson(r: DebitResult) {
@@ -51,7 +51,7 @@ function eventJson(r: DebitResult) {
 /** POST /api/v1/usage: one integration charge to the app owner's credits. */
 export async function postUsage(db: Db, req: Request, now: Date): Promise<Response> {
   try {
-    const app = await requireAppKey(db, req);
+    const { app, payer } = await requireAppKey(db, req);
     const idempotencyKey = req.headers.get("idempotency-key")?.trim();
     if (!idempotencyKey) throw new HttpError(400, "missing_idempotency_key", "Send an Idempotency-Key header, unique per charge.");
     if (idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
@@ -73,6 +73,7 @@ export async function postUsage(db: Db, req: Request, now: Date): Promise<Respon
         actorUserId: null,
         appId: app.id,
         source: "api",
+        payer,
       },
       now,
     );
@@ -100,7 +101,7 @@ export async function postUsage(db: Db, req: Request, now: Date): Promise<Respon
 /** GET /api/v1/balance with an app key: the app owner's integration credits. */
 export async function getBalanceForAppKey(db: Db, req: Request, now: Date): Promise<Response> {
   try {
-    const app = await requireAppKey(db, req);
+    const { app } = await requireAppKey(db, req);
     const b = await getAppOwnerBalance(db, app.id, now);
     return NextResponse.json({ integration: balanceJson(b.integration) }, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {

@@ -1,6 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, apps, creditAccounts, plans } from "@/db/schema";
+import { accountUsage, appKeys, apps, creditAccounts, plans } from "@/db/schema";
 import type { Millicredits } from "./amounts";
 import type { CreditKind } from "./costs";
 import { cycleAt, type Cycle } from "./cycle";
@@ -87,11 +87,21 @@ export async function getActingAccount(db: Db, workspaceId: string, userId: stri
 
 /** The app and the account that pays for its integrations (its owner's, in its workspace). */
 export async function getAppPayer(db: Db, appId: string) {
-  // One round trip: the app with its owner's accounts (a seat in the app's workspace, if
-  // any, and the free allowance). This runs on every metered call.
-  const rows = await db
-    .select({ app: apps, account: accountColumns })
+  const found = await findAppPayer(db, { appId });
+  if (!found) throw notFound("App");
+  return found;
+}
+
+/**
+ * One round trip: an app (by id, or by the SHA-256 of one of its live keys) with its owner's
+ * accounts — a seat in the app's workspace, if any, and the free allowance. The metering API
+ * runs this once per call.
+ */
+export async function findAppPayer(db: Db, by: { appId: string } | { keyHash: string }) {
+  const query = db
+    .select({ app: apps, account: accountColumns, keyHash: appKeys.keyHash })
     .from(apps)
+    .leftJoin(appKeys, "keyHash" in by ? and(eq(appKeys.appId, apps.id), eq(appKeys.keyHash, by.keyHash), isNull(appKeys.revokedAt)) : sql`false`)
     .leftJoin(
       creditAccounts,
       and(
@@ -101,13 +111,14 @@ export async function getAppPayer(db: Db, appId: string) {
       ),
     )
     .leftJoin(plans, eq(plans.id, creditAccounts.planId))
-    .where(eq(apps.id, appId));
+    .where("keyHash" in by ? eq(appKeys.keyHash, by.keyHash) : eq(apps.id, by.appId));
+  const rows = await query;
   const app = rows[0]?.app;
-  if (!app) throw notFound("App");
+  if (!app) return null;
   const accounts = rows.map((r) => r.account).filter((a): a is Account => a.id !== null);
   const account = accounts.find((a) => a.type === "seat") ?? accounts.find((a) => a.type === "free");
   if (!account) throw notFound("A credit account for this person");
-  return { app, account };
+  return { app, account, keyHash: rows[0]!.keyHash };
 }
 
 export function cycleOf(account: Pick<Account, "anchorAt" | "cadence">, at: Date): Cycle {
