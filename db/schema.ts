@@ -267,6 +267,9 @@ export const creditLedger = pgTable(
     index("credit_ledger_payer_cycle").on(t.payerAccountId, t.cycleStart),
     index("credit_ledger_workspace_time").on(t.workspaceId, t.createdAt),
     index("credit_ledger_actor_time").on(t.actorUserId, t.createdAt),
+    // With the actor index, "what I did or paid for" is a bitmap OR of two small ranges,
+    // not a scan of the workspace's whole history.
+    index("credit_ledger_payer_user_time").on(t.payerUserId, t.createdAt),
   ],
 );
 

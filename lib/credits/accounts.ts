@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, appKeys, apps, creditAccounts, plans } from "@/db/schema";
+import { accountUsage, appKeys, apps, creditAccounts, memberships, plans } from "@/db/schema";
 import type { Millicredits } from "./amounts";
 import type { CreditKind } from "./costs";
 import { cycleAt, type Cycle } from "./cycle";
@@ -83,6 +83,46 @@ export async function getActingAccount(db: Db, workspaceId: string, userId: stri
   const account = seat ?? rows.find((r) => r.type === "free");
   if (!account) throw notFound("A credit account for this person");
   return account;
+}
+
+/** Each member's acting account in a workspace (seat there, else free), in one query. */
+export async function getMembersActingAccounts(db: Db, workspaceId: string): Promise<Map<string, Account>> {
+  const rows = await db
+    .select({ userId: memberships.userId, account: accountColumns })
+    .from(memberships)
+    .innerJoin(
+      creditAccounts,
+      and(
+        eq(creditAccounts.holderUserId, memberships.userId),
+        eq(creditAccounts.status, "active"),
+        sql`(${creditAccounts.type} = 'free' or ${creditAccounts.workspaceId} = ${workspaceId})`,
+      ),
+    )
+    .innerJoin(plans, eq(plans.id, creditAccounts.planId))
+    .where(eq(memberships.workspaceId, workspaceId));
+  const out = new Map<string, Account>();
+  for (const r of rows) {
+    const have = out.get(r.userId);
+    if (!have || (have.type === "free" && r.account.type === "seat")) out.set(r.userId, r.account);
+  }
+  return out;
+}
+
+/** Usage rows for many (account, cycle) pairs in one query, keyed "accountId|cycleStartISO". */
+export async function getUsageRows(db: Db, pairs: { accountId: string; cycleStart: Date }[]): Promise<Map<string, UsageRow>> {
+  const out = new Map<string, UsageRow>();
+  if (pairs.length === 0) return out;
+  const rows = await db
+    .select()
+    .from(accountUsage)
+    .where(
+      sql`(${accountUsage.accountId}, ${accountUsage.cycleStart}) in (${sql.join(
+        pairs.map((p) => sql`(${p.accountId}::uuid, ${p.cycleStart.toISOString()}::timestamptz)`),
+        sql`, `,
+      )})`,
+    );
+  for (const r of rows) out.set(`${r.accountId}|${r.cycleStart.toISOString()}`, r);
+  return out;
 }
 
 /** The app and the account that pays for its integrations (its owner's, in its workspace). */

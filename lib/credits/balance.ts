@@ -5,7 +5,9 @@ import {
   getAccount,
   getActingAccount,
   getAppPayer,
+  getMembersActingAccounts,
   getUsageRow,
+  getUsageRows,
   kindBalance,
   type Account,
   type AccountBalance,
@@ -46,4 +48,31 @@ export async function getMemberBalance(db: Db, workspaceId: string, userId: stri
 export async function getAppOwnerBalance(db: Db, appId: string, now: Date): Promise<AccountBalance> {
   const { app } = await getAppPayer(db, appId);
   return getMemberBalance(db, app.workspaceId, app.ownerUserId, now);
+}
+
+/**
+ * Every member's balances in a workspace in two queries (their accounts, then those
+ * accounts' usage rows for the current cycle), not two per member. Accounts that need
+ * upkeep first (a due plan change, held credits) take the single-account path.
+ */
+export async function getMemberBalances(db: Db, workspaceId: string, now: Date): Promise<Map<string, AccountBalance>> {
+  const accounts = await getMembersActingAccounts(db, workspaceId);
+  const out = new Map<string, AccountBalance>();
+  const simple = [...accounts].filter(([, a]) => !(a.pendingChangeAt && a.pendingChangeAt <= now));
+  const rows = await getUsageRows(
+    db,
+    simple.map(([, a]) => ({ accountId: a.id, cycleStart: cycleOf(a, now).start })),
+  );
+  for (const [userId, account] of accounts) {
+    const cycle = cycleOf(account, now);
+    const row = rows.get(`${account.id}|${cycle.start.toISOString()}`);
+    const needsUpkeep = (account.pendingChangeAt && account.pendingChangeAt <= now) || (row && row.messageReserved + row.integrationReserved > 0);
+    if (needsUpkeep) {
+      out.set(userId, await getMemberBalance(db, workspaceId, userId, now));
+      continue;
+    }
+    const usage = row ?? freshUsageRow(account, cycle);
+    out.set(userId, { account, message: kindBalance(usage, "message"), integration: kindBalance(usage, "integration") });
+  }
+  return out;
 }

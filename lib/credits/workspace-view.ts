@@ -2,7 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { memberships, plans, users } from "@/db/schema";
 import type { AccountBalance } from "./accounts";
-import { getMemberBalance } from "./balance";
+import { getMemberBalance, getMemberBalances } from "./balance";
 import { requireRole, type Role } from "./roles";
 
 export interface MemberCredits {
@@ -22,10 +22,12 @@ export interface MemberCredits {
 export async function getWorkspaceCredits(db: Db, workspaceId: string, viewerId: string, now: Date) {
   const role = await requireRole(db, workspaceId, viewerId, ["owner", "admin", "member"], "see this workspace");
   const planNames = new Map((await db.select({ id: plans.id, name: plans.name }).from(plans)).map((p) => [p.id, p.name]));
-  const describe = async (m: { userId: string; name: string; email: string; role: Role }): Promise<MemberCredits> => {
-    const balance = await getMemberBalance(db, workspaceId, m.userId, now);
-    return { ...m, balance, onSeat: balance.account.type === "seat", planName: planNames.get(balance.account.planId) ?? balance.account.planId };
-  };
+  const describe = (m: { userId: string; name: string; email: string; role: Role }, balance: AccountBalance): MemberCredits => ({
+    ...m,
+    balance,
+    onSeat: balance.account.type === "seat",
+    planName: planNames.get(balance.account.planId) ?? balance.account.planId,
+  });
   const people = await db
     .select({ userId: users.id, name: users.name, email: users.email, role: memberships.role })
     .from(memberships)
@@ -33,7 +35,8 @@ export async function getWorkspaceCredits(db: Db, workspaceId: string, viewerId:
     .where(eq(memberships.workspaceId, workspaceId))
     .orderBy(asc(users.name));
   const meRow = people.find((p) => p.userId === viewerId)!;
-  const me = await describe(meRow);
-  const members = role === "member" ? null : await Promise.all(people.map((p) => (p.userId === viewerId ? me : describe(p))));
-  return { role, me, members };
+  if (role === "member") return { role, me: describe(meRow, await getMemberBalance(db, workspaceId, viewerId, now)), members: null };
+  const balances = await getMemberBalances(db, workspaceId, now);
+  const members = people.map((p) => describe(p, balances.get(p.userId)!));
+  return { role, me: members.find((m) => m.userId === viewerId)!, members };
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { getBillingView } from "@/lib/billing";
 import { formatCredits } from "@/lib/credits/amounts";
-import { getMemberBalance } from "@/lib/credits/balance";
+import { getMemberBalances } from "@/lib/credits/balance";
 import { listMembers } from "@/lib/members";
 import { requireWorkspace } from "@/lib/session";
 import { InviteForm, MemberControls } from "./member-controls";
@@ -14,7 +14,8 @@ export default async function MembersPage() {
   const view = await getBillingView(db, current.workspaceId, user.id, now);
   const members = await listMembers(db, current.workspaceId);
   const canManage = current.role === "owner" || current.role === "admin";
-  const rows = await Promise.all(members.map(async (m) => ({ ...m, balance: await getMemberBalance(db, current.workspaceId, m.userId, now) })));
+  const balances = await getMemberBalances(db, current.workspaceId, now);
+  const rows = members.map((m) => ({ ...m, balance: balances.get(m.userId)! }));
   const seatOf = new Map(view.seats.filter((s) => s.holderUserId).map((s) => [s.holderUserId!, s]));
   const unassigned = view.seats.filter((s) => !s.holderUserId);
   const withoutSeat = rows.filter((m) => !seatOf.has(m.userId)).map((m) => ({ userId: m.userId, name: m.name }));

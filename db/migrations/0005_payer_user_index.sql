@@ -1,0 +1,1 @@
+CREATE INDEX "credit_ledger_payer_user_time" ON "credit_ledger" USING btree ("payer_user_id","created_at");
