@@ -29,3 +29,6 @@ export function Field({
     </div>
   );
 }
+
+/** The look of a compact native select, shared by the settings forms. */
+export const selectClass = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";

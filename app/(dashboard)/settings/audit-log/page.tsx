@@ -1,3 +1,4 @@
+import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
 import { listAudit } from "@/lib/billing";
@@ -48,17 +49,7 @@ export default async function AuditLogPage() {
     <div className="space-y-4">
       <h2 className="text-xl font-semibold">Audit log</h2>
       <p className="text-sm text-zinc-600 dark:text-zinc-400">Plan, seat and member changes in {current.name}, newest first.</p>
-      <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
-        <table className="w-full min-w-[40rem] text-left text-sm">
-          <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
-            <tr>
-              <th scope="col" className="px-4 py-2 font-medium">When</th>
-              <th scope="col" className="px-4 py-2 font-medium">Who</th>
-              <th scope="col" className="px-4 py-2 font-medium">What</th>
-              <th scope="col" className="px-4 py-2 font-medium">Details</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+      <DataTable minWidth="40rem" columns={[{ label: "When" }, { label: "Who" }, { label: "What" }, { label: "Details" }]}>
             {rows.map((r) => (
               <tr key={r.id}>
                 <td className="px-4 py-2 whitespace-nowrap"><LocalTime iso={r.createdAt.toISOString()} /></td>
@@ -67,9 +58,7 @@ export default async function AuditLogPage() {
                 <td className="px-4 py-2 text-xs break-all text-zinc-600 dark:text-zinc-400">{describe(r.details)}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+      </DataTable>
     </div>
   );
 }

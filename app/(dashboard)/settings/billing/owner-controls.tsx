@@ -1,20 +1,16 @@
 "use client";
 
 import { useId, useState } from "react";
-import { Alert } from "@/components/ui/alert";
+import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
 import { Confirm } from "@/components/ui/confirm";
+import { selectClass } from "@/components/ui/field";
 import { useActionStatus } from "@/components/use-action-status";
 import { formatCredits } from "@/lib/credits/amounts";
 import { formatInZone } from "@/components/local-time";
 import { addSeatAction, cancelPlanAction, changeSeatPlanAction, removeSeatAction, undoChangeAction } from "./actions";
 
-const selectClass = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
 const when = (iso: string) => formatInZone(iso, true, undefined);
-
-function Status({ status }: { status: { tone: "info" | "error"; text: string } | null }) {
-  return <div aria-live="polite">{status ? <Alert tone={status.tone}>{status.text}</Alert> : null}</div>;
-}
 
 export function SeatPlanControl(props: {
   seatId: string;
@@ -81,7 +77,7 @@ export function SeatPlanControl(props: {
           </Confirm>
         )}
       </div>
-      <Status status={status} />
+      <ActionStatus status={status} />
     </div>
   );
 }
@@ -128,7 +124,7 @@ export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: stri
           {pending ? "Adding…" : "Add seat"}
         </Button>
       </div>
-      <Status status={status} />
+      <ActionStatus status={status} />
     </div>
   );
 }
@@ -150,7 +146,7 @@ export function CancelPlanButton({ workspaceId, endsAt }: { workspaceId: string;
       >
         <p>Every paid seat stays until {endsAt ? when(endsAt) : "the end of this cycle"}; after that everyone uses the daily Free allowance. You can undo this until then.</p>
       </Confirm>
-      <Status status={status} />
+      <ActionStatus status={status} />
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import { DataTable } from "@/components/ui/data-table";
 import { LocalTime } from "@/components/local-time";
 import { formatPrice, type BillingView } from "@/lib/billing";
 import { formatCredits } from "@/lib/credits/amounts";
@@ -26,17 +27,7 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
           No paid seats: everyone here uses their daily Free allowance.
         </p>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
-          <table className="w-full min-w-[44rem] text-left text-sm">
-            <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">Holder</th>
-                <th scope="col" className="px-4 py-2 font-medium">Plan</th>
-                <th scope="col" className="px-4 py-2 font-medium">Used this cycle</th>
-                <th scope="col" className="px-4 py-2 font-medium">{isOwner ? "Change" : "Status"}</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+        <DataTable minWidth="44rem" columns={[{ label: "Holder" }, { label: "Plan" }, { label: "Used this cycle" }, { label: isOwner ? "Change" : "Status" }]}>
               {seats.map((s) => (
                 <tr key={s.id} data-testid={`seat-${s.holderName ?? "unassigned"}`}>
                   <th scope="row" className="px-4 py-2 font-medium">{s.holderName ?? <span className="font-normal text-zinc-600 dark:text-zinc-400">Unassigned</span>}</th>
@@ -70,9 +61,7 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </DataTable>
       )}
     </section>
   );

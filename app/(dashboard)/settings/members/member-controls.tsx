@@ -1,18 +1,14 @@
 "use client";
 
 import { useId, useState } from "react";
-import { Alert } from "@/components/ui/alert";
+import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
 import { Confirm } from "@/components/ui/confirm";
+import { selectClass } from "@/components/ui/field";
 import { useActionStatus } from "@/components/use-action-status";
 import { formatCredits } from "@/lib/credits/amounts";
 import { changeRoleAction, inviteAction, removeMemberAction, transferSeatAction } from "./actions";
 
-const selectClass = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
-
-function Status({ status }: { status: { tone: "info" | "error"; text: string } | null }) {
-  return <div aria-live="polite">{status ? <Alert tone={status.tone}>{status.text}</Alert> : null}</div>;
-}
 
 interface SeatInfo {
   id: string;
@@ -63,7 +59,7 @@ export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: stri
           {pending ? "Inviting…" : "Invite"}
         </Button>
       </form>
-      <Status status={status} />
+      <ActionStatus status={status} />
     </section>
   );
 }
@@ -186,7 +182,7 @@ export function MemberControls(props: {
           </Confirm>
         ) : null}
       </div>
-      <Status status={status} />
+      <ActionStatus status={status} />
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
 import { getBillingView } from "@/lib/billing";
 import { formatCredits } from "@/lib/credits/amounts";
@@ -24,18 +25,7 @@ export default async function MembersPage() {
     <div className="space-y-6">
       <h2 className="text-xl font-semibold">Members and seats</h2>
       {canManage ? <InviteForm workspaceId={current.workspaceId} canInviteAdmins={current.role === "owner"} /> : null}
-      <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
-        <table className="w-full min-w-[48rem] text-left text-sm">
-          <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
-            <tr>
-              <th scope="col" className="px-4 py-2 font-medium">Member</th>
-              <th scope="col" className="px-4 py-2 font-medium">Role</th>
-              <th scope="col" className="px-4 py-2 font-medium">Seat</th>
-              <th scope="col" className="px-4 py-2 font-medium">Used this cycle</th>
-              {canManage ? <th scope="col" className="px-4 py-2 font-medium">Manage</th> : null}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+      <DataTable minWidth="48rem" columns={[{ label: "Member" }, { label: "Role" }, { label: "Seat" }, { label: "Used this cycle" }, ...(canManage ? [{ label: "Manage" }] : [])]}>
             {rows.map((m) => {
               const seat = seatOf.get(m.userId);
               return (
@@ -67,9 +57,7 @@ export default async function MembersPage() {
                 </tr>
               );
             })}
-          </tbody>
-        </table>
-      </div>
+      </DataTable>
       {unassigned.length > 0 ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           {unassigned.length} paid seat{unassigned.length === 1 ? " is" : "s are"} not assigned to anyone yet.

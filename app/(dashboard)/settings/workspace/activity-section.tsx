@@ -1,5 +1,7 @@
+import { DataTable } from "@/components/ui/data-table";
 import { LocalTime } from "@/components/local-time";
 import { buttonClass } from "@/components/ui/button";
+import { selectClass } from "@/components/ui/field";
 import type { Db } from "@/db/client";
 import { listActivity, type ActivityFilters } from "@/lib/credits/activity";
 import { formatCredits } from "@/lib/credits/amounts";
@@ -8,7 +10,6 @@ import type { Role } from "@/lib/credits/roles";
 import { filterQuery } from "./filters";
 
 const PAGE = 50;
-const select = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
 
 export async function ActivitySection(props: {
   db: Db;
@@ -37,7 +38,7 @@ export async function ActivitySection(props: {
       <form method="get" className="flex flex-wrap items-end gap-3 text-sm" aria-label="Filter activity">
         <label className="space-y-1">
           <span className="block font-medium">Kind</span>
-          <select name="kind" defaultValue={f.kind ?? ""} className={select}>
+          <select name="kind" defaultValue={f.kind ?? ""} className={selectClass}>
             <option value="">All kinds</option>
             <option value="message">Message</option>
             <option value="integration">Integration</option>
@@ -46,7 +47,7 @@ export async function ActivitySection(props: {
         </label>
         <label className="space-y-1">
           <span className="block font-medium">Outcome</span>
-          <select name="outcome" defaultValue={f.outcome ?? ""} className={select}>
+          <select name="outcome" defaultValue={f.outcome ?? ""} className={selectClass}>
             <option value="">All outcomes</option>
             <option value="charged">Charged</option>
             <option value="free">Free</option>
@@ -56,7 +57,7 @@ export async function ActivitySection(props: {
         {props.members ? (
           <label className="space-y-1">
             <span className="block font-medium">Member</span>
-            <select name="member" defaultValue={f.memberId ?? ""} className={select}>
+            <select name="member" defaultValue={f.memberId ?? ""} className={selectClass}>
               <option value="">Everyone</option>
               {props.members.map((m) => (
                 <option key={m.userId} value={m.userId}>
@@ -73,30 +74,18 @@ export async function ActivitySection(props: {
       {shown.length === 0 ? (
         <p className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">No activity matches these filters.</p>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
-          <table className="w-full min-w-[44rem] text-left text-sm">
-            <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">When</th>
-                <th scope="col" className="px-3 py-2 font-medium">Action</th>
-                <th scope="col" className="px-3 py-2 font-medium">App</th>
-                <th scope="col" className="px-3 py-2 font-medium">By</th>
-                <th scope="col" className="px-3 py-2 font-medium">Paid by</th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">Credits</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+        <DataTable minWidth="44rem" columns={[{ label: "When" }, { label: "Action" }, { label: "App" }, { label: "By" }, { label: "Paid by" }, { label: "Credits", align: "right" }]}>
               {shown.map((r) => (
                 <tr key={r.id}>
-                  <td className="px-3 py-1.5 whitespace-nowrap"><LocalTime iso={r.createdAt.toISOString()} /></td>
-                  <td className="px-3 py-1.5">
+                  <td className="px-4 py-1.5 whitespace-nowrap"><LocalTime iso={r.createdAt.toISOString()} /></td>
+                  <td className="px-4 py-1.5">
                     {isActionName(r.action) ? COSTS[r.action].label : r.action}
                     {r.quantity > 1 ? ` ×${r.quantity}` : ""}
                   </td>
-                  <td className="px-3 py-1.5">{r.appName ?? "—"}</td>
-                  <td className="px-3 py-1.5">{r.actorName ?? (r.source === "api" ? "App user" : "—")}</td>
-                  <td className="px-3 py-1.5">{r.payerName ?? "—"}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
+                  <td className="px-4 py-1.5">{r.appName ?? "—"}</td>
+                  <td className="px-4 py-1.5">{r.actorName ?? (r.source === "api" ? "App user" : "—")}</td>
+                  <td className="px-4 py-1.5">{r.payerName ?? "—"}</td>
+                  <td className="px-4 py-1.5 text-right tabular-nums">
                     {r.outcome === "refused" ? (
                       <span className="text-amber-700 dark:text-amber-300">refused ({formatCredits(r.amount)})</span>
                     ) : r.outcome === "free" ? (
@@ -107,9 +96,7 @@ export async function ActivitySection(props: {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </DataTable>
       )}
       <nav aria-label="Activity pages" className="flex justify-between text-sm">
         {props.page > 1 ? <a href={`?${filterQuery(f, { page: String(props.page - 1) })}`} className="underline">← Newer</a> : <span />}

@@ -1,3 +1,4 @@
+import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
 import { cookies } from "next/headers";
 import { CreditMeter } from "@/components/credit-meter";
@@ -63,19 +64,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
           <h3 id="member-credits" className="text-lg font-semibold">
             Members&apos; credits this cycle
           </h3>
-          <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
-            <table className="w-full min-w-[40rem] text-left text-sm">
-              <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
-                <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">Member</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Plan</th>
-                  <th scope="col" className="px-4 py-2 text-right font-medium">Message used</th>
-                  <th scope="col" className="px-4 py-2 text-right font-medium">Message left</th>
-                  <th scope="col" className="px-4 py-2 text-right font-medium">Integration used</th>
-                  <th scope="col" className="px-4 py-2 text-right font-medium">Integration left</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-zinc-200 bg-white dark:divide-zinc-800 dark:bg-zinc-950">
+          <DataTable minWidth="40rem" columns={[{ label: "Member" }, { label: "Plan" }, { label: "Message used", align: "right" }, { label: "Message left", align: "right" }, { label: "Integration used", align: "right" }, { label: "Integration left", align: "right" }]}>
                 {members.map((m) => (
                   <tr key={m.userId}>
                     <th scope="row" className="px-4 py-2 font-normal">
@@ -91,9 +80,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
                     <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.integration.remaining)}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </DataTable>
         </section>
       ) : null}
 
