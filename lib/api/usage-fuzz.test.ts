@@ -66,7 +66,16 @@ describe("POST /api/v1/usage under hostile input", () => {
         }
         if (res.status >= 400 && res.status !== 402) expect(await writableRowCounts(h.db)).toEqual(before);
       }),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        // Besides the random cases, one of each refusal every run, so coverage never depends on the seed.
+        examples: [
+          ["x".repeat(17_000), { authorization: "KEY", contentType: "application/json", idempotencyKey: "big" }],
+          ['{"action":"integration.llm"}', { authorization: "KEY", contentType: "text/plain", idempotencyKey: "type" }],
+          ['{"action":"integration.llm"}', { authorization: undefined, contentType: "application/json", idempotencyKey: "nokey" }],
+          ['{"action":"integration.llm","quantity":0}', { authorization: "KEY", contentType: "application/json", idempotencyKey: "zero" }],
+        ],
+      },
     );
     // The generators reached every kind of refusal, not just one.
     expect([...seen].filter((s) => [400, 401, 413, 415].includes(s)).sort()).toEqual([400, 401, 413, 415]);
