@@ -8,7 +8,9 @@ export interface Column {
 /** The settings pages' table: scrolls sideways on a phone instead of squeezing the columns. */
 export function DataTable({ columns, minWidth, children }: { columns: Column[]; minWidth: string; children: ReactNode }) {
   return (
-    <div className="overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
+    // relative: screen-reader-only labels in far columns are absolutely positioned, and must
+    // scroll with the table instead of widening the page on a phone.
+    <div className="relative overflow-x-auto rounded-xl border border-zinc-200 dark:border-zinc-800">
       <table className="w-full text-left text-sm" style={{ minWidth }}>
         <thead className="bg-zinc-100 text-zinc-700 dark:bg-zinc-900 dark:text-zinc-300">
           <tr>

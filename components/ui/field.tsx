@@ -31,4 +31,4 @@ export function Field({
 }
 
 /** The look of a compact native select, shared by the settings forms. */
-export const selectClass = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
+export const selectClass = "max-w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";

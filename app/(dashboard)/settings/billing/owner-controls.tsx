@@ -91,7 +91,7 @@ export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: stri
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap items-end gap-3">
-        <div className="space-y-1">
+        <div className="max-w-full space-y-1">
           <label htmlFor={planSelect} className="block text-sm font-medium">
             Plan
           </label>
