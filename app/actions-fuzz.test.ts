@@ -9,7 +9,7 @@ import type { SessionUser } from "@/lib/session";
 // Every server action, fed hostile input by a signed-in owner: each must answer with a
 // result (never throw, never a 500), and a refusal must leave the database as it was.
 const state = vi.hoisted(() => ({ user: null as SessionUser | null, db: null as unknown }));
-vi.mock("@/lib/session", () => ({ getSessionUser: async () => state.user, WORKSPACE_COOKIE: "credits-workspace" }));
+vi.mock("@/lib/session", () => ({ getSessionUser: async () => state.user, rememberWorkspace: async () => {} }));
 vi.mock("@/db/client", async (orig) => ({ ...(await orig<object>()), getDb: async () => state.db }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ cookies: async () => ({ set: () => {}, get: () => undefined }) }));

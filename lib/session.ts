@@ -40,8 +40,18 @@ export async function requireWorkspace() {
   const user = await requireUser();
   const db = await getDb();
   const all = await listMemberships(db, user.id);
-  const preferred = (await cookies()).get(WORKSPACE_COOKIE)?.value;
+  const preferred = await preferredWorkspaceId();
   const current = pickWorkspace(all, preferred);
   if (!current) redirect("/sign-in");
   return { user, db, current, all };
+}
+
+/** The workspace the person last chose (a cookie); checked against their memberships by callers. */
+export async function preferredWorkspaceId(): Promise<string | undefined> {
+  return (await cookies()).get(WORKSPACE_COOKIE)?.value;
+}
+
+/** Remembers the workspace the person chose, for a year. */
+export async function rememberWorkspace(workspaceId: string): Promise<void> {
+  (await cookies()).set(WORKSPACE_COOKIE, workspaceId, { httpOnly: true, sameSite: "lax", path: "/", maxAge: 60 * 60 * 24 * 365 });
 }

@@ -1,10 +1,9 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { cookies } from "next/headers";
 import { z } from "zod";
 import { authedAction, UserError } from "@/lib/action";
-import { WORKSPACE_COOKIE } from "@/lib/session";
+import { rememberWorkspace } from "@/lib/session";
 import { createApp } from "@/lib/apps";
 import { markNotificationsRead } from "@/lib/notifications";
 import { getMembership } from "@/lib/workspaces";
@@ -14,12 +13,7 @@ const switchSchema = z.object({ workspaceId: z.string().uuid() });
 const switchWorkspace = authedAction(switchSchema, async ({ workspaceId }, { db, user }) => {
   const membership = await getMembership(db, user.id, workspaceId);
   if (!membership) throw new UserError("You are not a member of that workspace.");
-  (await cookies()).set(WORKSPACE_COOKIE, workspaceId, {
-    httpOnly: true,
-    sameSite: "lax",
-    path: "/",
-    maxAge: 60 * 60 * 24 * 365,
-  });
+  await rememberWorkspace(workspaceId);
   return { workspaceId };
 });
 

@@ -414,14 +414,9 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
   const key = `${held.idempotencyKey}:confirm`;
   try {
     return await db.transaction(async (tx) => {
-      const [reservation] = await tx
-        .update(reservations)
-        .set({ status: "confirmed", settledAt: now })
-        .where(and(eq(reservations.id, reservationId), eq(reservations.status, "pending")))
-        .returning();
-      if (!reservation) throw new SettledError();
-      const kind = reservation.kind === "integration" ? "integration" : "message";
-      const c = columns[kind];
+      const settled = await settleReservation(tx, reservationId, "confirmed", now);
+      if (!settled) throw new SettledError();
+      const { reservation, kind, c } = settled;
       const [row] = await tx
         .update(accountUsage)
         .set(
@@ -450,6 +445,21 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
 
 class SettledError extends Error {}
 
+/**
+ * Moves a pending reservation to `status`. The status check in the update makes it happen
+ * once: a second confirm or release (or a release after a confirm) finds nothing and gets null.
+ */
+async function settleReservation(tx: Db, reservationId: string, status: "confirmed" | "released", now: Date) {
+  const [reservation] = await tx
+    .update(reservations)
+    .set({ status, settledAt: now })
+    .where(and(eq(reservations.id, reservationId), eq(reservations.status, "pending")))
+    .returning();
+  if (!reservation) return null;
+  const kind: CreditKind = reservation.kind === "integration" ? "integration" : "message";
+  return { reservation, kind, c: columns[kind] };
+}
+
 function copyOf(e: LedgerEvent) {
   return {
     requestHash: e.requestHash,
@@ -475,14 +485,9 @@ function copyOf(e: LedgerEvent) {
 export async function releaseReservation(db: Db, reservationId: string, now: Date): Promise<boolean> {
   const held = await reservedEvent(db, reservationId);
   return db.transaction(async (tx) => {
-    const [reservation] = await tx
-      .update(reservations)
-      .set({ status: "released", settledAt: now })
-      .where(and(eq(reservations.id, reservationId), eq(reservations.status, "pending")))
-      .returning();
-    if (!reservation) return false;
-    const kind = reservation.kind === "integration" ? "integration" : "message";
-    const c = columns[kind];
+    const settled = await settleReservation(tx, reservationId, "released", now);
+    if (!settled) return false;
+    const { reservation, kind, c } = settled;
     const [row] = await tx
       .update(accountUsage)
       .set(

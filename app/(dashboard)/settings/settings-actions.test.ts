@@ -8,7 +8,7 @@ import type { SessionUser } from "@/lib/session";
 // The server actions run as in production (validation, session check, role check, domain
 // call); only where the session and the database come from is replaced.
 const state = vi.hoisted(() => ({ user: null as SessionUser | null, db: null as unknown }));
-vi.mock("@/lib/session", () => ({ getSessionUser: async () => state.user, WORKSPACE_COOKIE: "credits-workspace" }));
+vi.mock("@/lib/session", () => ({ getSessionUser: async () => state.user, rememberWorkspace: async () => {} }));
 vi.mock("@/db/client", async (orig) => ({ ...(await orig<object>()), getDb: async () => state.db }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ cookies: async () => ({ set: () => {}, get: () => undefined }) }));

@@ -3,7 +3,7 @@ import { getDb } from "@/db/client";
 import { balanceJson, errorResponse, jsonError, withDeadline } from "@/lib/api/http";
 import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
-import { getSessionUser, WORKSPACE_COOKIE } from "@/lib/session";
+import { getSessionUser, preferredWorkspaceId } from "@/lib/session";
 import { listMemberships, pickWorkspace } from "@/lib/workspaces";
 
 /**
@@ -23,7 +23,7 @@ async function balance(req: Request) {
     if (!user) return jsonError(401, "unauthorized", "Sign in, or send an app key as: Authorization: Bearer <key>.");
     const requested = new URL(req.url).searchParams.get("workspace") ?? undefined;
     const all = await listMemberships(db, user.id);
-    const cookie = req.headers.get("cookie")?.match(new RegExp(`${WORKSPACE_COOKIE}=([^;]+)`))?.[1];
+    const cookie = await preferredWorkspaceId();
     const ws = requested ? all.find((w) => w.workspaceId === requested) : pickWorkspace(all, cookie);
     if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
     const b = await getMemberBalance(db, ws.workspaceId, user.id, now);

@@ -2,7 +2,7 @@ import { getDb } from "@/db/client";
 import { jsonError } from "@/lib/api/http";
 import { listActivity } from "@/lib/credits/activity";
 import { toCreditNumber } from "@/lib/credits/amounts";
-import { getSessionUser, WORKSPACE_COOKIE } from "@/lib/session";
+import { getSessionUser, preferredWorkspaceId } from "@/lib/session";
 import { listMemberships, pickWorkspace } from "@/lib/workspaces";
 import { csvCell } from "@/lib/csv";
 import { parseFilters } from "../filters";
@@ -16,7 +16,7 @@ export async function GET(req: Request) {
   const db = await getDb();
   const url = new URL(req.url);
   const { filters } = parseFilters(Object.fromEntries(url.searchParams));
-  const cookie = req.headers.get("cookie")?.match(new RegExp(`${WORKSPACE_COOKIE}=([^;]+)`))?.[1];
+  const cookie = await preferredWorkspaceId();
   const ws = pickWorkspace(await listMemberships(db, user.id), cookie);
   if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
   const rows = await listActivity(db, { workspaceId: ws.workspaceId, viewerId: user.id, role: ws.role, filters, limit: MAX_ROWS });
