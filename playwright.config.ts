@@ -47,7 +47,7 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
-      command: `node_modules/.bin/tsx e2e/prepare-db.ts && node_modules/.bin/tsx db/run.ts seed && exec node_modules/.bin/next start -p ${postgresPort} -H 127.0.0.1`,
+      command: `node_modules/.bin/tsx e2e/prepare-db.ts && node_modules/.bin/tsx scripts/db.ts seed && exec node_modules/.bin/next start -p ${postgresPort} -H 127.0.0.1`,
       url: `http://127.0.0.1:${postgresPort}/sign-in`,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,

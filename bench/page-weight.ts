@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";
 import { eq } from "drizzle-orm";
 import { apps } from "@/db/schema";
-import { seedDemoIfEmpty } from "@/db/seed";
+import { seedDemoIfEmpty } from "@/lib/demo-data";
 import { freshDatabase, startServer } from "@/reliability/server";
 
 /**

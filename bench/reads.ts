@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import autocannon from "autocannon";
 import { apps, creditAccounts, memberships, users, workspaces } from "@/db/schema";
-import { createAppKey } from "@/lib/api-keys";
-import { hashPassword } from "@/lib/password";
+import { createAppKey } from "@/lib/apps/keys";
+import { hashPassword } from "@/lib/auth/password";
 import { cycleAt } from "@/lib/credits/cycle";
 import { freshDatabase, signInOverHttp, startServer } from "@/reliability/server";
 

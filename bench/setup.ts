@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, apps, creditAccounts, memberships, plans, users, workspaces } from "@/db/schema";
-import { createAppKey } from "@/lib/api-keys";
+import { createAppKey } from "@/lib/apps/keys";
 import { cycleAt } from "@/lib/credits/cycle";
 
 /** A plan only benchmarks use: an allowance no run can exhaust, so every request is a real charge. */

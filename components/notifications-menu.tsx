@@ -1,7 +1,7 @@
 "use client";
 
 import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
-import { markNotificationsReadAction } from "@/app/(dashboard)/actions";
+import { markNotificationsReadAction } from "@/lib/actions/workspace";
 import { useNotifications, useRefreshCredits } from "./credits/queries";
 import { LocalTime } from "./local-time";
 import { focusRing } from "./ui/button";

@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { env } from "@/lib/env";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -52,35 +51,4 @@ export async function migrateDb(handle: DbHandle): Promise<void> {
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
     await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
   }
-}
-
-const globalForDb = globalThis as unknown as { creditsDb?: Promise<DbHandle> };
-
-/**
- * The process's database. With DATABASE_URL: that server (migrations are `npm run db:migrate`).
- * Without: embedded PGlite in the data folder, migrated and (first time) seeded on open.
- * Kept on globalThis so every route bundle and hot reload shares one PGlite instance: two
- * instances on one data folder would corrupt it.
- */
-export function getDbHandle(): Promise<DbHandle> {
-  globalForDb.creditsDb ??= openAppDb().catch((err) => {
-    globalForDb.creditsDb = undefined;
-    throw err;
-  });
-  return globalForDb.creditsDb;
-}
-
-export async function getDb(): Promise<Db> {
-  return (await getDbHandle()).db;
-}
-
-async function openAppDb(): Promise<DbHandle> {
-  const config = env();
-  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  const handle = await openPglite(path.join(config.dataDir, "pglite"));
-  await migrateDb(handle);
-  const { seedCatalog, seedDemoIfEmpty } = await import("./seed");
-  await seedCatalog(handle.db);
-  if (config.DEMO_SEED === "auto") await seedDemoIfEmpty(handle.db, new Date());
-  return handle;
 }

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { getDb } from "@/db/client";
-import { DomainError } from "./credits/errors";
-import { getSessionUser, type SessionUser } from "./session";
+import { getDb } from "@/lib/db";
+import { DomainError } from "./errors";
+import { getSessionUser, type SessionUser } from "@/lib/auth/session";
 
 export type ActionResult<T> =
   | { ok: true; data: T }

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apps, workspaces } from "@/db/schema";
-import { seedDemoIfEmpty } from "@/db/seed";
-import { createAppKey } from "@/lib/api-keys";
-import { createApp } from "@/lib/apps";
-import { createUser } from "@/lib/users";
+import { seedDemoIfEmpty } from "@/lib/demo-data";
+import { createAppKey } from "@/lib/apps/keys";
+import { createApp } from "@/lib/apps/apps";
+import { createUser } from "@/lib/auth/users";
 import { freshDatabase, signInOverHttp, startServer, type AppServer } from "./server";
 
 // Every route, as each kind of caller: allowed or refused exactly as DESIGN says.

@@ -1,8 +1,8 @@
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountUsage, creditLedger } from "@/db/schema";
-import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/db/test-fixtures";
-import { createAppKey } from "@/lib/api-keys";
+import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { createAppKey } from "@/lib/apps/keys";
 import { findUsageMismatches } from "@/lib/credits/check";
 import { debitCredits } from "@/lib/credits/debit";
 import { freshDatabase, postUsage, startServer, type AppServer } from "./server";

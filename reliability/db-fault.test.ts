@@ -5,8 +5,8 @@ import path from "node:path";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { creditLedger } from "@/db/schema";
-import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/db/test-fixtures";
-import { createAppKey } from "@/lib/api-keys";
+import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { createAppKey } from "@/lib/apps/keys";
 import { findUsageMismatches } from "@/lib/credits/check";
 import { freshDatabase, postUsage, startServer, type AppServer } from "./server";
 

@@ -4,9 +4,9 @@ import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appKeys, apps, signInFailures, users } from "@/db/schema";
-import { seedDemoIfEmpty } from "@/db/seed";
-import { createAppKey } from "@/lib/api-keys";
-import { MAX_FAILURES_PER_EMAIL } from "@/lib/rate-limit";
+import { seedDemoIfEmpty } from "@/lib/demo-data";
+import { createAppKey } from "@/lib/apps/keys";
+import { MAX_FAILURES_PER_EMAIL } from "@/lib/auth/rate-limit";
 import { freshDatabase, ROOT, signInOverHttp, startServer, type AppServer } from "./server";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { migrateDb, openPostgres, type DbHandle } from "@/db/client";
-import { seedCatalog } from "@/db/seed";
+import { seedCatalog } from "@/lib/credits/catalog";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 const ADMIN_URL = process.env.RELIABILITY_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

@@ -6,18 +6,17 @@
  * Uses DATABASE_URL when set, else the embedded database (stop `npm run dev` first: the
  * embedded database admits one process at a time).
  */
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { eq, or } from "drizzle-orm";
-import { migrateDb, openPglite, openPostgres, type DbHandle } from "@/db/client";
+import { migrateDb, type DbHandle } from "@/db/client";
 import { apps, users } from "@/db/schema";
-import { seedCatalog } from "@/db/seed";
-import { createAppKey } from "@/lib/api-keys";
+import { seedCatalog } from "@/lib/credits/catalog";
+import { openConfiguredDb } from "@/lib/db";
+import { createAppKey } from "@/lib/apps/keys";
 import { formatCredits } from "@/lib/credits/amounts";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { findUsageMismatches } from "@/lib/credits/check";
-import { env } from "@/lib/env";
-import { listMemberships } from "@/lib/workspaces";
+import { listMemberships } from "@/lib/workspaces/memberships";
 
 const USAGE = `usage: npm run credits -- <command>
   keys create --app <name or id>
@@ -25,11 +24,11 @@ const USAGE = `usage: npm run credits -- <command>
   check`;
 
 async function open(): Promise<DbHandle> {
-  const config = env();
-  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, 2);
-  const handle = await openPglite(path.join(config.dataDir, "pglite"));
-  await migrateDb(handle);
-  await seedCatalog(handle.db);
+  const { handle } = await openConfiguredDb();
+  if (handle.driver === "pglite") {
+    await migrateDb(handle);
+    await seedCatalog(handle.db);
+  }
   return handle;
 }
 

@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
 import { LogoMark } from "@/components/logo";
-import { getSessionUser } from "@/lib/session";
+import { getSessionUser } from "@/lib/auth/session";
 
 export default async function AuthLayout({ children }: { children: ReactNode }) {
   if (await getSessionUser()) redirect("/");

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useId } from "react";
 import { Button } from "@/components/ui/button";
-import { createAppAction } from "./actions";
+import { createAppAction } from "@/lib/actions/workspace";
 
 export function CreateAppForm({ workspaceId }: { workspaceId: string }) {
   const [state, formAction, pending] = useActionState(createAppAction, null);

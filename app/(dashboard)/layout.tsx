@@ -5,8 +5,8 @@ import { NotificationsMenu } from "@/components/notifications-menu";
 import { ProfileMenu } from "@/components/profile-menu";
 import { focusRing } from "@/components/ui/button";
 import { WorkspaceSwitcher } from "@/components/workspace-switcher";
-import { requireWorkspace } from "@/lib/session";
-import { switchWorkspaceAction } from "./actions";
+import { requireWorkspace } from "@/lib/auth/session";
+import { switchWorkspaceAction } from "@/lib/actions/workspace";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const { user, current, all } = await requireWorkspace();

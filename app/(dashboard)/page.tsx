@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { focusRing } from "@/components/ui/button";
-import { listAppsWithUsage } from "@/lib/apps";
+import { listAppsWithUsage } from "@/lib/apps/apps";
 import { formatCredits } from "@/lib/credits/amounts";
-import { requireWorkspace } from "@/lib/session";
+import { requireWorkspace } from "@/lib/auth/session";
 import { CreateAppForm } from "./create-app-form";
 
 export const metadata: Metadata = { title: "Apps" };

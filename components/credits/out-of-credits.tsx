@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { formatCredits } from "@/lib/credits/amounts";
-import type { OutOfCredits } from "@/lib/editor";
+import type { OutOfCredits } from "@/lib/apps/editor";
 import { LocalTime } from "../local-time";
 
 /** The one place an "out of credits" refusal is rendered: which kind, when it resets, what to do. */

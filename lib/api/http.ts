@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { toCreditNumber } from "@/lib/credits/amounts";
 import type { KindBalance } from "@/lib/credits/accounts";
-import { DomainError } from "@/lib/credits/errors";
+import { DomainError } from "@/lib/errors";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 

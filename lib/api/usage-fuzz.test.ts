@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/db/test-fixtures";
-import { createTestDb } from "@/db/test-db";
-import { createAppKey } from "@/lib/api-keys";
+import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
+import { createTestDb } from "@/tests/support/test-db";
+import { createAppKey } from "@/lib/apps/keys";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
 import { findUsageMismatches } from "@/lib/credits/check";
 import { postUsage } from "./usage";

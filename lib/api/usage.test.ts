@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/db/test-fixtures";
-import { createTestDb } from "@/db/test-db";
-import { createAppKey } from "@/lib/api-keys";
+import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
+import { createTestDb } from "@/tests/support/test-db";
+import { createAppKey } from "@/lib/apps/keys";
 import { getBalanceForAppKey, postUsage } from "./usage";
 
 let h: DbHandle & { cleanup(): Promise<void> };

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { authenticateAppKey } from "@/lib/api-keys";
+import { authenticateAppKey } from "@/lib/apps/keys";
 import { getAppOwnerBalance } from "@/lib/credits/balance";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
 import { debitCredits, MAX_QUANTITY, type DebitResult } from "@/lib/credits/debit";

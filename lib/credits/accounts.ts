@@ -4,7 +4,7 @@ import { accountUsage, appKeys, apps, creditAccounts, memberships, plans } from 
 import type { Millicredits } from "./amounts";
 import type { CreditKind } from "./costs";
 import { cycleAt, type Cycle } from "./cycle";
-import { notFound } from "./errors";
+import { notFound } from "@/lib/errors";
 import type { Cadence } from "./plans";
 
 /** A credit account with what the hot path needs of its plan. */

@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { memberships, workspaces } from "@/db/schema";
-import { seedDemoIfEmpty } from "@/db/seed";
-import { createTestDb } from "@/db/test-db";
+import { seedDemoIfEmpty } from "@/lib/demo-data";
+import { createTestDb } from "@/tests/support/test-db";
 import { getMemberBalance, getMemberBalances } from "./balance";
 import { reserveCredits } from "./debit";
 

@@ -2,8 +2,8 @@ import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { accountUsage, creditLedger, notifications } from "@/db/schema";
-import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/db/test-fixtures";
-import { createTestDb } from "@/db/test-db";
+import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
+import { createTestDb } from "@/tests/support/test-db";
 import { getAccountBalance, getMemberBalance } from "./balance";
 import {
   confirmReservation,
@@ -14,7 +14,7 @@ import {
   RESERVATION_TTL_MS,
   type DebitInput,
 } from "./debit";
-import { DomainError } from "./errors";
+import { DomainError } from "@/lib/errors";
 import { getActingAccount } from "./accounts";
 import { findUsageMismatches } from "./check";
 

@@ -17,7 +17,7 @@ import {
 } from "./accounts";
 import { COSTS, costOf, type ActionName, type CreditKind } from "./costs";
 import type { Cycle } from "./cycle";
-import { conflict, DomainError, invalid, isUniqueViolation, notFound } from "./errors";
+import { conflict, DomainError, invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { recordThresholdNotices } from "./notices";
 import { settleDueChanges } from "./plan-changes";
 

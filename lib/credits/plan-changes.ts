@@ -2,10 +2,10 @@ import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, plans, workspaces } from "@/db/schema";
 import { cycleOf, ensureUsageRow, getAccount, type Account } from "./accounts";
-import { writeAudit } from "./audit";
-import { conflict, invalid, isUniqueViolation, notFound } from "./errors";
+import { writeAudit } from "@/lib/workspaces/audit";
+import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { testModeProvider, type PaymentProvider } from "./payments";
-import { isMember, requireRole } from "./roles";
+import { isMember, requireRole } from "@/lib/workspaces/roles";
 
 type Plan = typeof plans.$inferSelect;
 export type PlanChange = typeof planChanges.$inferSelect;

@@ -2,9 +2,9 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, seatTransfers } from "@/db/schema";
 import { getAccount } from "./accounts";
-import { writeAudit } from "./audit";
-import { conflict, invalid, isUniqueViolation, notFound } from "./errors";
-import { isMember, requireRole } from "./roles";
+import { writeAudit } from "@/lib/workspaces/audit";
+import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
+import { isMember, requireRole } from "@/lib/workspaces/roles";
 
 /**
  * Gives a paid seat to another member (or assigns an unassigned one). The seat keeps its

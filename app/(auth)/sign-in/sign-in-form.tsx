@@ -7,7 +7,7 @@ import { useHydrated } from "@/components/use-hydrated";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { safeNext } from "@/lib/safe-next";
+import { safeNext } from "@/lib/auth/safe-next";
 
 export function SignInForm() {
   const router = useRouter();

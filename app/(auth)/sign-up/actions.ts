@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { publicAction, UserError } from "@/lib/action";
-import { createUser, EmailTakenError } from "@/lib/users";
+import { createUser, EmailTakenError } from "@/lib/auth/users";
 
 const signUpSchema = z.object({
   name: z.string().trim().min(1, "Enter your name.").max(100, "Use at most 100 characters."),

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { requireWorkspace } from "@/lib/session";
+import { requireWorkspace } from "@/lib/auth/session";
 import { SettingsNav } from "./settings-nav";
 
 export default async function SettingsLayout({ children }: { children: ReactNode }) {

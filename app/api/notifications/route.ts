@@ -1,8 +1,8 @@
 import { NextResponse } from "next/server";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { errorResponse, jsonError } from "@/lib/api/http";
 import { listNotifications } from "@/lib/notifications";
-import { getSessionUser } from "@/lib/session";
+import { getSessionUser } from "@/lib/auth/session";
 
 /** The signed-in person's notices, for the bell in the top bar. */
 export async function GET() {

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { useActionStatus } from "@/components/use-action-status";
+import { useActionStatus } from "@/components/use-action";
 import { acceptInviteAction } from "./actions";
 
 export function AcceptInvite({ token, signedInAs }: { token: string; signedInAs: string }) {

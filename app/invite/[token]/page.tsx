@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { LogoMark } from "@/components/logo";
-import { getDb } from "@/db/client";
-import { findInvitation } from "@/lib/members";
-import { getSessionUser } from "@/lib/session";
+import { getDb } from "@/lib/db";
+import { findInvitation } from "@/lib/workspaces/members";
+import { getSessionUser } from "@/lib/auth/session";
 import { AcceptInvite } from "./accept-invite";
 
 export const metadata: Metadata = { title: "Invitation" };

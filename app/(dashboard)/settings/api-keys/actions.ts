@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
-import { createAppKeyAsOwner } from "@/lib/api-keys";
+import { createAppKeyAsOwner } from "@/lib/apps/keys";
 
 const createKeySchema = z.object({ appId: z.string().uuid("Choose one of your apps.") });
 

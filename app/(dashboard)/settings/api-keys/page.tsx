@@ -2,8 +2,8 @@ import { and, eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
 import { apps } from "@/db/schema";
-import { listAppKeys } from "@/lib/api-keys";
-import { requireWorkspace } from "@/lib/session";
+import { listAppKeys } from "@/lib/apps/keys";
+import { requireWorkspace } from "@/lib/auth/session";
 import { CreateKeyForm } from "./create-key-form";
 
 export const metadata: Metadata = { title: "API keys" };

@@ -1,8 +1,8 @@
 import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
-import { listAudit } from "@/lib/billing";
-import { requireWorkspace } from "@/lib/session";
+import { listAudit } from "@/lib/views/billing";
+import { requireWorkspace } from "@/lib/auth/session";
 
 export const metadata: Metadata = { title: "Audit log" };
 

@@ -5,7 +5,7 @@ import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
 import { Confirm } from "@/components/ui/confirm";
 import { selectClass } from "@/components/ui/field";
-import { useActionStatus } from "@/components/use-action-status";
+import { useActionStatus } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
 import { formatInZone } from "@/components/local-time";
 import { addSeatAction, cancelPlanAction, changeSeatPlanAction, removeSeatAction, undoChangeAction } from "./actions";

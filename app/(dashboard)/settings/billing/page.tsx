@@ -2,10 +2,10 @@ import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
 import { formatBillingPlan, SeatsTable } from "./seats-table";
 import { AddSeatForm, CancelPlanButton } from "./owner-controls";
-import { formatPrice, getBillingView } from "@/lib/billing";
+import { formatPrice, getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
-import { listMembers } from "@/lib/members";
-import { requireWorkspace } from "@/lib/session";
+import { listMembers } from "@/lib/workspaces/members";
+import { requireWorkspace } from "@/lib/auth/session";
 import { testModeProvider } from "@/lib/credits/payments";
 
 export const metadata: Metadata = { title: "Billing" };

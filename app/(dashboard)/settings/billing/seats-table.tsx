@@ -1,6 +1,6 @@
 import { DataTable } from "@/components/ui/data-table";
 import { LocalTime } from "@/components/local-time";
-import { formatPrice, type BillingView } from "@/lib/billing";
+import { formatPrice, type BillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
 import { SeatPlanControl } from "./owner-controls";
 

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
 import { transferSeat } from "@/lib/credits/seats";
-import { changeRole, inviteMember, removeMember } from "@/lib/members";
+import { changeRole, inviteMember, removeMember } from "@/lib/workspaces/members";
 
 const id = z.string().uuid();
 const done = () => revalidatePath("/settings", "layout");

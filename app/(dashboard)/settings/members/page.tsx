@@ -1,10 +1,10 @@
 import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
-import { getBillingView } from "@/lib/billing";
+import { getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
 import { getMemberBalances } from "@/lib/credits/balance";
-import { listMembers } from "@/lib/members";
-import { requireWorkspace } from "@/lib/session";
+import { listMembers } from "@/lib/workspaces/members";
+import { requireWorkspace } from "@/lib/auth/session";
 import { InviteForm, MemberControls } from "./member-controls";
 
 export const metadata: Metadata = { title: "Members" };

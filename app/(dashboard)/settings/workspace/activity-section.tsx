@@ -3,10 +3,10 @@ import { LocalTime } from "@/components/local-time";
 import { buttonClass } from "@/components/ui/button";
 import { selectClass } from "@/components/ui/field";
 import type { Db } from "@/db/client";
-import { listActivity, type ActivityFilters } from "@/lib/credits/activity";
+import { listActivity, type ActivityFilters } from "@/lib/views/activity";
 import { formatCredits } from "@/lib/credits/amounts";
 import { COSTS, isActionName } from "@/lib/credits/costs";
-import type { Role } from "@/lib/credits/roles";
+import type { Role } from "@/lib/workspaces/roles";
 import { filterQuery } from "./filters";
 
 const PAGE = 50;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ActivityFilters } from "@/lib/credits/activity";
+import type { ActivityFilters } from "@/lib/views/activity";
 
 const filterSchema = z.object({
   kind: z.enum(["message", "integration", "none"]).optional().catch(undefined),

@@ -1,10 +1,10 @@
 import { LazyUsageChart } from "@/components/usage-chart-lazy";
 import type { Db } from "@/db/client";
-import { listAppsWithUsage } from "@/lib/apps";
-import { breakdownByAction, usageByDay } from "@/lib/credits/activity";
+import { listAppsWithUsage } from "@/lib/apps/apps";
+import { breakdownByAction, usageByDay } from "@/lib/views/activity";
 import { formatCredits } from "@/lib/credits/amounts";
 import { COSTS, isActionName } from "@/lib/credits/costs";
-import type { Role } from "@/lib/credits/roles";
+import type { Role } from "@/lib/workspaces/roles";
 
 export async function UsageSection(props: { db: Db; workspaceId: string; viewerId: string; role: Role; now: Date; timeZone: string; scope: "mine" | "workspace" }) {
   const mineOnly = props.scope === "mine" || props.role === "member";

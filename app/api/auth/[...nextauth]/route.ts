@@ -1,5 +1,5 @@
 import NextAuth from "next-auth";
-import { authOptions } from "@/lib/auth";
+import { authOptions } from "@/lib/auth/options";
 
 // next-auth v4's App Router handler; options are built per request so that configuration
 // (and the generated development secret) is read at run time, not at build time.

@@ -1,10 +1,10 @@
 import { NextResponse } from "next/server";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { balanceJson, errorResponse, jsonError, withDeadline } from "@/lib/api/http";
 import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
-import { getSessionUser, preferredWorkspaceId } from "@/lib/session";
-import { listMemberships, pickWorkspace } from "@/lib/workspaces";
+import { getSessionUser, preferredWorkspaceId } from "@/lib/auth/session";
+import { listMemberships, pickWorkspace } from "@/lib/workspaces/memberships";
 
 /**
  * With an app key: the app owner's integration credits. With a signed-in session: the

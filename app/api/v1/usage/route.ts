@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { errorResponse, withDeadline } from "@/lib/api/http";
 import { postUsage } from "@/lib/api/usage";
 

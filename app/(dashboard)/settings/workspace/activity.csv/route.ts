@@ -1,10 +1,10 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { jsonError } from "@/lib/api/http";
-import { listActivity } from "@/lib/credits/activity";
+import { listActivity } from "@/lib/views/activity";
 import { toCreditNumber } from "@/lib/credits/amounts";
-import { getSessionUser, preferredWorkspaceId } from "@/lib/session";
-import { listMemberships, pickWorkspace } from "@/lib/workspaces";
-import { csvCell } from "@/lib/csv";
+import { getSessionUser, preferredWorkspaceId } from "@/lib/auth/session";
+import { listMemberships, pickWorkspace } from "@/lib/workspaces/memberships";
+import { csvCell } from "@/lib/format/csv";
 import { parseFilters } from "../filters";
 
 const MAX_ROWS = 100_000;

@@ -2,9 +2,9 @@
 
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
-import { aiFromConfig } from "@/lib/ai";
+import { aiFromConfig } from "@/lib/apps/ai";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
-import { applyManualEdit, runIntegration, sendMessage } from "@/lib/editor";
+import { applyManualEdit, runIntegration, sendMessage } from "@/lib/apps/editor";
 import { env } from "@/lib/env";
 
 const requestId = z.string().min(8).max(100);

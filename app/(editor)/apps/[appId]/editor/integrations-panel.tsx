@@ -6,7 +6,7 @@ import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { formatCredits } from "@/lib/credits/amounts";
-import type { OutOfCredits } from "@/lib/editor";
+import type { OutOfCredits } from "@/lib/apps/editor";
 import { runIntegrationAction } from "./actions";
 
 interface ActionInfo {

@@ -2,10 +2,10 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { appKeys, apps } from "@/db/schema";
-import { findAppPayer } from "./credits/accounts";
-import { writeAudit } from "./credits/audit";
-import { forbidden, notFound } from "./credits/errors";
-import { requireRole } from "./credits/roles";
+import { findAppPayer } from "@/lib/credits/accounts";
+import { writeAudit } from "@/lib/workspaces/audit";
+import { forbidden, notFound } from "@/lib/errors";
+import { requireRole } from "@/lib/workspaces/roles";
 
 const KEY_PREFIX = "ck_";
 

@@ -3,10 +3,10 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction, UserError } from "@/lib/action";
-import { rememberWorkspace } from "@/lib/session";
-import { createApp } from "@/lib/apps";
+import { rememberWorkspace } from "@/lib/auth/session";
+import { createApp } from "@/lib/apps/apps";
 import { markNotificationsRead } from "@/lib/notifications";
-import { getMembership } from "@/lib/workspaces";
+import { getMembership } from "@/lib/workspaces/memberships";
 
 const switchSchema = z.object({ workspaceId: z.string().uuid() });
 

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, memberships, users, workspaces } from "@/db/schema";
-import { isUniqueViolation } from "./credits/errors";
+import { isUniqueViolation } from "@/lib/errors";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./password";
 
 export function normalizeEmail(email: string): string {

@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { authSecret } from "./secret";
 import { recordSignInFailure, signInAllowed } from "./rate-limit";
 import { normalizeEmail, verifyCredentials } from "./users";

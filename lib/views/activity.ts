@@ -4,7 +4,7 @@ import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { apps, creditLedger, users } from "@/db/schema";
-import type { Role } from "./roles";
+import type { Role } from "@/lib/workspaces/roles";
 
 export interface ActivityFilters {
   kind?: "message" | "integration" | "none";

@@ -2,10 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, invitations, memberships, seatTransfers, users, workspaces } from "@/db/schema";
-import { writeAudit } from "./credits/audit";
-import { conflict, forbidden, invalid, notFound } from "./credits/errors";
-import { requireRole, type Role } from "./credits/roles";
-import { normalizeEmail } from "./users";
+import { writeAudit } from "./audit";
+import { conflict, forbidden, invalid, notFound } from "@/lib/errors";
+import { requireRole, type Role } from "./roles";
+import { normalizeEmail } from "@/lib/auth/users";
 
 const INVITE_DAYS = 14;
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");

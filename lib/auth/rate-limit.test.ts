@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { createTestDb } from "@/db/test-db";
+import { createTestDb } from "@/tests/support/test-db";
 import { MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP, recordSignInFailure, SIGN_IN_WINDOW_MS, signInAllowed } from "./rate-limit";
 
 let h: DbHandle & { cleanup(): Promise<void> };

@@ -1,27 +1,27 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/db/test-fixtures";
-import { createTestDb } from "@/db/test-db";
+import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
+import { createTestDb } from "@/tests/support/test-db";
 import type { ActionResult } from "@/lib/action";
-import type { SessionUser } from "@/lib/session";
+import type { SessionUser } from "@/lib/auth/session";
 
 // Every server action, fed hostile input by a signed-in owner: each must answer with a
 // result (never throw, never a 500), and a refusal must leave the database as it was.
 const state = vi.hoisted(() => ({ user: null as SessionUser | null, db: null as unknown }));
-vi.mock("@/lib/session", () => ({ getSessionUser: async () => state.user, rememberWorkspace: async () => {} }));
+vi.mock("@/lib/auth/session", () => ({ getSessionUser: async () => state.user, rememberWorkspace: async () => {} }));
 vi.mock("@/db/client", async (orig) => ({ ...(await orig<object>()), getDb: async () => state.db }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ cookies: async () => ({ set: () => {}, get: () => undefined }) }));
 
 const modules = {
-  billing: await import("./(dashboard)/settings/billing/actions"),
-  members: await import("./(dashboard)/settings/members/actions"),
-  keys: await import("./(dashboard)/settings/api-keys/actions"),
-  dashboard: await import("./(dashboard)/actions"),
-  editor: await import("./(editor)/apps/[appId]/editor/actions"),
-  signUp: await import("./(auth)/sign-up/actions"),
-  invite: await import("./invite/[token]/actions"),
+  billing: await import("@/app/(dashboard)/settings/billing/actions"),
+  members: await import("@/app/(dashboard)/settings/members/actions"),
+  keys: await import("@/app/(dashboard)/settings/api-keys/actions"),
+  dashboard: await import("@/lib/actions/workspace"),
+  editor: await import("@/app/(editor)/apps/[appId]/editor/actions"),
+  signUp: await import("@/app/(auth)/sign-up/actions"),
+  invite: await import("@/app/invite/[token]/actions"),
 };
 
 type Action = (prev: unknown, input?: Record<string, unknown>) => Promise<ActionResult<unknown>>;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { migrateDb, openPglite, openPostgres, type DbHandle } from "./client";
-import { seedCatalog } from "./seed";
+import { migrateDb, openPglite, openPostgres, type DbHandle } from "@/db/client";
+import { seedCatalog } from "@/lib/credits/catalog";
 
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 

@@ -1,11 +1,12 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findUsageMismatches } from "@/lib/credits/check";
-import { verifyCredentials } from "@/lib/users";
-import type { DbHandle } from "./client";
-import { accountUsage, apps, creditAccounts, creditLedger, memberships, plans, users, workspaces } from "./schema";
-import { DEMO_PASSWORD, seedCatalog, seedDemoIfEmpty } from "./seed";
-import { createTestDb } from "./test-db";
+import { verifyCredentials } from "@/lib/auth/users";
+import type { DbHandle } from "@/db/client";
+import { accountUsage, apps, creditAccounts, creditLedger, memberships, plans, users, workspaces } from "@/db/schema";
+import { seedCatalog } from "./credits/catalog";
+import { DEMO_PASSWORD, seedDemoIfEmpty } from "./demo-data";
+import { createTestDb } from "@/tests/support/test-db";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 const now = new Date("2026-11-25T15:30:00Z");

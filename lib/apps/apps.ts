@@ -1,10 +1,10 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, creditLedger, users } from "@/db/schema";
-import { cycleOf, getActingAccount } from "./credits/accounts";
-import { writeAudit } from "./credits/audit";
-import { invalid } from "./credits/errors";
-import { requireRole } from "./credits/roles";
+import { cycleOf, getActingAccount } from "@/lib/credits/accounts";
+import { writeAudit } from "@/lib/workspaces/audit";
+import { invalid } from "@/lib/errors";
+import { requireRole } from "@/lib/workspaces/roles";
 
 /** Any member may create an app; they own it (and pay for its integrations). */
 export async function createApp(db: Db, args: { workspaceId: string; userId: string; name: string }, now: Date) {

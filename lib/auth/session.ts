@@ -2,10 +2,10 @@ import { eq } from "drizzle-orm";
 import { getServerSession } from "next-auth";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { users } from "@/db/schema";
-import { authOptions } from "./auth";
-import { listMemberships, pickWorkspace } from "./workspaces";
+import { authOptions } from "./options";
+import { listMemberships, pickWorkspace } from "@/lib/workspaces/memberships";
 
 export const WORKSPACE_COOKIE = "credits-workspace";
 

@@ -1,9 +1,9 @@
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { memberships, plans, users } from "@/db/schema";
-import type { AccountBalance } from "./accounts";
-import { getMemberBalance, getMemberBalances } from "./balance";
-import { requireRole, type Role } from "./roles";
+import type { AccountBalance } from "@/lib/credits/accounts";
+import { getMemberBalance, getMemberBalances } from "@/lib/credits/balance";
+import { requireRole, type Role } from "@/lib/workspaces/roles";
 
 export interface MemberCredits {
   userId: string;

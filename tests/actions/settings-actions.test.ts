@@ -1,23 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/db/test-fixtures";
-import { createTestDb } from "@/db/test-db";
+import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
+import { createTestDb } from "@/tests/support/test-db";
 import { changeSeatPlan, removeSeat } from "@/lib/credits/plan-changes";
-import type { SessionUser } from "@/lib/session";
+import type { SessionUser } from "@/lib/auth/session";
 
 // The server actions run as in production (validation, session check, role check, domain
 // call); only where the session and the database come from is replaced.
 const state = vi.hoisted(() => ({ user: null as SessionUser | null, db: null as unknown }));
-vi.mock("@/lib/session", () => ({ getSessionUser: async () => state.user, rememberWorkspace: async () => {} }));
+vi.mock("@/lib/auth/session", () => ({ getSessionUser: async () => state.user, rememberWorkspace: async () => {} }));
 vi.mock("@/db/client", async (orig) => ({ ...(await orig<object>()), getDb: async () => state.db }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ cookies: async () => ({ set: () => {}, get: () => undefined }) }));
 
-const billing = await import("./billing/actions");
-const members = await import("./members/actions");
-const keys = await import("./api-keys/actions");
-const dashboard = await import("../actions");
-const editor = await import("../../(editor)/apps/[appId]/editor/actions");
+const billing = await import("@/app/(dashboard)/settings/billing/actions");
+const members = await import("@/app/(dashboard)/settings/members/actions");
+const keys = await import("@/app/(dashboard)/settings/api-keys/actions");
+const dashboard = await import("@/lib/actions/workspace");
+const editor = await import("@/app/(editor)/apps/[appId]/editor/actions");
 
 let h: DbHandle & { cleanup(): Promise<void> };
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { creditAccounts, memberships, users, workspaces } from "@/db/schema";
-import { createTestDb } from "@/db/test-db";
+import { createTestDb } from "@/tests/support/test-db";
 import { createUser, EmailTakenError, verifyCredentials } from "./users";
 
 let h: DbHandle & { cleanup(): Promise<void> };

@@ -2,11 +2,11 @@ import { and, asc, desc, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { auditLog, creditAccounts, plans, users, workspaces } from "@/db/schema";
-import { cycleAt } from "./credits/cycle";
-import { getAccountBalance } from "./credits/balance";
-import { getAccount } from "./credits/accounts";
-import { scheduledChanges, settleWorkspaceDueChanges } from "./credits/plan-changes";
-import { requireRole } from "./credits/roles";
+import { cycleAt } from "@/lib/credits/cycle";
+import { getAccountBalance } from "@/lib/credits/balance";
+import { getAccount } from "@/lib/credits/accounts";
+import { scheduledChanges, settleWorkspaceDueChanges } from "@/lib/credits/plan-changes";
+import { requireRole } from "@/lib/workspaces/roles";
 
 /**
  * Everything the billing and members pages show about paid seats: each seat with its plan,

@@ -2,22 +2,18 @@
  * `npm run db:migrate` and `npm run db:seed`: against DATABASE_URL when set, else the
  * embedded database in the data folder (the app opens it the same way).
  */
-import path from "node:path";
-import { env } from "@/lib/env";
-import { migrateDb, openPglite, openPostgres } from "./client";
-import { seedCatalog, seedDemoIfEmpty } from "./seed";
+import { migrateDb } from "@/db/client";
+import { seedCatalog } from "@/lib/credits/catalog";
+import { openConfiguredDb } from "@/lib/db";
+import { seedDemoIfEmpty } from "@/lib/demo-data";
 
 async function main() {
   const command = process.argv[2];
   if (command !== "migrate" && command !== "seed") {
-    console.error("usage: tsx db/run.ts migrate|seed");
+    console.error("usage: tsx scripts/db.ts migrate|seed");
     process.exit(2);
   }
-  const config = env();
-  const handle = config.DATABASE_URL
-    ? await openPostgres(config.DATABASE_URL, 2)
-    : await openPglite(path.join(config.dataDir, "pglite"));
-  const where = config.DATABASE_URL ? "PostgreSQL at DATABASE_URL" : `embedded database in ${config.dataDir}`;
+  const { handle, where } = await openConfiguredDb();
   try {
     await migrateDb(handle);
     await seedCatalog(handle.db);

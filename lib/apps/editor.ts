@@ -2,11 +2,11 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, type AppDesign } from "@/db/schema";
 import type { AiMode, AiProvider } from "./ai";
-import type { KindBalance } from "./credits/accounts";
-import { COSTS, type ActionName, type CreditKind } from "./credits/costs";
-import { confirmReservation, debitCredits, releaseReservation, reserveCredits } from "./credits/debit";
-import { invalid, notFound } from "./credits/errors";
-import { requireRole } from "./credits/roles";
+import type { KindBalance } from "@/lib/credits/accounts";
+import { COSTS, type ActionName, type CreditKind } from "@/lib/credits/costs";
+import { confirmReservation, debitCredits, releaseReservation, reserveCredits } from "@/lib/credits/debit";
+import { invalid, notFound } from "@/lib/errors";
+import { requireRole } from "@/lib/workspaces/roles";
 
 /** What the UI needs to show an "out of credits" refusal: made here, rendered in one component. */
 export interface OutOfCredits {

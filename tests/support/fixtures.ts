@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "./client";
-import { apps, creditAccounts, memberships, users, workspaces } from "./schema";
+import type { Db } from "@/db/client";
+import { apps, creditAccounts, memberships, users, workspaces } from "@/db/schema";
 
 /**
  * Small builders for integration tests. They write rows directly (no password hashing) so

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { COSTS, costOf, type ActionName } from "@/lib/credits/costs";
 import { cycleAt } from "@/lib/credits/cycle";
-import { PLAN_CATALOG, planSpec, type PlanId } from "@/lib/credits/plans";
-import { hashPassword } from "@/lib/password";
-import type { Db } from "./client";
+import { planSpec, type PlanId } from "@/lib/credits/plans";
+import { hashPassword } from "@/lib/auth/password";
+import type { Db } from "@/db/client";
 import {
   accountUsage,
   apps,
@@ -12,30 +12,9 @@ import {
   creditLedger,
   memberships,
   planChanges,
-  plans,
   users,
   workspaces,
-} from "./schema";
-
-/** Upserts the plan catalog. Safe to run on every start and in production. */
-export async function seedCatalog(db: Db): Promise<void> {
-  for (const p of PLAN_CATALOG) {
-    await db
-      .insert(plans)
-      .values(p)
-      .onConflictDoUpdate({
-        target: plans.id,
-        set: {
-          name: p.name,
-          cadence: p.cadence,
-          messageAllowance: p.messageAllowance,
-          integrationAllowance: p.integrationAllowance,
-          priceCents: p.priceCents,
-          rank: p.rank,
-        },
-      });
-  }
-}
+} from "@/db/schema";
 
 export const DEMO_PASSWORD = "credits-demo";
 export const DEMO_PEOPLE = [

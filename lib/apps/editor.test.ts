@@ -2,11 +2,11 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { apps, creditLedger } from "@/db/schema";
-import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/db/test-fixtures";
-import { createTestDb } from "@/db/test-db";
+import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { createTestDb } from "@/tests/support/test-db";
 import { offlineAi, type AiProvider } from "./ai";
-import { getMemberBalance } from "./credits/balance";
-import { findUsageMismatches } from "./credits/check";
+import { getMemberBalance } from "@/lib/credits/balance";
+import { findUsageMismatches } from "@/lib/credits/check";
 import { applyManualEdit, runIntegration, sendMessage } from "./editor";
 
 let h: DbHandle & { cleanup(): Promise<void> };

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { memberships } from "@/db/schema";
-import { forbidden, notFound } from "./errors";
+import { forbidden, notFound } from "@/lib/errors";
 
 export type Role = "owner" | "admin" | "member";
 
