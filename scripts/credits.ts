@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       const [user] = await db.select().from(users).where(eq(users.email, values.email.trim().toLowerCase()));
       if (!user) throw new Error(`No account with the email ${values.email}.`);
       for (const ws of await listMemberships(db, user.id)) {
-        const b = await getMemberBalance(db, ws.workspaceId, user.id, now);
+        const b = await getMemberBalance(db, { workspaceId: ws.workspaceId, userId: user.id }, now);
         const line = (label: string, k: typeof b.message) =>
           `  ${label.padEnd(12)} ${formatCredits(k.used).padStart(10)} used of ${formatCredits(k.allowance).padStart(10)}  (${formatCredits(k.remaining)} left)`;
         console.log(`${ws.name} — ${b.account.type === "seat" ? `${b.account.planId} seat` : "free allowance"}, cycle ${b.message.cycleStart.toISOString()} → ${b.message.cycleEnd.toISOString()}`);

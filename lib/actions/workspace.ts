@@ -11,7 +11,7 @@ import { getMembership } from "@/lib/workspaces/memberships";
 const switchSchema = z.object({ workspaceId: z.string().uuid() });
 
 const switchWorkspace = authedAction(switchSchema, async ({ workspaceId }, { db, user }) => {
-  const membership = await getMembership(db, user.id, workspaceId);
+  const membership = await getMembership(db, { workspaceId: workspaceId, userId: user.id });
   if (!membership) throw new UserError("You are not a member of that workspace.");
   await rememberWorkspace(workspaceId);
   return { workspaceId };

@@ -8,7 +8,7 @@ import { requireRole } from "@/lib/workspaces/roles";
 
 /** Any member may create an app; they own it (and pay for its integrations). */
 export async function createApp(db: Db, args: { workspaceId: string; userId: string; name: string }, now: Date) {
-  await requireRole(db, args.workspaceId, args.userId, ["owner", "admin", "member"], "create apps");
+  await requireRole(db, { workspaceId: args.workspaceId, userId: args.userId }, ["owner", "admin", "member"], "create apps");
   const name = args.name.trim();
   if (!name || name.length > 60) throw invalid("Give the app a name of 1 to 60 characters.");
   const [app] = await db
@@ -32,7 +32,7 @@ export async function listAppsWithUsage(db: Db, workspaceId: string, now: Date) 
     .orderBy(asc(apps.name));
   return Promise.all(
     rows.map(async (app) => {
-      const payer = await getActingAccount(db, workspaceId, app.ownerUserId);
+      const payer = await getActingAccount(db, { workspaceId: workspaceId, userId: app.ownerUserId });
       const cycle = cycleOf(payer, now);
       const [sum] = await db
         .select({ used: sql<string>`coalesce(sum(${creditLedger.amount}), 0)` })

@@ -41,8 +41,8 @@ describe("sendMessage", () => {
     const r = await sendMessage(h.db, offlineAi, { userId: w.mate.id, appId: w.app.id, mode: "discuss", text: "Add a cart", requestId: rid(), timeoutMs: 5000 }, clock);
     expect(r).toMatchObject({ status: "ok", charged: 300 });
     if (r.status === "ok") expect(r.reply).toMatch(/^About "Add a cart" in Storefront/);
-    expect((await getMemberBalance(h.db, w.ws.id, w.mate.id, now)).message).toMatchObject({ used: 300, reserved: 0 });
-    expect((await getMemberBalance(h.db, w.ws.id, w.owner.id, now)).message.used).toBe(0);
+    expect((await getMemberBalance(h.db, { workspaceId: w.ws.id, userId: w.mate.id }, now)).message).toMatchObject({ used: 300, reserved: 0 });
+    expect((await getMemberBalance(h.db, { workspaceId: w.ws.id, userId: w.owner.id }, now)).message.used).toBe(0);
   });
 
   it("implementing a change costs 1", async () => {
@@ -59,7 +59,7 @@ describe("sendMessage", () => {
     const r = await sendMessage(h.db, ai, { userId: w.owner.id, appId: w.app.id, mode: "implement", text: "Add a cart", requestId: rid(), timeoutMs: 50 }, clock);
     expect(r.status).toBe("failed");
     if (r.status === "failed") expect(r.message).toMatch(message);
-    expect((await getMemberBalance(h.db, w.ws.id, w.owner.id, now)).message).toMatchObject({ used: 0, reserved: 0, remaining: 100_000 });
+    expect((await getMemberBalance(h.db, { workspaceId: w.ws.id, userId: w.owner.id }, now)).message).toMatchObject({ used: 0, reserved: 0, remaining: 100_000 });
     const outcomes = await h.db.select({ outcome: creditLedger.outcome }).from(creditLedger).where(eq(creditLedger.appId, w.app.id));
     expect(outcomes.map((o) => o.outcome).sort()).toEqual(["released", "reserved"]);
   });
@@ -95,7 +95,7 @@ describe("manual edits and integrations", () => {
     expect(app!.design.title).toBe("Spring sale");
     const [event] = await h.db.select().from(creditLedger).where(and(eq(creditLedger.appId, w.app.id), eq(creditLedger.action, "edit.manual")));
     expect(event).toMatchObject({ amount: 0, outcome: "free", actorUserId: w.mate.id });
-    expect((await getMemberBalance(h.db, w.ws.id, w.mate.id, now)).message.used).toBe(0);
+    expect((await getMemberBalance(h.db, { workspaceId: w.ws.id, userId: w.mate.id }, now)).message.used).toBe(0);
     await expect(applyManualEdit(h.db, { userId: w.mate.id, appId: w.app.id, field: "accent", value: "red", requestId: rid() }, now)).rejects.toMatchObject({ code: "invalid" });
   });
 
@@ -103,8 +103,8 @@ describe("manual edits and integrations", () => {
     const w = await world();
     const r = await runIntegration(h.db, { userId: w.mate.id, appId: w.app.id, action: "integration.email", requestId: rid() }, now);
     expect(r).toMatchObject({ status: "ok", charged: 1000, paidByOwner: true });
-    expect((await getMemberBalance(h.db, w.ws.id, w.owner.id, now)).integration.used).toBe(1000);
-    expect((await getMemberBalance(h.db, w.ws.id, w.mate.id, now)).integration.used).toBe(0);
+    expect((await getMemberBalance(h.db, { workspaceId: w.ws.id, userId: w.owner.id }, now)).integration.used).toBe(1000);
+    expect((await getMemberBalance(h.db, { workspaceId: w.ws.id, userId: w.mate.id }, now)).integration.used).toBe(0);
     await expect(runIntegration(h.db, { userId: w.mate.id, appId: w.app.id, action: "message.discuss", requestId: rid() }, now)).rejects.toMatchObject({ code: "invalid" });
   });
 

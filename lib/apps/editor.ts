@@ -4,7 +4,8 @@ import { apps, type AppDesign } from "@/db/schema";
 import type { AiMode, AiProvider } from "./ai";
 import type { KindBalance } from "@/lib/credits/accounts";
 import { COSTS, type ActionName, type CreditKind } from "@/lib/credits/costs";
-import { confirmReservation, debitCredits, releaseReservation, reserveCredits } from "@/lib/credits/debit";
+import { debitCredits, reserveCredits } from "@/lib/credits/debit";
+import { confirmReservation, releaseReservation } from "@/lib/credits/reservations";
 import { invalid, notFound } from "@/lib/errors";
 import { requireRole } from "@/lib/workspaces/roles";
 
@@ -25,7 +26,7 @@ export type EditorResult<T> = ({ status: "ok" } & T) | OutOfCredits | { status: 
 export async function appForMember(db: Db, appId: string, userId: string) {
   const [app] = await db.select().from(apps).where(eq(apps.id, appId));
   if (!app) throw notFound("App");
-  const role = await requireRole(db, app.workspaceId, userId, ["owner", "admin", "member"], "open this app");
+  const role = await requireRole(db, { workspaceId: app.workspaceId, userId: userId }, ["owner", "admin", "member"], "open this app");
   return { app, role };
 }
 

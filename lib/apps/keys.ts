@@ -42,7 +42,7 @@ export async function createAppKeyAsOwner(db: Db, args: { appId: string; byUserI
   const [app] = await db.select().from(apps).where(eq(apps.id, args.appId));
   if (!app) throw notFound("App");
   // Outsiders learn nothing about another workspace's apps: "not found", as for a wrong id.
-  await requireRole(db, app.workspaceId, args.byUserId, ["owner", "admin", "member"], "manage app keys");
+  await requireRole(db, { workspaceId: app.workspaceId, userId: args.byUserId }, ["owner", "admin", "member"], "manage app keys");
   if (app.ownerUserId !== args.byUserId) throw forbidden("Only the app's owner can create keys for it.");
   return createAppKey(db, app.id, args.byUserId, now);
 }

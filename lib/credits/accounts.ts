@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, appKeys, apps, creditAccounts, memberships, plans } from "@/db/schema";
+import { appKeys, apps, creditAccounts, memberships, plans } from "@/db/schema";
 import type { Millicredits } from "./amounts";
 import type { CreditKind } from "./costs";
 import { cycleAt, type Cycle } from "./cycle";
@@ -67,7 +67,7 @@ export async function getAccount(db: Db, accountId: string): Promise<Account> {
  * The account a person acts with in a workspace: their active paid seat there, else their
  * one free allowance (shared by all their workspaces, so joining more never adds credits).
  */
-export async function getActingAccount(db: Db, workspaceId: string, userId: string): Promise<Account> {
+export async function getActingAccount(db: Db, { workspaceId, userId }: { workspaceId: string; userId: string }): Promise<Account> {
   const rows = await db
     .select(accountColumns)
     .from(creditAccounts)
@@ -105,23 +105,6 @@ export async function getMembersActingAccounts(db: Db, workspaceId: string): Pro
     const have = out.get(r.userId);
     if (!have || (have.type === "free" && r.account.type === "seat")) out.set(r.userId, r.account);
   }
-  return out;
-}
-
-/** Usage rows for many (account, cycle) pairs in one query, keyed "accountId|cycleStartISO". */
-export async function getUsageRows(db: Db, pairs: { accountId: string; cycleStart: Date }[]): Promise<Map<string, UsageRow>> {
-  const out = new Map<string, UsageRow>();
-  if (pairs.length === 0) return out;
-  const rows = await db
-    .select()
-    .from(accountUsage)
-    .where(
-      sql`(${accountUsage.accountId}, ${accountUsage.cycleStart}) in (${sql.join(
-        pairs.map((p) => sql`(${p.accountId}::uuid, ${p.cycleStart.toISOString()}::timestamptz)`),
-        sql`, `,
-      )})`,
-    );
-  for (const r of rows) out.set(`${r.accountId}|${r.cycleStart.toISOString()}`, r);
   return out;
 }
 
@@ -163,57 +146,4 @@ export async function findAppPayer(db: Db, by: { appId: string } | { keyHash: st
 
 export function cycleOf(account: Pick<Account, "anchorAt" | "cadence">, at: Date): Cycle {
   return cycleAt(account.anchorAt, account.cadence, at);
-}
-
-export type UsageRow = typeof accountUsage.$inferSelect;
-
-/**
- * Creates the usage row of the account's cycle containing `at`, at its plan's full
- * allowance, if it does not exist. This is how a cycle resets: on first touch, with no job
- * to miss or run twice (the primary key makes concurrent first touches insert once).
- */
-export async function ensureUsageRow(db: Db, account: Account, cycle: Cycle): Promise<void> {
-  await db
-    .insert(accountUsage)
-    .values({
-      accountId: account.id,
-      cycleStart: cycle.start,
-      cycleEnd: cycle.end,
-      planId: account.planId,
-      messageAllowance: account.messageAllowance,
-      integrationAllowance: account.integrationAllowance,
-    })
-    .onConflictDoNothing();
-}
-
-export async function getUsageRow(db: Db, accountId: string, cycleStart: Date): Promise<UsageRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(accountUsage)
-    .where(and(eq(accountUsage.accountId, accountId), eq(accountUsage.cycleStart, cycleStart)));
-  return row;
-}
-
-export function kindBalance(row: UsageRow, kind: CreditKind): KindBalance {
-  const allowance = kind === "message" ? row.messageAllowance : row.integrationAllowance;
-  const used = kind === "message" ? row.messageUsed : row.integrationUsed;
-  const reserved = kind === "message" ? row.messageReserved : row.integrationReserved;
-  return { kind, allowance, used, reserved, remaining: allowance - used - reserved, cycleStart: row.cycleStart, cycleEnd: row.cycleEnd };
-}
-
-/** The usage row an untouched cycle would get: full allowance, nothing used. Not written. */
-export function freshUsageRow(account: Account, cycle: Cycle): UsageRow {
-  return {
-    accountId: account.id,
-    cycleStart: cycle.start,
-    cycleEnd: cycle.end,
-    planId: account.planId,
-    messageAllowance: account.messageAllowance,
-    integrationAllowance: account.integrationAllowance,
-    messageUsed: 0,
-    integrationUsed: 0,
-    messageReserved: 0,
-    integrationReserved: 0,
-    updatedAt: cycle.start,
-  };
 }

@@ -25,7 +25,7 @@ describe("getMemberBalances", () => {
     expect(held.outcome).toBe("reserved");
     const all = await getMemberBalances(h.db, acme!.id, now);
     expect(all.size).toBe(4);
-    for (const m of members) expect(all.get(m.userId)).toEqual(await getMemberBalance(h.db, acme!.id, m.userId, now));
+    for (const m of members) expect(all.get(m.userId)).toEqual(await getMemberBalance(h.db, { workspaceId: acme!.id, userId: m.userId }, now));
     expect(all.get(members[0]!.userId)!.message.reserved).toBe(1000);
   });
 });

@@ -1,19 +1,8 @@
 import type { Db } from "@/db/client";
-import {
-  cycleOf,
-  freshUsageRow,
-  getAccount,
-  getActingAccount,
-  getAppPayer,
-  getMembersActingAccounts,
-  getUsageRow,
-  getUsageRows,
-  kindBalance,
-  type Account,
-  type AccountBalance,
-} from "./accounts";
-import { releaseExpiredReservations } from "./debit";
+import { cycleOf, getAccount, getActingAccount, getAppPayer, getMembersActingAccounts, type Account, type AccountBalance } from "./accounts";
 import { settleDueChanges } from "./plan-changes";
+import { releaseExpiredReservations } from "./reservations";
+import { freshUsageRow, getUsageRow, getUsageRows, kindBalance } from "./usage";
 
 /**
  * Both balances of an account in the cycle containing `now`. O(1) in the ledger's size: one
@@ -35,11 +24,11 @@ export async function getAccountBalance(db: Db, account: Account, now: Date): Pr
 }
 
 /** A member's balances in a workspace: the account they act with there. */
-export async function getMemberBalance(db: Db, workspaceId: string, userId: string, now: Date): Promise<AccountBalance> {
-  let account = await getActingAccount(db, workspaceId, userId);
+export async function getMemberBalance(db: Db, member: { workspaceId: string; userId: string }, now: Date): Promise<AccountBalance> {
+  let account = await getActingAccount(db, member);
   if (account.pendingChangeAt && account.pendingChangeAt <= now) {
     await settleDueChanges(db, account.id, now);
-    account = await getActingAccount(db, workspaceId, userId);
+    account = await getActingAccount(db, member);
   }
   return getAccountBalance(db, account, now);
 }
@@ -47,7 +36,7 @@ export async function getMemberBalance(db: Db, workspaceId: string, userId: stri
 /** The balances of the account that pays for an app's integrations. */
 export async function getAppOwnerBalance(db: Db, appId: string, now: Date): Promise<AccountBalance> {
   const { app } = await getAppPayer(db, appId);
-  return getMemberBalance(db, app.workspaceId, app.ownerUserId, now);
+  return getMemberBalance(db, { workspaceId: app.workspaceId, userId: app.ownerUserId }, now);
 }
 
 /**
@@ -68,7 +57,7 @@ export async function getMemberBalances(db: Db, workspaceId: string, now: Date):
     const row = rows.get(`${account.id}|${cycle.start.toISOString()}`);
     const needsUpkeep = (account.pendingChangeAt && account.pendingChangeAt <= now) || (row && row.messageReserved + row.integrationReserved > 0);
     if (needsUpkeep) {
-      out.set(userId, await getMemberBalance(db, workspaceId, userId, now));
+      out.set(userId, await getMemberBalance(db, { workspaceId, userId }, now));
       continue;
     }
     const usage = row ?? freshUsageRow(account, cycle);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { rowsOf } from "./ledger";
 
 export interface UsageMismatch {
   accountId: string;
@@ -43,8 +44,7 @@ export async function findUsageMismatches(db: Db): Promise<UsageMismatch[]> {
       union all select account_id, cycle_start, 'message_reserved', su_mr, sl_mr from joined where su_mr <> sl_mr
       union all select account_id, cycle_start, 'integration_reserved', su_ir, sl_ir from joined where su_ir <> sl_ir
     ) m order by 1, 2, 3`);
-  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Record<string, unknown>[];
-  return rows.map((r) => ({
+  return rowsOf(result).map((r) => ({
     accountId: String(r.account_id),
     cycleStart: new Date(r.cycle_start as string | Date).toISOString(),
     field: String(r.field),

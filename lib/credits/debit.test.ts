@@ -5,15 +5,8 @@ import { accountUsage, creditLedger, notifications } from "@/db/schema";
 import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { getAccountBalance, getMemberBalance } from "./balance";
-import {
-  confirmReservation,
-  debitCredits,
-  IdempotencyConflictError,
-  releaseReservation,
-  reserveCredits,
-  RESERVATION_TTL_MS,
-  type DebitInput,
-} from "./debit";
+import { debitCredits, IdempotencyConflictError, reserveCredits, type DebitInput } from "./debit";
+import { confirmReservation, releaseReservation, RESERVATION_TTL_MS } from "./reservations";
 import { DomainError } from "@/lib/errors";
 import { getActingAccount } from "./accounts";
 import { findUsageMismatches } from "./check";
@@ -65,7 +58,7 @@ describe("who pays", () => {
   it("a member without a seat pays with their free allowance", async () => {
     const w = await world("builder");
     const r = await debitCredits(h.db, { key: key(), action: "message.implement", workspaceId: w.ws.id, actorUserId: w.mate.id }, midFeb);
-    const free = await getActingAccount(h.db, w.ws.id, w.mate.id);
+    const free = await getActingAccount(h.db, { workspaceId: w.ws.id, userId: w.mate.id });
     expect(free.type).toBe("free");
     expect(r).toMatchObject({ outcome: "charged", event: { payerAccountId: free.id }, balance: { allowance: 5000, used: 1000, remaining: 4000 } });
   });
@@ -136,7 +129,7 @@ describe("cycle boundaries", () => {
   it("reads a full allowance for a cycle nothing has touched, without writing a row", async () => {
     const w = await world("pro");
     const before = await writableRowCounts(h.db);
-    const b = await getMemberBalance(h.db, w.ws.id, w.owner.id, new Date("2026-06-01T00:00:00Z"));
+    const b = await getMemberBalance(h.db, { workspaceId: w.ws.id, userId: w.owner.id }, new Date("2026-06-01T00:00:00Z"));
     expect(b.message).toMatchObject({ allowance: 500_000, used: 0, remaining: 500_000 });
     expect(b.integration).toMatchObject({ allowance: 20_000_000, used: 0 });
     expect(b.message.cycleStart.toISOString()).toBe("2026-05-31T10:00:00.000Z");
@@ -179,7 +172,7 @@ describe("concurrency", () => {
     );
     expect(results.filter((r) => r.outcome === "charged")).toHaveLength(100);
     expect(results.filter((r) => r.outcome === "refused")).toHaveLength(100);
-    const b = await getAccountBalance(h.db, await getActingAccount(h.db, w.ws.id, w.owner.id), midFeb);
+    const b = await getAccountBalance(h.db, await getActingAccount(h.db, { workspaceId: w.ws.id, userId: w.owner.id }), midFeb);
     expect(b.message).toMatchObject({ used: 100_000, remaining: 0 });
     const [charged] = await h.db
       .select({ n: count() })
@@ -254,7 +247,7 @@ describe("reservations: no charge without a result", () => {
   it("a reservation left hanging is released by the next balance read after it expires", async () => {
     const w = await world("starter");
     const held = await reserveCredits(h.db, { key: key(), action: "message.implement", workspaceId: w.ws.id, actorUserId: w.owner.id }, midFeb);
-    const account = await getActingAccount(h.db, w.ws.id, w.owner.id);
+    const account = await getActingAccount(h.db, { workspaceId: w.ws.id, userId: w.owner.id });
     const early = await getAccountBalance(h.db, account, new Date(midFeb.getTime() + RESERVATION_TTL_MS - 1));
     expect(early.message.reserved).toBe(1000);
     const late = await getAccountBalance(h.db, account, new Date(midFeb.getTime() + RESERVATION_TTL_MS));

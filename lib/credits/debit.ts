@@ -1,29 +1,21 @@
 import { createHash } from "node:crypto";
-import { and, eq, lte, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, creditLedger, reservations } from "@/db/schema";
-import {
-  cycleOf,
-  ensureUsageRow,
-  freshUsageRow,
-  getAccount,
-  getActingAccount,
-  getAppPayer,
-  getUsageRow,
-  kindBalance,
-  type Account,
-  type KindBalance,
-  type UsageRow,
-} from "./accounts";
+import { accountUsage, creditLedger } from "@/db/schema";
+import { DomainError, invalid, isUniqueViolation, notFound } from "@/lib/errors";
+import { cycleOf, getAccount, getActingAccount, getAppPayer, type Account, type KindBalance } from "./accounts";
 import { COSTS, costOf, type ActionName, type CreditKind } from "./costs";
-import type { Cycle } from "./cycle";
-import { conflict, DomainError, invalid, isUniqueViolation, notFound } from "@/lib/errors";
-import { recordThresholdNotices } from "./notices";
+import {
+  balanceOfEvent, eventOf, findLedgerEvent, insertLedgerFrom, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert,
+} from "./ledger";
+import { noticesAfterCharge } from "./notices";
 import { settleDueChanges } from "./plan-changes";
+import { holdReservation } from "./reservations";
+import { freshUsageRow, getUsageRow, kindBalance, takeCredits, usageColumns } from "./usage";
 
 export const MAX_QUANTITY = 1_000_000;
-/** How long an AI call may hold its reservation before the next read releases it. */
-export const RESERVATION_TTL_MS = 2 * 60 * 1000;
+/** The longest idempotency key a caller may send (the API and the editor alike). */
+export const MAX_KEY_LENGTH = 300;
 
 export interface DebitInput {
   /** Idempotency key, already scoped by the caller ("app:<id>:<key>", "user:<id>:<key>"). */
@@ -42,19 +34,10 @@ export interface DebitInput {
   payer?: Account;
 }
 
-export type LedgerEvent = typeof creditLedger.$inferSelect;
-
 export type DebitResult =
   | { outcome: "charged" | "free" | "reserved"; replay: boolean; event: LedgerEvent; balance: KindBalance }
-  | {
-      outcome: "refused";
-      replay: boolean;
-      event: LedgerEvent;
-      balance: KindBalance;
-      kind: CreditKind;
-      /** When the refused kind's cycle ends and the full allowance is back. */
-      resetsAt: Date;
-    };
+  /** `resetsAt`: when the refused kind's cycle ends and the full allowance is back. */
+  | { outcome: "refused"; replay: boolean; event: LedgerEvent; balance: KindBalance; kind: CreditKind; resetsAt: Date };
 
 export class IdempotencyConflictError extends DomainError {
   constructor() {
@@ -64,13 +47,7 @@ export class IdempotencyConflictError extends DomainError {
 
 /** The hash that tells "the same request again" from "another request with the same key". */
 export function requestHash(input: DebitInput): string {
-  const canonical = JSON.stringify([
-    input.action,
-    input.quantity ?? 1,
-    input.workspaceId,
-    input.appId ?? null,
-    input.actorUserId ?? null,
-  ]);
+  const canonical = JSON.stringify([input.action, input.quantity ?? 1, input.workspaceId, input.appId ?? null, input.actorUserId ?? null]);
   return createHash("sha256").update(canonical).digest("hex");
 }
 
@@ -80,7 +57,7 @@ function validate(input: DebitInput): number {
     throw invalid(`Quantity must be a whole number from 1 to ${MAX_QUANTITY.toLocaleString("en-US")}.`);
   }
   if (!(input.action in COSTS)) throw invalid(`Unknown action "${String(input.action)}".`);
-  if (!input.key || input.key.length > 300) throw invalid("An idempotency key of 1 to 300 characters is required.");
+  if (!input.key || input.key.length > MAX_KEY_LENGTH) throw invalid(`An idempotency key of 1 to ${MAX_KEY_LENGTH} characters is required.`);
   return quantity;
 }
 
@@ -94,105 +71,7 @@ async function resolvePayer(db: Db, input: DebitInput): Promise<Account> {
     return account;
   }
   if (!input.actorUserId) throw invalid("A message action needs the person who prompted.");
-  return getActingAccount(db, input.workspaceId, input.actorUserId);
-}
-
-/** A replay: the first result for this key, rebuilt from its ledger row. Charges nothing. */
-function replayOf(event: LedgerEvent, payer: Account | null): DebitResult {
-  const kind: CreditKind = event.kind === "integration" ? "integration" : "message";
-  const cycle: Cycle = payer && event.cycleStart
-    ? cycleOf(payer, event.cycleStart)
-    : { start: event.cycleStart ?? event.createdAt, end: event.cycleStart ?? event.createdAt };
-  const allowance = event.balanceAllowance ?? 0;
-  const used = event.balanceUsed ?? 0;
-  const remaining = event.balanceRemaining ?? allowance - used;
-  const balance: KindBalance = {
-    kind,
-    allowance,
-    used,
-    reserved: allowance - used - remaining,
-    remaining,
-    cycleStart: cycle.start,
-    cycleEnd: cycle.end,
-  };
-  if (event.outcome === "refused") {
-    return { outcome: "refused", replay: true, event, balance, kind, resetsAt: cycle.end };
-  }
-  const outcome = event.outcome === "reserved" ? "reserved" : event.outcome === "free" ? "free" : "charged";
-  return { outcome, replay: true, event, balance };
-}
-
-async function findReplay(db: Db, input: DebitInput, hash: string): Promise<DebitResult | null> {
-  const [event] = await db.select().from(creditLedger).where(eq(creditLedger.idempotencyKey, input.key));
-  if (!event) return null;
-  if (event.requestHash !== hash) throw new IdempotencyConflictError();
-  const payer = event.payerAccountId ? await getAccount(db, event.payerAccountId) : null;
-  return replayOf(event, payer);
-}
-
-const columns = {
-  message: { used: accountUsage.messageUsed, reserved: accountUsage.messageReserved, allowance: accountUsage.messageAllowance },
-  integration: {
-    used: accountUsage.integrationUsed,
-    reserved: accountUsage.integrationReserved,
-    allowance: accountUsage.integrationAllowance,
-  },
-} as const;
-
-/**
- * The conditional update at the heart of every charge: adds `amount` to used (or reserved)
- * only if used + reserved + amount still fits the allowance. PostgreSQL re-checks the WHERE
- * clause against the latest row version after waiting for a concurrent writer's lock, so no
- * interleaving of concurrent charges can overdraw: the losers simply update nothing.
- */
-async function tryTake(
-  db: Db,
-  accountId: string,
-  cycleStart: Date,
-  kind: CreditKind,
-  amount: number,
-  into: "used" | "reserved",
-  now: Date,
-): Promise<UsageRow | undefined> {
-  const c = columns[kind];
-  const target = into === "used" ? c.used : c.reserved;
-  const field =
-    kind === "message"
-      ? into === "used" ? "messageUsed" : "messageReserved"
-      : into === "used" ? "integrationUsed" : "integrationReserved";
-  const [row] = await db
-    .update(accountUsage)
-    .set({ [field]: sql`${target} + ${amount}`, updatedAt: now })
-    .where(
-      and(
-        eq(accountUsage.accountId, accountId),
-        eq(accountUsage.cycleStart, cycleStart),
-        sql`${c.used} + ${c.reserved} + ${amount} <= ${c.allowance}`,
-      ),
-    )
-    .returning();
-  return row;
-}
-
-/**
- * Takes credits in the account's current cycle, creating the cycle's row on first touch.
- * A refusal needs a fresh read showing the amount does not fit: when the row was created or
- * changed by a concurrent transaction between our update and our read (two first touches at
- * once, say), the conditional update simply decides again.
- */
-async function take(db: Db, account: Account, cycle: Cycle, kind: CreditKind, amount: number, into: "used" | "reserved", now: Date) {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const row = await tryTake(db, account.id, cycle.start, kind, amount, into, now);
-    if (row) return { taken: true as const, row };
-    const current = await getUsageRow(db, account.id, cycle.start);
-    if (!current) {
-      await ensureUsageRow(db, account, cycle);
-      continue;
-    }
-    const b = kindBalance(current, kind);
-    if (b.used + b.reserved + amount > b.allowance) return { taken: false as const, row: current };
-  }
-  throw new Error(`could not settle a charge on account ${account.id}: the balance allows it but the update took nothing`);
+  return getActingAccount(db, { workspaceId: input.workspaceId, userId: input.actorUserId });
 }
 
 async function payerFor(db: Db, input: DebitInput, now: Date): Promise<Account> {
@@ -205,6 +84,17 @@ async function payerFor(db: Db, input: DebitInput, now: Date): Promise<Account> 
     return resolvePayer(db, { ...input, payer: undefined });
   }
   return payer;
+}
+
+/** A replay: the first result for this key, rebuilt from its ledger row. Charges nothing. */
+async function findReplay(db: Db, input: DebitInput, hash: string): Promise<DebitResult | null> {
+  const event = await findLedgerEvent(db, input.key);
+  if (!event) return null;
+  if (event.requestHash !== hash) throw new IdempotencyConflictError();
+  const balance = balanceOfEvent(event, event.payerAccountId ? await getAccount(db, event.payerAccountId) : null);
+  if (event.outcome === "refused") return { outcome: "refused", replay: true, event, balance, kind: balance.kind, resetsAt: balance.cycleEnd };
+  const outcome = event.outcome === "reserved" ? "reserved" : event.outcome === "free" ? "free" : "charged";
+  return { outcome, replay: true, event, balance };
 }
 
 async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reserve"): Promise<DebitResult> {
@@ -222,7 +112,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
   const payer = await payerFor(db, input, now);
   const amount = costOf(input.action, quantity);
   const cycle = cycleOf(payer, now);
-  const base = {
+  const base: LedgerBase = {
     idempotencyKey: input.key,
     requestHash: hash,
     actorUserId: input.actorUserId,
@@ -236,56 +126,41 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
     source: input.source ?? "editor",
     createdAt: now,
   };
+  const notices = (tx: Db, kind: CreditKind, balance: { used: number; allowance: number }) =>
+    noticesAfterCharge(tx, { account: payer, workspaceId: input.workspaceId, kind, cycleStart: cycle.start, balance, amount }, now);
 
   try {
     if (fast) {
-      const done = await chargeInOneStatement(db, base, cost.kind!, amount, now);
+      const done = await chargeInOneStatement(db, ledgerRow(base, { kind: cost.kind!, amount, outcome: "charged" }), cost.kind!, amount, now);
       if (done) {
-        await noticesAfterCharge(db, payer, input.workspaceId, cost.kind!, cycle.start, done.balance, amount, now);
+        await notices(db, cost.kind!, done.balance);
         return { outcome: "charged", replay: false, event: done.event, balance: { ...done.balance, cycleStart: cycle.start, cycleEnd: cycle.end } };
       }
       // Not charged: no usage row yet for this cycle, or not enough credits. The general path
       // below creates the row or records the refusal.
     }
-    return await db.transaction(async (tx) => {
+    return await db.transaction(async (tx): Promise<DebitResult> => {
+      const record = async (row: LedgerInsert) => (await tx.insert(creditLedger).values(row).returning())[0]!;
       if (cost.kind === null) {
-        const row = (await getUsageRow(tx, payer.id, cycle.start)) ?? freshUsageRow(payer, cycle);
-        const balance = kindBalance(row, "message");
-        const [event] = await tx
-          .insert(creditLedger)
-          .values({ ...base, kind: "none", amount: 0, outcome: "free", ...snapshot(balance) })
-          .returning();
-        return { outcome: "free", replay: false, event: event!, balance };
+        const balance = kindBalance((await getUsageRow(tx, payer.id, cycle.start)) ?? freshUsageRow(payer, cycle), "message");
+        const event = await record(ledgerRow(base, { kind: "none", amount: 0, outcome: "free", balance }));
+        return { outcome: "free", replay: false, event, balance };
       }
-
       const kind = cost.kind;
-      const into = mode === "use" ? "used" : "reserved";
-      const result = await take(tx, payer, cycle, kind, amount, into, now);
+      const result = await takeCredits(tx, payer, cycle, kind, amount, mode === "use" ? "used" : "reserved", now);
       const balance = kindBalance(result.row, kind);
       if (!result.taken) {
-        const [event] = await tx
-          .insert(creditLedger)
-          .values({ ...base, kind, amount, outcome: "refused", ...snapshot(balance) })
-          .returning();
-        return { outcome: "refused", replay: false, event: event!, balance, kind, resetsAt: cycle.end };
+        const event = await record(ledgerRow(base, { kind, amount, outcome: "refused", balance }));
+        return { outcome: "refused", replay: false, event, balance, kind, resetsAt: cycle.end };
       }
-
-      let reservationId: string | null = null;
       if (mode === "reserve") {
-        const [reservation] = await tx
-          .insert(reservations)
-          .values({ accountId: payer.id, cycleStart: cycle.start, kind, amount, expiresAt: new Date(now.getTime() + RESERVATION_TTL_MS), createdAt: now })
-          .returning({ id: reservations.id });
-        reservationId = reservation!.id;
+        const reservationId = await holdReservation(tx, { accountId: payer.id, cycleStart: cycle.start, kind, amount }, now);
+        const event = await record(ledgerRow({ ...base, reservationId }, { kind, amount, outcome: "reserved", balance }));
+        return { outcome: "reserved", replay: false, event, balance };
       }
-      const [event] = await tx
-        .insert(creditLedger)
-        .values({ ...base, kind, amount, outcome: mode === "use" ? "charged" : "reserved", reservationId, ...snapshot(balance) })
-        .returning();
-      if (mode === "use") {
-        await noticesAfterCharge(tx, payer, input.workspaceId, kind, cycle.start, balance, amount, now);
-      }
-      return { outcome: mode === "use" ? "charged" : "reserved", replay: false, event: event!, balance };
+      const event = await record(ledgerRow(base, { kind, amount, outcome: "charged", balance }));
+      await notices(tx, kind, balance);
+      return { outcome: "charged", replay: false, event, balance };
     });
   } catch (err) {
     // Another request with this key committed first: our transaction rolled back whole, so
@@ -298,88 +173,29 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
   }
 }
 
-type LedgerInsert = typeof creditLedger.$inferInsert;
-
 /**
  * The hot path in a single statement (so a single round trip and an implicit transaction):
  * the conditional update and the ledger insert in one CTE. Either both happen or neither:
  * no row fits → nothing inserted; a reused idempotency key → the unique index fails the whole
  * statement. Returns null when nothing was charged.
  */
-async function chargeInOneStatement(db: Db, base: Omit<LedgerInsert, "kind" | "amount" | "outcome">, kind: CreditKind, amount: number, now: Date) {
-  const c = columns[kind];
-  const usedCol = kind === "message" ? sql.raw("message_used") : sql.raw("integration_used");
+async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind, amount: number, now: Date) {
+  const c = usageColumns[kind];
+  const usedCol = sql.identifier(c.used.name);
   const result = await db.execute(sql`
     with upd as (
       update ${accountUsage} set ${usedCol} = ${c.used} + ${amount}, updated_at = ${now.toISOString()}::timestamptz
-      where ${accountUsage.accountId} = ${base.payerAccountId} and ${accountUsage.cycleStart} = ${base.cycleStart!.toISOString()}::timestamptz
+      where ${accountUsage.accountId} = ${row.payerAccountId} and ${accountUsage.cycleStart} = ${row.cycleStart!.toISOString()}::timestamptz
         and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance}
       returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved
     )
-    insert into ${creditLedger} (idempotency_key, request_hash, actor_user_id, payer_account_id, payer_user_id, workspace_id, app_id,
-                                 action, kind, quantity, amount, outcome, cycle_start, source, balance_allowance, balance_used, balance_remaining, created_at)
-    select ${base.idempotencyKey}, ${base.requestHash}, ${base.actorUserId ?? null}, ${base.payerAccountId}, ${base.payerUserId ?? null}, ${base.workspaceId},
-           ${base.appId ?? null}, ${base.action}, ${kind}::credit_kind, ${base.quantity ?? 1}, ${amount}, 'charged', ${base.cycleStart!.toISOString()}::timestamptz,
-           ${base.source ?? "editor"}, upd.allowance, upd.used, upd.allowance - upd.used - upd.reserved, ${now.toISOString()}::timestamptz
-    from upd
+    ${insertLedgerFrom(row, { allowance: sql`upd.allowance`, used: sql`upd.used`, remaining: sql`upd.allowance - upd.used - upd.reserved` }, sql`upd`)}
     returning id, balance_allowance, balance_used, balance_remaining`);
-  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Record<string, string | number>[];
-  const row = rows[0];
-  if (!row) return null;
-  const allowance = Number(row.balance_allowance);
-  const used = Number(row.balance_used);
-  const remaining = Number(row.balance_remaining);
-  const event: LedgerEvent = {
-    id: Number(row.id),
-    idempotencyKey: base.idempotencyKey,
-    requestHash: base.requestHash,
-    actorUserId: base.actorUserId ?? null,
-    payerAccountId: base.payerAccountId ?? null,
-    payerUserId: base.payerUserId ?? null,
-    workspaceId: base.workspaceId,
-    appId: base.appId ?? null,
-    action: base.action,
-    kind,
-    quantity: base.quantity ?? 1,
-    amount,
-    outcome: "charged",
-    reservationId: null,
-    cycleStart: base.cycleStart ?? null,
-    source: base.source ?? "editor",
-    balanceAllowance: allowance,
-    balanceUsed: used,
-    balanceRemaining: remaining,
-    createdAt: now,
-  };
-  return { event, balance: { kind, allowance, used, reserved: allowance - used - remaining, remaining } };
-}
-
-/** The 80% / 100% notices a charge of `amount` may have crossed, for the account's holder. */
-function noticesAfterCharge(
-  db: Db,
-  account: Pick<Account, "id" | "holderUserId" | "workspaceId">,
-  workspaceId: string,
-  kind: CreditKind,
-  cycleStart: Date,
-  balance: { used: number; allowance: number },
-  amount: number,
-  now: Date,
-) {
-  return recordThresholdNotices(db, {
-    accountId: account.id,
-    holderUserId: account.holderUserId,
-    workspaceId: account.workspaceId ?? workspaceId,
-    kind,
-    cycleStart,
-    before: balance.used - amount,
-    after: balance.used,
-    allowance: balance.allowance,
-    now,
-  });
-}
-
-function snapshot(b: KindBalance) {
-  return { balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining };
+  const [r] = rowsOf<Record<string, string | number>>(result);
+  if (!r) return null;
+  const balance = { allowance: Number(r.balance_allowance), used: Number(r.balance_used), remaining: Number(r.balance_remaining) };
+  const event = eventOf({ ...row, balanceAllowance: balance.allowance, balanceUsed: balance.used, balanceRemaining: balance.remaining }, Number(r.id));
+  return { event, balance: { kind, ...balance, reserved: balance.allowance - balance.used - balance.remaining } };
 }
 
 /**
@@ -397,124 +213,4 @@ export function debitCredits(db: Db, input: DebitInput, now: Date): Promise<Debi
  */
 export function reserveCredits(db: Db, input: DebitInput, now: Date): Promise<DebitResult> {
   return charge(db, input, now, "reserve");
-}
-
-async function reservedEvent(db: Db, reservationId: string): Promise<LedgerEvent> {
-  const [event] = await db
-    .select()
-    .from(creditLedger)
-    .where(and(eq(creditLedger.reservationId, reservationId), eq(creditLedger.outcome, "reserved")));
-  if (!event) throw notFound("Reservation");
-  return event;
-}
-
-/** Turns a reservation into a charge. Confirming twice is harmless; confirming a released one is refused. */
-export async function confirmReservation(db: Db, reservationId: string, now: Date): Promise<LedgerEvent> {
-  const held = await reservedEvent(db, reservationId);
-  const key = `${held.idempotencyKey}:confirm`;
-  try {
-    return await db.transaction(async (tx) => {
-      const settled = await settleReservation(tx, reservationId, "confirmed", now);
-      if (!settled) throw new SettledError();
-      const { reservation, kind, c } = settled;
-      const [row] = await tx
-        .update(accountUsage)
-        .set(
-          kind === "message"
-            ? { messageUsed: sql`${c.used} + ${reservation.amount}`, messageReserved: sql`${c.reserved} - ${reservation.amount}`, updatedAt: now }
-            : { integrationUsed: sql`${c.used} + ${reservation.amount}`, integrationReserved: sql`${c.reserved} - ${reservation.amount}`, updatedAt: now },
-        )
-        .where(and(eq(accountUsage.accountId, reservation.accountId), eq(accountUsage.cycleStart, reservation.cycleStart)))
-        .returning();
-      const balance = kindBalance(row!, kind);
-      const [event] = await tx
-        .insert(creditLedger)
-        .values({ ...copyOf(held), idempotencyKey: key, outcome: "charged", createdAt: now, ...snapshot(balance) })
-        .returning();
-      const account = await getAccount(tx, reservation.accountId);
-      await noticesAfterCharge(tx, account, held.workspaceId, kind, reservation.cycleStart, balance, reservation.amount, now);
-      return event!;
-    });
-  } catch (err) {
-    if (!(err instanceof SettledError)) throw err;
-    const [done] = await db.select().from(creditLedger).where(eq(creditLedger.idempotencyKey, key));
-    if (done) return done;
-    throw conflict("This reservation expired and was released before it could be confirmed; nothing was charged.");
-  }
-}
-
-class SettledError extends Error {}
-
-/**
- * Moves a pending reservation to `status`. The status check in the update makes it happen
- * once: a second confirm or release (or a release after a confirm) finds nothing and gets null.
- */
-async function settleReservation(tx: Db, reservationId: string, status: "confirmed" | "released", now: Date) {
-  const [reservation] = await tx
-    .update(reservations)
-    .set({ status, settledAt: now })
-    .where(and(eq(reservations.id, reservationId), eq(reservations.status, "pending")))
-    .returning();
-  if (!reservation) return null;
-  const kind: CreditKind = reservation.kind === "integration" ? "integration" : "message";
-  return { reservation, kind, c: columns[kind] };
-}
-
-function copyOf(e: LedgerEvent) {
-  return {
-    requestHash: e.requestHash,
-    actorUserId: e.actorUserId,
-    payerAccountId: e.payerAccountId,
-    payerUserId: e.payerUserId,
-    workspaceId: e.workspaceId,
-    appId: e.appId,
-    action: e.action,
-    kind: e.kind,
-    quantity: e.quantity,
-    amount: e.amount,
-    reservationId: e.reservationId,
-    cycleStart: e.cycleStart,
-    source: e.source,
-  };
-}
-
-/**
- * Gives a reservation's credits back (the AI call failed or timed out). Idempotent: a
- * reservation is released at most once, and never after it was confirmed.
- */
-export async function releaseReservation(db: Db, reservationId: string, now: Date): Promise<boolean> {
-  const held = await reservedEvent(db, reservationId);
-  return db.transaction(async (tx) => {
-    const settled = await settleReservation(tx, reservationId, "released", now);
-    if (!settled) return false;
-    const { reservation, kind, c } = settled;
-    const [row] = await tx
-      .update(accountUsage)
-      .set(
-        kind === "message"
-          ? { messageReserved: sql`${c.reserved} - ${reservation.amount}`, updatedAt: now }
-          : { integrationReserved: sql`${c.reserved} - ${reservation.amount}`, updatedAt: now },
-      )
-      .where(and(eq(accountUsage.accountId, reservation.accountId), eq(accountUsage.cycleStart, reservation.cycleStart)))
-      .returning();
-    await tx.insert(creditLedger).values({
-      ...copyOf(held),
-      idempotencyKey: `${held.idempotencyKey}:release`,
-      outcome: "released",
-      createdAt: now,
-      ...snapshot(kindBalance(row!, kind)),
-    });
-    return true;
-  });
-}
-
-/** Releases the account's reservations that outlived their expiry. Returns how many. */
-export async function releaseExpiredReservations(db: Db, accountId: string, now: Date): Promise<number> {
-  const expired = await db
-    .select({ id: reservations.id })
-    .from(reservations)
-    .where(and(eq(reservations.accountId, accountId), eq(reservations.status, "pending"), lte(reservations.expiresAt, now)));
-  let released = 0;
-  for (const r of expired) if (await releaseReservation(db, r.id, now)) released++;
-  return released;
 }

@@ -54,3 +54,30 @@ export async function recordThresholdNotices(
     .returning({ threshold: notifications.threshold });
   return rows.map((r) => r.threshold);
 }
+
+/** The notices a charge of `amount` may have crossed, for the holder of the account that paid. */
+export function noticesAfterCharge(
+  db: Db,
+  charge: {
+    account: { id: string; holderUserId: string | null; workspaceId: string | null };
+    workspaceId: string;
+    kind: CreditKind;
+    cycleStart: Date;
+    balance: { used: Millicredits; allowance: Millicredits };
+    amount: Millicredits;
+  },
+  now: Date,
+) {
+  const { account, balance } = charge;
+  return recordThresholdNotices(db, {
+    accountId: account.id,
+    holderUserId: account.holderUserId,
+    workspaceId: account.workspaceId ?? charge.workspaceId,
+    kind: charge.kind,
+    cycleStart: charge.cycleStart,
+    before: balance.used - charge.amount,
+    after: balance.used,
+    allowance: balance.allowance,
+    now,
+  });
+}

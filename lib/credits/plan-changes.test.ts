@@ -43,10 +43,10 @@ describe("upgrades take effect at once and keep usage", () => {
   it("Starter → Builder mid-cycle: 100 used of the new 250", async () => {
     const t = await team();
     await spend(t, t.linus.id, 100);
-    expect((await getMemberBalance(h.db, t.ws.id, t.linus.id, mid)).message).toMatchObject({ allowance: 100_000, used: 100_000, remaining: 0 });
+    expect((await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, mid)).message).toMatchObject({ allowance: 100_000, used: 100_000, remaining: 0 });
     const r = await changeSeatPlan(h.db, { seatId: t.linusSeat.id, toPlanId: "builder", byUserId: t.ada.id }, mid);
     expect(r.effect).toBe("now");
-    const b = await getMemberBalance(h.db, t.ws.id, t.linus.id, mid);
+    const b = await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, mid);
     expect(b.message).toMatchObject({ allowance: 250_000, used: 100_000, remaining: 150_000 });
     expect(b.integration).toMatchObject({ allowance: 10_000_000 });
     expect(b.message.cycleStart.toISOString()).toBe("2026-07-05T09:00:00.000Z");
@@ -57,7 +57,7 @@ describe("upgrades take effect at once and keep usage", () => {
   it("an upgrade before any use this cycle still gives the new allowance", async () => {
     const t = await team();
     await changeSeatPlan(h.db, { seatId: t.linusSeat.id, toPlanId: "elite", byUserId: t.ada.id }, mid);
-    expect((await getMemberBalance(h.db, t.ws.id, t.linus.id, mid)).message).toMatchObject({ allowance: 1_200_000, used: 0 });
+    expect((await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, mid)).message).toMatchObject({ allowance: 1_200_000, used: 0 });
   });
 });
 
@@ -70,7 +70,7 @@ describe("downgrades, removals and cancellation wait for the cycle's end", () =>
     if (r.effect !== "scheduled") return;
     expect(r.effectiveAt.toISOString()).toBe("2026-08-05T09:00:00.000Z");
     // Still Pro for the rest of this cycle.
-    expect((await getMemberBalance(h.db, t.ws.id, t.linus.id, new Date("2026-08-05T08:59:59.999Z"))).message.allowance).toBe(500_000);
+    expect((await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, new Date("2026-08-05T08:59:59.999Z"))).message.allowance).toBe(500_000);
     // The next cycle, touched first by a debit, is Starter.
     const d = await debitCredits(h.db, { key: key(), action: "message.discuss", workspaceId: t.ws.id, actorUserId: t.linus.id }, new Date("2026-08-05T09:00:00.000Z"));
     expect(d.balance).toMatchObject({ allowance: 100_000, used: 300 });
@@ -85,7 +85,7 @@ describe("downgrades, removals and cancellation wait for the cycle's end", () =>
     await changeSeatPlan(h.db, { seatId: t.linusSeat.id, toPlanId: "builder", byUserId: t.ada.id }, mid);
     const r = await changeSeatPlan(h.db, { seatId: t.linusSeat.id, toPlanId: "starter", byUserId: t.ada.id }, mid);
     await undoScheduledChange(h.db, { changeId: r.change.id, byUserId: t.ada.id }, mid);
-    const next = await getMemberBalance(h.db, t.ws.id, t.linus.id, new Date("2026-08-10T00:00:00Z"));
+    const next = await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, new Date("2026-08-10T00:00:00Z"));
     expect(next.message.allowance).toBe(250_000);
     await expect(undoScheduledChange(h.db, { changeId: r.change.id, byUserId: t.ada.id }, mid)).rejects.toMatchObject({ code: "conflict" });
   });
@@ -93,8 +93,8 @@ describe("downgrades, removals and cancellation wait for the cycle's end", () =>
   it("a removed seat lasts to the cycle's end; then its holder acts with the free allowance", async () => {
     const t = await team();
     await removeSeat(h.db, { seatId: t.linusSeat.id, byUserId: t.ada.id }, mid);
-    expect((await getActingAccount(h.db, t.ws.id, t.linus.id)).id).toBe(t.linusSeat.id);
-    const after = await getMemberBalance(h.db, t.ws.id, t.linus.id, new Date("2026-08-06T00:00:00Z"));
+    expect((await getActingAccount(h.db, { workspaceId: t.ws.id, userId: t.linus.id })).id).toBe(t.linusSeat.id);
+    const after = await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, new Date("2026-08-06T00:00:00Z"));
     expect(after.account.type).toBe("free");
     expect(after.message.allowance).toBe(5_000);
     const [seat] = await h.db.select().from(creditAccounts).where(eq(creditAccounts.id, t.linusSeat.id));
@@ -133,14 +133,14 @@ describe("seats", () => {
     const t = await team();
     await spend(t, t.linus.id, 60);
     await transferSeat(h.db, { seatId: t.linusSeat.id, toUserId: t.ken.id, byUserId: t.grace.id }, mid);
-    const ken = await getMemberBalance(h.db, t.ws.id, t.ken.id, mid);
+    const ken = await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.ken.id }, mid);
     expect(ken.account.id).toBe(t.linusSeat.id);
     expect(ken.message).toMatchObject({ allowance: 100_000, used: 60_000, remaining: 40_000 });
-    const linus = await getMemberBalance(h.db, t.ws.id, t.linus.id, mid);
+    const linus = await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, mid);
     expect(linus.account.type).toBe("free");
     // Moving it back and forth adds nothing.
     await transferSeat(h.db, { seatId: t.linusSeat.id, toUserId: t.linus.id, byUserId: t.ada.id }, mid);
-    expect((await getMemberBalance(h.db, t.ws.id, t.linus.id, mid)).message.remaining).toBe(40_000);
+    expect((await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, mid)).message.remaining).toBe(40_000);
     const transfers = await h.db.select().from(seatTransfers).where(eq(seatTransfers.accountId, t.linusSeat.id));
     expect(transfers.map((x) => [x.fromUserId, x.toUserId, x.byUserId])).toEqual([
       [t.linus.id, t.ken.id, t.grace.id],
@@ -165,7 +165,7 @@ describe("seats", () => {
     const ws2 = await makeWorkspace(h.db, other, { billingAnchor: anchor, members: [{ id: t.ken.id }] });
     const at = new Date("2026-07-20T10:00:00Z");
     await spend(t, t.ken.id, 3, at);
-    const inSecond = await getMemberBalance(h.db, ws2.id, t.ken.id, at);
+    const inSecond = await getMemberBalance(h.db, { workspaceId: ws2.id, userId: t.ken.id }, at);
     expect(inSecond.message).toMatchObject({ allowance: 5_000, used: 3_000, remaining: 2_000 });
     const r = await debitCredits(h.db, { key: key(), action: "message.implement", quantity: 3, workspaceId: ws2.id, actorUserId: t.ken.id }, at);
     expect(r.outcome).toBe("refused");
@@ -204,7 +204,7 @@ describe("who may change plans and seats", () => {
     const t = await team();
     const app = await makeApp(h.db, t.ws, t.linus, "Helpdesk");
     await debitCredits(h.db, { key: key(), action: "integration.llm", quantity: 10, workspaceId: t.ws.id, actorUserId: null, appId: app.id }, mid);
-    const b = await getMemberBalance(h.db, t.ws.id, t.linus.id, mid);
+    const b = await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, mid);
     expect(b.integration.used).toBe(10_000);
   });
 });

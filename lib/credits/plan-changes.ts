@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, plans, workspaces } from "@/db/schema";
-import { cycleOf, ensureUsageRow, getAccount, type Account } from "./accounts";
+import { cycleOf, getAccount, type Account } from "./accounts";
+import { ensureUsageRow } from "./usage";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { testModeProvider, type PaymentProvider } from "./payments";
@@ -51,9 +52,9 @@ export async function addSeat(
   now: Date,
   provider: PaymentProvider = testModeProvider,
 ) {
-  await requireRole(db, args.workspaceId, args.byUserId, ["owner"], "add paid seats");
+  await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "add paid seats");
   const plan = await paidPlan(db, args.planId);
-  if (args.holderUserId && !(await isMember(db, args.workspaceId, args.holderUserId))) {
+  if (args.holderUserId && !(await isMember(db, { workspaceId: args.workspaceId, userId: args.holderUserId }))) {
     throw invalid("A seat can only be given to a member of this workspace.");
   }
   const payment = await provider.charge({ workspaceId: args.workspaceId, amountCents: plan.priceCents, description: `${plan.name} seat` });
@@ -112,7 +113,7 @@ export async function changeSeatPlan(
   provider: PaymentProvider = testModeProvider,
 ): Promise<PlanChangeResult> {
   const seat = await activeSeat(db, args.seatId);
-  await requireRole(db, seat.workspaceId, args.byUserId, ["owner"], "change plans");
+  await requireRole(db, { workspaceId: seat.workspaceId, userId: args.byUserId }, ["owner"], "change plans");
   const [from] = await db.select().from(plans).where(eq(plans.id, seat.planId));
   const to = await paidPlan(db, args.toPlanId);
   if (to.id === seat.planId) throw invalid(`This seat is already on the ${to.name} plan.`);
@@ -197,13 +198,13 @@ async function schedule(
 /** Schedules a seat's removal for the end of its cycle; its holder then falls back to free credits. */
 export async function removeSeat(db: Db, args: { seatId: string; byUserId: string }, now: Date): Promise<PlanChangeResult> {
   const seat = await activeSeat(db, args.seatId);
-  await requireRole(db, seat.workspaceId, args.byUserId, ["owner"], "remove paid seats");
+  await requireRole(db, { workspaceId: seat.workspaceId, userId: args.byUserId }, ["owner"], "remove paid seats");
   return schedule(db, seat, { kind: "remove_seat", fromPlanId: seat.planId, toPlanId: null }, args.byUserId, now, "seat.removal_scheduled");
 }
 
 /** Cancels the paid plan: every seat is scheduled for removal at the end of the cycle. */
 export async function cancelPaidPlan(db: Db, args: { workspaceId: string; byUserId: string }, now: Date): Promise<PlanChangeResult[]> {
-  await requireRole(db, args.workspaceId, args.byUserId, ["owner"], "cancel the paid plan");
+  await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "cancel the paid plan");
   const seats = await db
     .select({ id: creditAccounts.id })
     .from(creditAccounts)
@@ -221,7 +222,7 @@ export async function cancelPaidPlan(db: Db, args: { workspaceId: string; byUser
 export async function undoScheduledChange(db: Db, args: { changeId: string; byUserId: string }, now: Date): Promise<PlanChange> {
   const [change] = await db.select().from(planChanges).where(eq(planChanges.id, args.changeId));
   if (!change) throw notFound("Scheduled change");
-  await requireRole(db, change.workspaceId, args.byUserId, ["owner"], "change plans");
+  await requireRole(db, { workspaceId: change.workspaceId, userId: args.byUserId }, ["owner"], "change plans");
   if (change.status !== "scheduled" || change.effectiveAt <= now) {
     throw conflict("This change is no longer pending, so it cannot be undone.");
   }

@@ -16,9 +16,9 @@ export async function transferSeat(db: Db, args: { seatId: string; toUserId: str
   const seat = await getAccount(db, args.seatId).catch(() => null);
   if (!seat || seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
   const workspaceId = seat.workspaceId;
-  await requireRole(db, workspaceId, args.byUserId, ["owner", "admin"], "reassign paid seats");
+  await requireRole(db, { workspaceId: workspaceId, userId: args.byUserId }, ["owner", "admin"], "reassign paid seats");
   if (seat.holderUserId === args.toUserId) throw invalid("That member already holds this seat.");
-  if (!(await isMember(db, workspaceId, args.toUserId))) throw invalid("A seat can only be given to a member of this workspace.");
+  if (!(await isMember(db, { workspaceId: workspaceId, userId: args.toUserId }))) throw invalid("A seat can only be given to a member of this workspace.");
   try {
     return await db.transaction(async (tx) => {
       // Compare-and-set on the holder: two transfers of one seat at once cannot both win.

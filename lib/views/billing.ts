@@ -14,7 +14,7 @@ import { requireRole } from "@/lib/workspaces/roles";
  * the next billing date. Due scheduled changes are applied first.
  */
 export async function getBillingView(db: Db, workspaceId: string, viewerId: string, now: Date) {
-  const role = await requireRole(db, workspaceId, viewerId, ["owner", "admin", "member"], "see billing");
+  const role = await requireRole(db, { workspaceId: workspaceId, userId: viewerId }, ["owner", "admin", "member"], "see billing");
   await settleWorkspaceDueChanges(db, workspaceId, now);
   const [ws] = await db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
   const [owner] = await db.select({ name: users.name }).from(users).where(eq(users.id, ws!.ownerId));
@@ -49,7 +49,7 @@ export type BillingView = Awaited<ReturnType<typeof getBillingView>>;
 
 /** The audit log, newest first, for owners and admins. */
 export async function listAudit(db: Db, workspaceId: string, viewerId: string, limit = 200) {
-  await requireRole(db, workspaceId, viewerId, ["owner", "admin"], "see the audit log");
+  await requireRole(db, { workspaceId: workspaceId, userId: viewerId }, ["owner", "admin"], "see the audit log");
   return db
     .select({ id: auditLog.id, createdAt: auditLog.createdAt, action: auditLog.action, targetType: auditLog.targetType, targetId: auditLog.targetId, details: auditLog.details, actorName: users.name })
     .from(auditLog)

@@ -20,7 +20,7 @@ export interface MemberCredits {
  * every member's. Balances come from the engine; nothing is computed here.
  */
 export async function getWorkspaceCredits(db: Db, workspaceId: string, viewerId: string, now: Date) {
-  const role = await requireRole(db, workspaceId, viewerId, ["owner", "admin", "member"], "see this workspace");
+  const role = await requireRole(db, { workspaceId: workspaceId, userId: viewerId }, ["owner", "admin", "member"], "see this workspace");
   const planNames = new Map((await db.select({ id: plans.id, name: plans.name }).from(plans)).map((p) => [p.id, p.name]));
   const describe = (m: { userId: string; name: string; email: string; role: Role }, balance: AccountBalance): MemberCredits => ({
     ...m,
@@ -35,7 +35,7 @@ export async function getWorkspaceCredits(db: Db, workspaceId: string, viewerId:
     .where(eq(memberships.workspaceId, workspaceId))
     .orderBy(asc(users.name));
   const meRow = people.find((p) => p.userId === viewerId)!;
-  if (role === "member") return { role, me: describe(meRow, await getMemberBalance(db, workspaceId, viewerId, now)), members: null };
+  if (role === "member") return { role, me: describe(meRow, await getMemberBalance(db, { workspaceId: workspaceId, userId: viewerId }, now)), members: null };
   const balances = await getMemberBalances(db, workspaceId, now);
   const members = people.map((p) => describe(p, balances.get(p.userId)!));
   return { role, me: members.find((m) => m.userId === viewerId)!, members };

@@ -17,7 +17,7 @@ export type InviteResult = { kind: "added"; userId: string } | { kind: "invited"
  * is made (its token shown once). Owners invite admins or members; admins invite members.
  */
 export async function inviteMember(db: Db, args: { workspaceId: string; email: string; role: "admin" | "member"; byUserId: string }, now: Date): Promise<InviteResult> {
-  const byRole = await requireRole(db, args.workspaceId, args.byUserId, ["owner", "admin"], "invite people");
+  const byRole = await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner", "admin"], "invite people");
   if (args.role === "admin" && byRole !== "owner") throw forbidden("Only the workspace owner can make someone an admin.");
   const email = normalizeEmail(args.email);
   const [existing] = await db.select().from(users).where(eq(users.email, email));
@@ -86,7 +86,7 @@ async function membershipOf(db: Db, workspaceId: string, userId: string) {
  * may remove members but not other admins. A seat the member held stays, unassigned.
  */
 export async function removeMember(db: Db, args: { workspaceId: string; userId: string; byUserId: string }, now: Date) {
-  const byRole = await requireRole(db, args.workspaceId, args.byUserId, ["owner", "admin"], "remove members");
+  const byRole = await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner", "admin"], "remove members");
   const target = await membershipOf(db, args.workspaceId, args.userId);
   if (target.role === "owner") throw forbidden("The workspace owner cannot be removed.");
   if (target.role === "admin" && byRole !== "owner") throw forbidden("Only the workspace owner can remove an admin.");
@@ -106,7 +106,7 @@ export async function removeMember(db: Db, args: { workspaceId: string; userId: 
 
 /** Makes a member an admin or an admin a member. Only the owner; the owner's own role stays. */
 export async function changeRole(db: Db, args: { workspaceId: string; userId: string; role: "admin" | "member"; byUserId: string }, now: Date) {
-  await requireRole(db, args.workspaceId, args.byUserId, ["owner"], "change roles");
+  await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "change roles");
   const target = await membershipOf(db, args.workspaceId, args.userId);
   if (target.role === "owner") throw invalid("The owner's role cannot be changed.");
   if (target.role === args.role) return target;

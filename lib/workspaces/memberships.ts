@@ -1,8 +1,8 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { memberships, workspaces } from "@/db/schema";
+import type { MemberRef, Role } from "./roles";
 
-export type Role = "owner" | "admin" | "member";
 
 export interface WorkspaceMembership {
   workspaceId: string;
@@ -28,7 +28,7 @@ export async function listMemberships(db: Db, userId: string): Promise<Workspace
 }
 
 /** The person's membership of one workspace, or null: the check behind every tenant query. */
-export async function getMembership(db: Db, userId: string, workspaceId: string) {
+export async function getMembership(db: Db, { workspaceId, userId }: MemberRef) {
   const [row] = await db
     .select({ workspaceId: workspaces.id, name: workspaces.name, personal: workspaces.personal, role: memberships.role })
     .from(memberships)

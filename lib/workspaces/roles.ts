@@ -5,11 +5,17 @@ import { forbidden, notFound } from "@/lib/errors";
 
 export type Role = "owner" | "admin" | "member";
 
+/** A person in a workspace: how every membership lookup is addressed. */
+export interface MemberRef {
+  workspaceId: string;
+  userId: string;
+}
+
 /**
  * The caller's role in the workspace, if it is one of `allowed`. A non-member gets "not
  * found", not "forbidden": ids of other tenants' workspaces are not confirmed to exist.
  */
-export async function requireRole(db: Db, workspaceId: string, userId: string, allowed: Role[], doing: string): Promise<Role> {
+export async function requireRole(db: Db, { workspaceId, userId }: MemberRef, allowed: Role[], doing: string): Promise<Role> {
   const [m] = await db
     .select({ role: memberships.role })
     .from(memberships)
@@ -22,7 +28,7 @@ export async function requireRole(db: Db, workspaceId: string, userId: string, a
   return m.role;
 }
 
-export async function isMember(db: Db, workspaceId: string, userId: string): Promise<boolean> {
+export async function isMember(db: Db, { workspaceId, userId }: MemberRef): Promise<boolean> {
   const [m] = await db
     .select({ id: memberships.id })
     .from(memberships)

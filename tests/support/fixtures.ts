@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { rowsOf } from "@/lib/credits/ledger";
 import type { Db } from "@/db/client";
 import { apps, creditAccounts, memberships, users, workspaces } from "@/db/schema";
 
@@ -48,7 +50,6 @@ export async function makeApp(db: Db, ws: { id: string }, owner: { id: string },
 
 /** Row counts of every table a charge or a plan change can write: for "nothing changed" checks. */
 export async function writableRowCounts(db: Db) {
-  const { sql } = await import("drizzle-orm");
   const result = await db.execute(sql`
     select (select count(*) from credit_ledger)::int as ledger,
            (select count(*) from account_usage)::int as usage,
@@ -65,8 +66,7 @@ export async function writableRowCounts(db: Db) {
            (select count(*) from apps)::int as apps,
            (select string_agg(id::text || plan_id || coalesce(holder_user_id::text, '-') || status, ',' order by id) from credit_accounts) as account_state,
            (select string_agg(id::text || role, ',' order by id) from memberships) as roles`);
-  const rows = Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows;
-  const row = rows[0] as Record<string, unknown>;
+  const row = rowsOf(result)[0]!;
   const keys = ["ledger", "usage", "used", "reservations", "notifications", "plan_changes", "audit", "accounts", "app_keys", "memberships", "invitations", "seat_transfers", "apps"] as const;
   return {
     ...(Object.fromEntries(keys.map((k) => [k, Number(row[k])])) as Record<(typeof keys)[number], number>),

@@ -26,7 +26,7 @@ async function balance(req: Request) {
     const cookie = await preferredWorkspaceId();
     const ws = requested ? all.find((w) => w.workspaceId === requested) : pickWorkspace(all, cookie);
     if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
-    const b = await getMemberBalance(db, ws.workspaceId, user.id, now);
+    const b = await getMemberBalance(db, { workspaceId: ws.workspaceId, userId: user.id }, now);
     return NextResponse.json(
       { workspaceId: ws.workspaceId, message: balanceJson(b.message), integration: balanceJson(b.integration) },
       { headers: { "Cache-Control": "no-store" } },

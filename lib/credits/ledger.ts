@@ -1,0 +1,98 @@
+import { eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { creditLedger } from "@/db/schema";
+import { cycleOf, type Account, type KindBalance } from "./accounts";
+import type { CreditKind } from "./costs";
+import type { Cycle } from "./cycle";
+
+/**
+ * The append-only ledger: every charge, free action, refusal, reservation and release is one
+ * row, built here by one function whichever path writes it.
+ */
+export type LedgerEvent = typeof creditLedger.$inferSelect;
+export type LedgerInsert = typeof creditLedger.$inferInsert;
+
+/** What every row of one request shares: who, for what, which cycle, under which key. */
+export type LedgerBase = Required<Pick<LedgerInsert, "idempotencyKey" | "requestHash" | "workspaceId" | "action" | "quantity" | "source" | "createdAt">> &
+  Pick<LedgerInsert, "actorUserId" | "payerAccountId" | "payerUserId" | "appId" | "cycleStart" | "reservationId">;
+
+export type Outcome = LedgerEvent["outcome"];
+
+/** The balance after the event, kept on the row so that a replay answers the same. */
+export function snapshot(b: Pick<KindBalance, "allowance" | "used" | "remaining">) {
+  return { balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining };
+}
+
+/** The one ledger row builder. */
+export function ledgerRow(
+  base: LedgerBase,
+  entry: { kind: LedgerEvent["kind"]; amount: number; outcome: Outcome; balance?: Pick<KindBalance, "allowance" | "used" | "remaining"> },
+): LedgerInsert {
+  return {
+    ...base,
+    actorUserId: base.actorUserId ?? null,
+    payerAccountId: base.payerAccountId ?? null,
+    payerUserId: base.payerUserId ?? null,
+    appId: base.appId ?? null,
+    cycleStart: base.cycleStart ?? null,
+    reservationId: base.reservationId ?? null,
+    kind: entry.kind,
+    amount: entry.amount,
+    outcome: entry.outcome,
+    ...(entry.balance ? snapshot(entry.balance) : { balanceAllowance: null, balanceUsed: null, balanceRemaining: null }),
+  };
+}
+
+/** The base of an event, to write a follow-up row (confirm, release) of the same request. */
+export function baseOf(e: LedgerEvent, key: string, now: Date): LedgerBase {
+  const { id: _id, kind: _k, amount: _a, outcome: _o, balanceAllowance: _ba, balanceUsed: _bu, balanceRemaining: _br, ...base } = e;
+  return { ...base, idempotencyKey: key, createdAt: now };
+}
+
+/**
+ * The rows of a raw `db.execute`: postgres.js answers an array, PGlite an object with `rows`.
+ */
+export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
+}
+
+const ledgerColumns = getTableColumns(creditLedger);
+
+/**
+ * `insert into credit_ledger (...) select <row's values>, <balance from the CTE> from <source>`:
+ * the row's values as typed parameters, for statements that insert a ledger row computed by
+ * an earlier part of the same statement (the one-statement charge).
+ */
+export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; used: SQL; remaining: SQL }, source: SQL): SQL {
+  const keys = (Object.keys(row) as (keyof LedgerInsert)[]).filter((k) => !k.startsWith("balance") && row[k] !== undefined);
+  const names = keys.map((k) => sql.identifier(ledgerColumns[k].name));
+  const values = keys.map((k) => {
+    const col = ledgerColumns[k];
+    const v = row[k] instanceof Date ? (row[k] as Date).toISOString() : row[k];
+    return sql`${v}::${sql.raw(col.getSQLType())}`;
+  });
+  return sql`insert into ${creditLedger} (${sql.join(names, sql`, `)}, balance_allowance, balance_used, balance_remaining)
+    select ${sql.join(values, sql`, `)}, ${balance.allowance}, ${balance.used}, ${balance.remaining} from ${source}`;
+}
+
+/** The row as read back, for a row written by a raw statement that returned only its id. */
+export function eventOf(row: LedgerInsert, id: number): LedgerEvent {
+  return { ...(row as LedgerEvent), id };
+}
+
+export async function findLedgerEvent(db: Db, key: string): Promise<LedgerEvent | undefined> {
+  const [event] = await db.select().from(creditLedger).where(eq(creditLedger.idempotencyKey, key));
+  return event;
+}
+
+/** A balance rebuilt from the snapshot on a ledger row (what a replay answers). */
+export function balanceOfEvent(event: LedgerEvent, payer: Pick<Account, "anchorAt" | "cadence"> | null): KindBalance & { kind: CreditKind } {
+  const kind: CreditKind = event.kind === "integration" ? "integration" : "message";
+  const cycle: Cycle = payer && event.cycleStart
+    ? cycleOf(payer, event.cycleStart)
+    : { start: event.cycleStart ?? event.createdAt, end: event.cycleStart ?? event.createdAt };
+  const allowance = event.balanceAllowance ?? 0;
+  const used = event.balanceUsed ?? 0;
+  const remaining = event.balanceRemaining ?? allowance - used;
+  return { kind, allowance, used, reserved: allowance - used - remaining, remaining, cycleStart: cycle.start, cycleEnd: cycle.end };
+}

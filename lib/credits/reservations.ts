@@ -1,0 +1,117 @@
+import { and, eq, lte, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { accountUsage, creditLedger, reservations } from "@/db/schema";
+import { conflict, notFound } from "@/lib/errors";
+import { getAccount } from "./accounts";
+import type { CreditKind } from "./costs";
+import { baseOf, findLedgerEvent, ledgerRow, type LedgerEvent } from "./ledger";
+import { noticesAfterCharge } from "./notices";
+import { kindBalance, usageColumns } from "./usage";
+
+/**
+ * Reservations hold an AI action's credits while the model works: `reserveCredits` (in
+ * debit.ts) takes them into `reserved`; the answer confirms them into `used`, a failure or a
+ * timeout releases them. No charge without a result.
+ */
+
+/** How long an AI call may hold its reservation before the next read releases it. */
+export const RESERVATION_TTL_MS = 2 * 60 * 1000;
+
+/** Records the hold of a reservation taken in the same transaction. */
+export async function holdReservation(tx: Db, hold: { accountId: string; cycleStart: Date; kind: CreditKind; amount: number }, now: Date): Promise<string> {
+  const [reservation] = await tx
+    .insert(reservations)
+    .values({ ...hold, expiresAt: new Date(now.getTime() + RESERVATION_TTL_MS), createdAt: now })
+    .returning({ id: reservations.id });
+  return reservation!.id;
+}
+
+async function reservedEvent(db: Db, reservationId: string): Promise<LedgerEvent> {
+  const [event] = await db
+    .select()
+    .from(creditLedger)
+    .where(and(eq(creditLedger.reservationId, reservationId), eq(creditLedger.outcome, "reserved")));
+  if (!event) throw notFound("Reservation");
+  return event;
+}
+
+/**
+ * Moves a pending reservation to `status` and its amount out of `reserved` (into `used` on
+ * confirm). The status check in the first update makes it happen once: a second confirm or
+ * release (or a release after a confirm) finds nothing and gets null.
+ */
+async function settleReservation(tx: Db, reservationId: string, status: "confirmed" | "released", now: Date) {
+  const [reservation] = await tx
+    .update(reservations)
+    .set({ status, settledAt: now })
+    .where(and(eq(reservations.id, reservationId), eq(reservations.status, "pending")))
+    .returning();
+  if (!reservation) return null;
+  const kind: CreditKind = reservation.kind === "integration" ? "integration" : "message";
+  const c = usageColumns[kind];
+  const amount = reservation.amount;
+  const moved =
+    kind === "message"
+      ? { messageReserved: sql`${c.reserved} - ${amount}`, ...(status === "confirmed" ? { messageUsed: sql`${c.used} + ${amount}` } : {}) }
+      : { integrationReserved: sql`${c.reserved} - ${amount}`, ...(status === "confirmed" ? { integrationUsed: sql`${c.used} + ${amount}` } : {}) };
+  const [row] = await tx
+    .update(accountUsage)
+    .set({ ...moved, updatedAt: now })
+    .where(and(eq(accountUsage.accountId, reservation.accountId), eq(accountUsage.cycleStart, reservation.cycleStart)))
+    .returning();
+  return { reservation, kind, balance: kindBalance(row!, kind) };
+}
+
+class SettledError extends Error {}
+
+/** Turns a reservation into a charge. Confirming twice is harmless; confirming a released one is refused. */
+export async function confirmReservation(db: Db, reservationId: string, now: Date): Promise<LedgerEvent> {
+  const held = await reservedEvent(db, reservationId);
+  const key = `${held.idempotencyKey}:confirm`;
+  try {
+    return await db.transaction(async (tx) => {
+      const settled = await settleReservation(tx, reservationId, "confirmed", now);
+      if (!settled) throw new SettledError();
+      const { reservation, kind, balance } = settled;
+      const [event] = await tx
+        .insert(creditLedger)
+        .values(ledgerRow(baseOf(held, key, now), { kind, amount: held.amount, outcome: "charged", balance }))
+        .returning();
+      const account = await getAccount(tx, reservation.accountId);
+      await noticesAfterCharge(tx, { account, workspaceId: held.workspaceId, kind, cycleStart: reservation.cycleStart, balance, amount: reservation.amount }, now);
+      return event!;
+    });
+  } catch (err) {
+    if (!(err instanceof SettledError)) throw err;
+    const done = await findLedgerEvent(db, key);
+    if (done) return done;
+    throw conflict("This reservation expired and was released before it could be confirmed; nothing was charged.");
+  }
+}
+
+/**
+ * Gives a reservation's credits back (the AI call failed or timed out). Idempotent: a
+ * reservation is released at most once, and never after it was confirmed.
+ */
+export async function releaseReservation(db: Db, reservationId: string, now: Date): Promise<boolean> {
+  const held = await reservedEvent(db, reservationId);
+  return db.transaction(async (tx) => {
+    const settled = await settleReservation(tx, reservationId, "released", now);
+    if (!settled) return false;
+    await tx
+      .insert(creditLedger)
+      .values(ledgerRow(baseOf(held, `${held.idempotencyKey}:release`, now), { kind: settled.kind, amount: held.amount, outcome: "released", balance: settled.balance }));
+    return true;
+  });
+}
+
+/** Releases the account's reservations that outlived their expiry. Returns how many. */
+export async function releaseExpiredReservations(db: Db, accountId: string, now: Date): Promise<number> {
+  const expired = await db
+    .select({ id: reservations.id })
+    .from(reservations)
+    .where(and(eq(reservations.accountId, accountId), eq(reservations.status, "pending"), lte(reservations.expiresAt, now)));
+  let released = 0;
+  for (const r of expired) if (await releaseReservation(db, r.id, now)) released++;
+  return released;
+}
