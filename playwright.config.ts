@@ -30,8 +30,15 @@ export default defineConfig({
       use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${embeddedPort}` },
     },
     {
+      // Signs each demo user in once and saves the session for the specs below.
+      name: "setup",
+      testMatch: /auth\.setup\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${postgresPort}` },
+    },
+    {
       name: "postgres",
-      testIgnore: /auth\.spec\.ts/,
+      dependencies: ["setup"],
+      testIgnore: /auth\.(spec|setup)\.ts/,
       use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${postgresPort}`, timezoneId: "America/New_York" },
     },
   ],

@@ -4,7 +4,9 @@ import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
 import { markNotificationsReadAction } from "@/lib/actions/workspace";
 import { useNotifications, useRefreshCredits } from "./credits/queries";
 import { LocalTime } from "./local-time";
+import { useAction } from "./use-action";
 import { focusRing } from "./ui/button";
+import { floatingClass } from "@/components/ui/surface";
 
 /** The bell in the top bar: 80% and 100% usage notices, marked read when opened. */
 export function NotificationsMenu() {
@@ -13,17 +15,16 @@ export function NotificationsMenu() {
   const unread = data?.unread ?? 0;
   const label = unread > 0 ? `Notifications, ${unread} unread` : "Notifications";
 
-  async function onOpenChange(open: boolean) {
+  const { run } = useAction();
+
+  function onOpenChange(open: boolean) {
     if (!open || !data) return;
     const ids = data.items.filter((n) => !n.read).map((n) => n.id);
-    if (ids.length > 0) {
-      await markNotificationsReadAction(ids);
-      await refresh();
-    }
+    if (ids.length > 0) void run(markNotificationsReadAction, { ids }, { then: refresh });
   }
 
   return (
-    <DropdownMenu.Root onOpenChange={(open) => void onOpenChange(open)}>
+    <DropdownMenu.Root onOpenChange={onOpenChange}>
       <DropdownMenu.Trigger
         aria-label={label}
         className={`relative flex h-9 w-9 items-center justify-center rounded-full text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800 ${focusRing}`}
@@ -42,7 +43,7 @@ export function NotificationsMenu() {
         <DropdownMenu.Content
           align="end"
           sideOffset={8}
-          className="z-50 w-80 max-w-[calc(100vw-1rem)] rounded-lg border border-zinc-200 bg-white p-1 text-zinc-900 shadow-lg dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
+          className={floatingClass("w-80 max-w-[calc(100vw-1rem)] p-1")}
         >
           <DropdownMenu.Label className="px-3 py-2 text-sm font-semibold">Notifications</DropdownMenu.Label>
           {!data || data.items.length === 0 ? (

@@ -4,6 +4,7 @@ import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
 import { signOut } from "next-auth/react";
 import Link from "next/link";
 import { focusRing } from "./ui/button";
+import { floatingClass } from "@/components/ui/surface";
 
 const item =
   "flex w-full cursor-pointer select-none items-center rounded px-3 py-2 text-sm outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800";
@@ -32,7 +33,7 @@ export function ProfileMenu({ name, email }: { name: string; email: string }) {
         <DropdownMenu.Content
           align="end"
           sideOffset={8}
-          className="z-50 min-w-56 rounded-lg border border-zinc-200 bg-white p-1 text-zinc-900 shadow-lg dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
+          className={floatingClass("min-w-56 p-1")}
         >
           <div className="px-3 py-2">
             <p className="text-sm font-medium">{name}</p>

@@ -2,8 +2,10 @@
 
 import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
 import { useRouter } from "next/navigation";
-import { useTransition } from "react";
+import { switchWorkspaceAction } from "@/lib/actions/workspace";
+import { useAction } from "./use-action";
 import { focusRing } from "./ui/button";
+import { floatingClass } from "@/components/ui/surface";
 
 interface Option {
   workspaceId: string;
@@ -14,14 +16,12 @@ interface Option {
 export function WorkspaceSwitcher({
   current,
   options,
-  onSwitch,
 }: {
   current: Option;
   options: Option[];
-  onSwitch: (workspaceId: string) => Promise<unknown>;
 }) {
   const router = useRouter();
-  const [pending, startTransition] = useTransition();
+  const { pending, run } = useAction();
   if (options.length < 2) {
     return <span className="truncate text-sm font-medium">{current.name}</span>;
   }
@@ -39,16 +39,11 @@ export function WorkspaceSwitcher({
         <DropdownMenu.Content
           align="start"
           sideOffset={6}
-          className="z-50 min-w-48 rounded-lg border border-zinc-200 bg-white p-1 text-zinc-900 shadow-lg dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
+          className={floatingClass("min-w-48 p-1")}
         >
           <DropdownMenu.RadioGroup
             value={current.workspaceId}
-            onValueChange={(id) =>
-              startTransition(async () => {
-                await onSwitch(id);
-                router.refresh();
-              })
-            }
+            onValueChange={(workspaceId) => void run(switchWorkspaceAction, { workspaceId }, { then: (r) => (r.ok ? router.refresh() : undefined) })}
           >
             {options.map((o) => (
               <DropdownMenu.RadioItem

@@ -1,15 +1,24 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { expect, type BrowserContext, type Page } from "@playwright/test";
 import postgres from "postgres";
 import { e2eDatabaseUrl } from "../playwright.config";
 
 export const sql = postgres(e2eDatabaseUrl, { max: 2, onnotice: () => {} });
 
-export async function signIn(page: Page, email: string) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("credits-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
+export const DEMO_EMAILS = ["ada@example.com", "grace@example.com", "linus@example.com", "ken@example.com"] as const;
+export type DemoEmail = (typeof DEMO_EMAILS)[number];
+
+/** Where the setup project keeps each demo user's signed-in session (git-ignored). */
+export const storageStatePath = (email: string) => path.join(import.meta.dirname, ".auth", `${email.split("@")[0]}.json`);
+
+/** Opens the app as a demo user with the session the setup project saved: no form, no wait. */
+export async function signIn(page: Page, email: DemoEmail) {
+  const { cookies } = JSON.parse(await readFile(storageStatePath(email), "utf8")) as { cookies: Parameters<BrowserContext["addCookies"]>[0] };
+  await page.context().clearCookies();
+  await page.context().addCookies(cookies);
+  await page.goto("/");
   await expect(page.getByRole("heading", { name: /^Apps in/ })).toBeVisible();
 }
 

@@ -3,11 +3,9 @@
  * but this machine: it drops the database first.
  */
 import postgres from "postgres";
+import { assertLocalDatabase } from "../tests/support/local-db";
 
-const url = new URL(process.env.DATABASE_URL ?? "");
-if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(url.hostname)) {
-  throw new Error(`Refusing to reset a non-local database (${url.hostname}).`);
-}
+const url = assertLocalDatabase(process.env.DATABASE_URL ?? "", "the e2e reset");
 const name = url.pathname.slice(1);
 if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`Unexpected database name "${name}".`);
 const admin = new URL(url);

@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
-import { expectNoSeriousA11yViolations, openPopover, shown, signIn, sql, usageOf } from "./helpers";
+import { expectNoSeriousA11yViolations, openPopover, shown, signIn, sql, usageOf, type DemoEmail } from "./helpers";
 
-async function as(browser: Browser, email: string) {
+async function as(browser: Browser, email: DemoEmail) {
   const context = await browser.newContext({ baseURL: test.info().project.use.baseURL, timezoneId: "America/New_York" });
   const page = await context.newPage();
   await signIn(page, email);

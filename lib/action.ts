@@ -16,7 +16,13 @@ export class UserError extends Error {
   }
 }
 
-type Input = FormData | Record<string, unknown> | undefined;
+/** What a form or a component sends: the form's fields, or an object of the same fields. */
+export type ActionInput = FormData | Record<string, unknown>;
+
+/** The one shape of every server action: one input in, one result out. */
+export type Action<T> = (input: ActionInput) => Promise<ActionResult<T>>;
+
+type Input = ActionInput | undefined;
 
 function toObject(input: Input): Record<string, unknown> {
   if (input instanceof FormData) {
@@ -57,7 +63,7 @@ export function authedAction<S extends z.ZodType, T>(
   schema: S,
   handler: (input: z.infer<S>, ctx: { db: Db; user: SessionUser }) => Promise<T>,
 ) {
-  return async (_prev: unknown, input?: Input): Promise<ActionResult<T>> => {
+  return async (input: ActionInput): Promise<ActionResult<T>> => {
     const user = await getSessionUser();
     if (!user) return { ok: false, error: "Your session has ended. Please sign in again." };
     return run(schema, input, async (data) => handler(data, { db: await getDb(), user }));
@@ -69,6 +75,5 @@ export function publicAction<S extends z.ZodType, T>(
   schema: S,
   handler: (input: z.infer<S>, ctx: { db: Db }) => Promise<T>,
 ) {
-  return async (_prev: unknown, input?: Input): Promise<ActionResult<T>> =>
-    run(schema, input, async (data) => handler(data, { db: await getDb() }));
+  return async (input: ActionInput): Promise<ActionResult<T>> => run(schema, input, async (data) => handler(data, { db: await getDb() }));
 }

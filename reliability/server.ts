@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { migrateDb, openPostgres, type DbHandle } from "@/db/client";
+import { assertLocalDatabase } from "@/tests/support/local-db";
 import { seedCatalog } from "@/lib/credits/catalog";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -11,8 +12,7 @@ const ADMIN_URL = process.env.RELIABILITY_PG_URL ?? "postgres://postgres@127.0.0
 
 /** A fresh, migrated database on the local server (never another host). */
 export async function freshDatabase(adminUrl = ADMIN_URL): Promise<{ url: string; handle: DbHandle; drop(): Promise<void> }> {
-  const admin = new URL(adminUrl);
-  if (!["127.0.0.1", "localhost"].includes(admin.hostname)) throw new Error("reliability tests only run against a local PostgreSQL");
+  assertLocalDatabase(adminUrl, "the reliability suite");
   const name = `credits_rel_${randomBytes(4).toString("hex")}`;
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await sql.unsafe(`create database ${name}`);

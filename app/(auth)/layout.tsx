@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
 import { LogoMark } from "@/components/logo";
 import { getSessionUser } from "@/lib/auth/session";
+import { cardClass } from "@/components/ui/surface";
 
 export default async function AuthLayout({ children }: { children: ReactNode }) {
   if (await getSessionUser()) redirect("/");
@@ -11,7 +12,7 @@ export default async function AuthLayout({ children }: { children: ReactNode }) 
         <div className="flex items-center justify-center gap-2 text-lg font-semibold">
           <LogoMark /> Credits
         </div>
-        <div className="rounded-xl border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+        <div className={cardClass("p-6 shadow-sm")}>
           {children}
         </div>
       </div>

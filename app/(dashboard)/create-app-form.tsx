@@ -1,20 +1,18 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect, useId } from "react";
+import { useId } from "react";
 import { Button } from "@/components/ui/button";
-import { createAppAction } from "@/lib/actions/workspace";
+import { useAction } from "@/components/use-action";
+import { createAppAction } from "./actions";
 
 export function CreateAppForm({ workspaceId }: { workspaceId: string }) {
-  const [state, formAction, pending] = useActionState(createAppAction, null);
+  const { pending, message, onSubmit } = useAction();
   const router = useRouter();
   const id = useId();
-  useEffect(() => {
-    if (state?.ok) router.push(`/apps/${state.data.id}/editor`);
-  }, [state, router]);
-  const error = state && !state.ok ? (state.fieldErrors?.name?.[0] ?? state.error) : null;
+  const error = message?.tone === "error" ? message.text : null;
   return (
-    <form action={formAction} className="flex flex-wrap items-start gap-2">
+    <form method="post" onSubmit={onSubmit(createAppAction, { then: (r) => (r.ok ? router.push(`/apps/${r.data.id}/editor`) : undefined) })} className="flex flex-wrap items-start gap-2">
       <input type="hidden" name="workspaceId" value={workspaceId} />
       <div>
         <label htmlFor={id} className="sr-only">

@@ -6,7 +6,6 @@ import { ProfileMenu } from "@/components/profile-menu";
 import { focusRing } from "@/components/ui/button";
 import { WorkspaceSwitcher } from "@/components/workspace-switcher";
 import { requireWorkspace } from "@/lib/auth/session";
-import { switchWorkspaceAction } from "@/lib/actions/workspace";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const { user, current, all } = await requireWorkspace();
@@ -24,7 +23,6 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <WorkspaceSwitcher
             current={{ workspaceId: current.workspaceId, name: current.name }}
             options={all.map((w) => ({ workspaceId: w.workspaceId, name: w.name }))}
-            onSwitch={switchWorkspaceAction}
           />
           <div className="ml-auto flex items-center gap-2">
             <Link href="/help" className={`rounded px-2 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800 ${focusRing}`}>

@@ -1,16 +1,17 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { focusRing } from "@/components/ui/button";
-import { listAppsWithUsage } from "@/lib/apps/apps";
 import { formatCredits } from "@/lib/credits/amounts";
 import { requireWorkspace } from "@/lib/auth/session";
+import { getHomeView } from "@/lib/views/home";
 import { CreateAppForm } from "./create-app-form";
+import { EmptyState } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Apps" };
 
 export default async function HomePage() {
   const { db, user, current } = await requireWorkspace();
-  const rows = await listAppsWithUsage(db, current.workspaceId, new Date());
+  const { apps: rows } = await getHomeView(db, { workspaceId: current.workspaceId }, new Date());
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-end justify-between gap-4">
@@ -18,9 +19,9 @@ export default async function HomePage() {
         <CreateAppForm workspaceId={current.workspaceId} />
       </div>
       {rows.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-zinc-300 p-8 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+        <EmptyState className="p-8 text-center">
           No apps in this workspace yet. Create one to start building with the AI.
-        </p>
+        </EmptyState>
       ) : (
         <ul className="grid gap-3 sm:grid-cols-2">
           {rows.map((app) => (

@@ -7,6 +7,7 @@ import { LogoMark } from "../logo";
 import { LocalTime } from "../local-time";
 import { focusRing } from "../ui/button";
 import { useBalance, type BalanceJson } from "./queries";
+import { floatingClass } from "@/components/ui/surface";
 
 const milli = (credits: number) => Math.round(credits * 1000);
 
@@ -51,7 +52,7 @@ export function CreditsPopover({
         <Popover.Content
           align="start"
           sideOffset={8}
-          className="z-50 w-80 max-w-[calc(100vw-1rem)] space-y-3 rounded-xl border border-zinc-200 bg-white p-4 text-zinc-900 shadow-lg dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
+          className={floatingClass("w-80 max-w-[calc(100vw-1rem)] space-y-3 p-4 rounded-xl")}
         >
           <h2 className="font-semibold">Your credits</h2>
           {isError ? (

@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, type AppDesign } from "@/db/schema";
+
+export type { AppDesign };
 import type { AiMode, AiProvider } from "./ai";
 import type { KindBalance } from "@/lib/credits/accounts";
 import { COSTS, type ActionName, type CreditKind } from "@/lib/credits/costs";

@@ -2,12 +2,11 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
+import { RATE_LIMITED } from "./codes";
 import { authSecret } from "./secret";
 import { recordSignInFailure, signInAllowed } from "./rate-limit";
 import { normalizeEmail, verifyCredentials } from "./users";
 
-/** The error code the sign-in form shows as "too many attempts". */
-export const RATE_LIMITED = "RateLimited";
 
 const credentials = z.object({
   email: z.string().trim().email().max(320),

@@ -2,8 +2,9 @@ import { eq } from "drizzle-orm";
 import { getServerSession } from "next-auth";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { getDb } from "@/lib/db";
+import type { Db } from "@/db/client";
 import { users } from "@/db/schema";
+import { getDb } from "@/lib/db";
 import { authOptions } from "./options";
 import { listMemberships, pickWorkspace } from "@/lib/workspaces/memberships";
 
@@ -35,13 +36,22 @@ export async function requireUser(): Promise<SessionUser> {
   return user;
 }
 
+/**
+ * The workspace a signed-in person is working in: `requested` when given (and theirs), else
+ * the one they last chose, else their first. Null when it is not one of theirs. The one place
+ * this choice is made, for pages, the balance API and the CSV export alike.
+ */
+export async function currentWorkspace(db: Db, userId: string, requested?: string | null) {
+  const all = await listMemberships(db, userId);
+  const current = requested ? (all.find((w) => w.workspaceId === requested) ?? null) : pickWorkspace(all, await preferredWorkspaceId());
+  return { current, all };
+}
+
 /** For pages: the person, the workspace they are looking at, and all of theirs. */
 export async function requireWorkspace() {
   const user = await requireUser();
   const db = await getDb();
-  const all = await listMemberships(db, user.id);
-  const preferred = await preferredWorkspaceId();
-  const current = pickWorkspace(all, preferred);
+  const { current, all } = await currentWorkspace(db, user.id);
   if (!current) redirect("/sign-in");
   return { user, db, current, all };
 }

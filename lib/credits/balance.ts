@@ -1,6 +1,6 @@
 import type { Db } from "@/db/client";
 import { cycleOf, getAccount, getActingAccount, getAppPayer, getMembersActingAccounts, type Account, type AccountBalance } from "./accounts";
-import { settleDueChanges } from "./plan-changes";
+import { settleDueChanges } from "./scheduled-changes";
 import { releaseExpiredReservations } from "./reservations";
 import { freshUsageRow, getUsageRow, getUsageRows, kindBalance } from "./usage";
 

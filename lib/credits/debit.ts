@@ -9,7 +9,7 @@ import {
   balanceOfEvent, eventOf, findLedgerEvent, insertLedgerFrom, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert,
 } from "./ledger";
 import { noticesAfterCharge } from "./notices";
-import { settleDueChanges } from "./plan-changes";
+import { settleDueChanges } from "./scheduled-changes";
 import { holdReservation } from "./reservations";
 import { freshUsageRow, getUsageRow, kindBalance, takeCredits, usageColumns } from "./usage";
 

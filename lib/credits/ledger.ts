@@ -45,8 +45,21 @@ export function ledgerRow(
 
 /** The base of an event, to write a follow-up row (confirm, release) of the same request. */
 export function baseOf(e: LedgerEvent, key: string, now: Date): LedgerBase {
-  const { id: _id, kind: _k, amount: _a, outcome: _o, balanceAllowance: _ba, balanceUsed: _bu, balanceRemaining: _br, ...base } = e;
-  return { ...base, idempotencyKey: key, createdAt: now };
+  return {
+    idempotencyKey: key,
+    requestHash: e.requestHash,
+    actorUserId: e.actorUserId,
+    payerAccountId: e.payerAccountId,
+    payerUserId: e.payerUserId,
+    workspaceId: e.workspaceId,
+    appId: e.appId,
+    action: e.action,
+    quantity: e.quantity,
+    cycleStart: e.cycleStart,
+    reservationId: e.reservationId,
+    source: e.source,
+    createdAt: now,
+  };
 }
 
 /**

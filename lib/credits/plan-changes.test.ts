@@ -7,7 +7,8 @@ import { createTestDb } from "@/tests/support/test-db";
 import { getActingAccount } from "./accounts";
 import { getMemberBalance } from "./balance";
 import { debitCredits } from "./debit";
-import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, settleWorkspaceDueChanges, undoScheduledChange } from "./plan-changes";
+import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, undoScheduledChange } from "./plan-changes";
+import { settleWorkspaceDueChanges } from "./scheduled-changes";
 import { transferSeat } from "./seats";
 
 let h: DbHandle & { cleanup(): Promise<void> };

@@ -1,15 +1,17 @@
-import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, plans, workspaces } from "@/db/schema";
-import { cycleOf, getAccount, type Account } from "./accounts";
-import { ensureUsageRow } from "./usage";
-import { writeAudit } from "@/lib/workspaces/audit";
 import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
-import { testModeProvider, type PaymentProvider } from "./payments";
+import { writeAudit, type AuditAction } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
+import { cycleOf, getAccount, type Account } from "./accounts";
+import { testModeProvider, type PaymentProvider } from "./payments";
+import { refreshPendingChangeAt } from "./scheduled-changes";
+import { ensureUsageRow } from "./usage";
 
 type Plan = typeof plans.$inferSelect;
-export type PlanChange = typeof planChanges.$inferSelect;
+import type { PlanChange } from "./scheduled-changes";
+export type { PlanChange };
 
 async function paidPlan(db: Db, planId: string): Promise<Plan> {
   const [plan] = await db.select().from(plans).where(eq(plans.id, planId));
@@ -22,15 +24,6 @@ async function activeSeat(db: Db, seatId: string): Promise<Account & { workspace
   const account = await getAccount(db, seatId).catch(() => null);
   if (!account || account.type !== "seat" || account.status !== "active" || !account.workspaceId) throw notFound("Seat");
   return account as Account & { workspaceId: string };
-}
-
-/** Keeps the hot path's copy of "when is this account's next change due" in step. */
-async function refreshPendingChangeAt(db: Db, accountId: string): Promise<void> {
-  const [next] = await db
-    .select({ at: min(planChanges.effectiveAt) })
-    .from(planChanges)
-    .where(and(eq(planChanges.accountId, accountId), eq(planChanges.status, "scheduled")));
-  await db.update(creditAccounts).set({ pendingChangeAt: next?.at ?? null }).where(eq(creditAccounts.id, accountId));
 }
 
 /** Withdraws any change already scheduled for a seat: a new decision replaces the old one. */
@@ -172,7 +165,7 @@ async function schedule(
   change: { kind: "downgrade" | "remove_seat" | "cancel"; fromPlanId: string; toPlanId: string | null },
   byUserId: string,
   now: Date,
-  auditAction: string,
+  auditAction: AuditAction,
 ): Promise<PlanChangeResult> {
   const effectiveAt = cycleOf(seat, now).end;
   return db.transaction(async (tx) => {
@@ -246,58 +239,3 @@ export async function undoScheduledChange(db: Db, args: { changeId: string; byUs
     return undone;
   });
 }
-
-/**
- * Applies the account's scheduled changes whose time has come. Run lazily by whatever
- * touches the account first (a debit, a balance read, the billing page), so no job is
- * needed; the row lock and status check make concurrent callers apply each change once.
- */
-export async function settleDueChanges(db: Db, accountId: string, now: Date): Promise<number> {
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select()
-      .from(planChanges)
-      .where(and(eq(planChanges.accountId, accountId), eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAt, now)))
-      .orderBy(asc(planChanges.effectiveAt))
-      .for("update");
-    for (const change of due) {
-      if (change.kind === "downgrade" && change.toPlanId) {
-        await tx.update(creditAccounts).set({ planId: change.toPlanId }).where(eq(creditAccounts.id, accountId));
-      } else {
-        await tx.update(creditAccounts).set({ status: "removed", removedAt: change.effectiveAt }).where(eq(creditAccounts.id, accountId));
-      }
-      await tx.update(planChanges).set({ status: "applied", settledAt: now }).where(eq(planChanges.id, change.id));
-      await writeAudit(tx, {
-        workspaceId: change.workspaceId,
-        actorUserId: null,
-        action: change.kind === "downgrade" ? "plan.downgraded" : change.kind === "cancel" ? "plan.cancelled" : "seat.removed",
-        targetType: "seat",
-        targetId: accountId,
-        details: { from: change.fromPlanId, to: change.toPlanId, effectiveAt: change.effectiveAt.toISOString() },
-        now,
-      });
-    }
-    if (due.length > 0) await refreshPendingChangeAt(tx, accountId);
-    return due.length;
-  });
-}
-
-/** Settles every due change of a workspace's seats (the billing page calls this first). */
-export async function settleWorkspaceDueChanges(db: Db, workspaceId: string, now: Date): Promise<number> {
-  const due = await db
-    .select({ id: creditAccounts.id })
-    .from(creditAccounts)
-    .where(and(eq(creditAccounts.workspaceId, workspaceId), lte(creditAccounts.pendingChangeAt, now)));
-  let applied = 0;
-  for (const a of due) applied += await settleDueChanges(db, a.id, now);
-  return applied;
-}
-
-export async function scheduledChanges(db: Db, workspaceId: string): Promise<PlanChange[]> {
-  return db
-    .select()
-    .from(planChanges)
-    .where(and(eq(planChanges.workspaceId, workspaceId), inArray(planChanges.status, ["scheduled"])))
-    .orderBy(asc(planChanges.effectiveAt));
-}
-

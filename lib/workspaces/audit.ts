@@ -1,5 +1,36 @@
+import { desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { auditLog } from "@/db/schema";
+import { auditLog, users } from "@/db/schema";
+import { requireRole } from "./roles";
+
+/** Every kind of audit entry, with the words the audit log shows for it. */
+export const AUDIT_LABELS = {
+  "seat.added": "Added a paid seat",
+  "seat.assigned": "Assigned a seat",
+  "seat.transferred": "Transferred a seat",
+  "seat.removal_scheduled": "Scheduled a seat's removal",
+  "seat.removed": "Seat removed (scheduled)",
+  "plan.upgraded": "Upgraded a seat",
+  "plan.downgrade_scheduled": "Scheduled a downgrade",
+  "plan.downgraded": "Seat downgraded (scheduled)",
+  "plan.cancel_scheduled": "Scheduled a cancellation",
+  "plan.cancelled": "Seat ended by cancellation",
+  "plan.change_undone": "Undid a pending change",
+  "member.added": "Added a member",
+  "member.invited": "Invited someone",
+  "member.joined": "Joined by invitation",
+  "member.removed": "Removed a member",
+  "member.role_changed": "Changed a role",
+  "app.created": "Created an app",
+  "app_key.created": "Created an app key",
+} as const;
+
+export type AuditAction = keyof typeof AUDIT_LABELS;
+
+/** The label of a stored action (rows written before an action was renamed keep their raw name). */
+export function auditLabel(action: string): string {
+  return action in AUDIT_LABELS ? AUDIT_LABELS[action as AuditAction] : action;
+}
 
 export async function writeAudit(
   db: Db,
@@ -7,7 +38,7 @@ export async function writeAudit(
     workspaceId: string;
     /** Null when the system acted (a scheduled change coming due). */
     actorUserId: string | null;
-    action: string;
+    action: AuditAction;
     targetType: string;
     targetId: string | null;
     details?: Record<string, unknown>;
@@ -23,4 +54,16 @@ export async function writeAudit(
     details: entry.details ?? {},
     createdAt: entry.now,
   });
+}
+
+/** The audit log, newest first, for owners and admins. */
+export async function listAudit(db: Db, { workspaceId, viewerId }: { workspaceId: string; viewerId: string }, limit = 200) {
+  await requireRole(db, { workspaceId, userId: viewerId }, ["owner", "admin"], "see the audit log");
+  return db
+    .select({ id: auditLog.id, createdAt: auditLog.createdAt, action: auditLog.action, targetType: auditLog.targetType, targetId: auditLog.targetId, details: auditLog.details, actorName: users.name })
+    .from(auditLog)
+    .leftJoin(users, eq(users.id, auditLog.actorUserId))
+    .where(eq(auditLog.workspaceId, workspaceId))
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(limit);
 }

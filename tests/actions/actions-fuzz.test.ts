@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import type { ActionResult } from "@/lib/action";
+import type { Action } from "@/lib/action";
 import type { SessionUser } from "@/lib/auth/session";
 
 // Every server action, fed hostile input by a signed-in owner: each must answer with a
 // result (never throw, never a 500), and a refusal must leave the database as it was.
 const state = vi.hoisted(() => ({ user: null as SessionUser | null, db: null as unknown }));
 vi.mock("@/lib/auth/session", () => ({ getSessionUser: async () => state.user, rememberWorkspace: async () => {} }));
-vi.mock("@/db/client", async (orig) => ({ ...(await orig<object>()), getDb: async () => state.db }));
+vi.mock("@/lib/db", () => ({ getDb: async () => state.db }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ cookies: async () => ({ set: () => {}, get: () => undefined }) }));
 
@@ -18,20 +18,17 @@ const modules = {
   billing: await import("@/app/(dashboard)/settings/billing/actions"),
   members: await import("@/app/(dashboard)/settings/members/actions"),
   keys: await import("@/app/(dashboard)/settings/api-keys/actions"),
-  dashboard: await import("@/lib/actions/workspace"),
+  dashboard: await import("@/app/(dashboard)/actions"),
+  shared: await import("@/lib/actions/workspace"),
   editor: await import("@/app/(editor)/apps/[appId]/editor/actions"),
   signUp: await import("@/app/(auth)/sign-up/actions"),
   invite: await import("@/app/invite/[token]/actions"),
 };
 
-type Action = (prev: unknown, input?: Record<string, unknown>) => Promise<ActionResult<unknown>>;
-const actions: [string, Action][] = [];
-for (const [mod, exports] of Object.entries(modules)) {
-  for (const [name, fn] of Object.entries(exports)) {
-    // The wrapped (prev, input) actions; the one-argument helpers wrap these.
-    if (typeof fn === "function" && fn.length !== 1) actions.push([`${mod}.${name}`, fn as Action]);
-  }
-}
+// Every export of an actions module is an action of the one shape (input) => result.
+const actions: [string, Action<unknown>][] = Object.entries(modules).flatMap(([mod, exports]) =>
+  Object.entries(exports).map(([name, fn]): [string, Action<unknown>] => [`${mod}.${name}`, fn as Action<unknown>]),
+);
 
 let h: DbHandle & { cleanup(): Promise<void> };
 let ids: string[] = [];
@@ -70,7 +67,7 @@ describe.each(actions)("%s under hostile input", (_name, action) => {
     await fc.assert(
       fc.asyncProperty(input(), async (raw) => {
         const before = await writableRowCounts(h.db);
-        const result = await action(null, raw);
+        const result = await action(raw);
         expect(typeof result.ok).toBe("boolean");
         if (!result.ok) {
           expect(result.error).not.toMatch(/Something went wrong on our side/);

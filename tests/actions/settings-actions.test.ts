@@ -9,14 +9,15 @@ import type { SessionUser } from "@/lib/auth/session";
 // call); only where the session and the database come from is replaced.
 const state = vi.hoisted(() => ({ user: null as SessionUser | null, db: null as unknown }));
 vi.mock("@/lib/auth/session", () => ({ getSessionUser: async () => state.user, rememberWorkspace: async () => {} }));
-vi.mock("@/db/client", async (orig) => ({ ...(await orig<object>()), getDb: async () => state.db }));
+vi.mock("@/lib/db", () => ({ getDb: async () => state.db }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ cookies: async () => ({ set: () => {}, get: () => undefined }) }));
 
 const billing = await import("@/app/(dashboard)/settings/billing/actions");
 const members = await import("@/app/(dashboard)/settings/members/actions");
 const keys = await import("@/app/(dashboard)/settings/api-keys/actions");
-const dashboard = await import("@/lib/actions/workspace");
+const dashboard = await import("@/app/(dashboard)/actions");
+const shared = await import("@/lib/actions/workspace");
 const editor = await import("@/app/(editor)/apps/[appId]/editor/actions");
 
 let h: DbHandle & { cleanup(): Promise<void> };
@@ -68,27 +69,27 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: "add a seat", allowed: ["owner"], run: (w) => billing.addSeatAction(null, { workspaceId: w.ws.id, planId: "pro", holderUserId: w.spare.id }) },
-  { name: "upgrade a seat", allowed: ["owner"], run: (w) => billing.changeSeatPlanAction(null, { seatId: w.memberSeat.id, toPlanId: "builder" }) },
-  { name: "schedule a downgrade", allowed: ["owner"], setup: (w) => changeSeatPlan(h.db, { seatId: w.memberSeat.id, toPlanId: "pro", byUserId: w.owner.id }, new Date()), run: (w) => billing.changeSeatPlanAction(null, { seatId: w.memberSeat.id, toPlanId: "starter" }) },
-  { name: "remove a seat", allowed: ["owner"], run: (w) => billing.removeSeatAction(null, { seatId: w.memberSeat.id }) },
-  { name: "cancel the plan", allowed: ["owner"], run: (w) => billing.cancelPlanAction(null, { workspaceId: w.ws.id }) },
+  { name: "add a seat", allowed: ["owner"], run: (w) => billing.addSeatAction({ workspaceId: w.ws.id, planId: "pro", holderUserId: w.spare.id }) },
+  { name: "upgrade a seat", allowed: ["owner"], run: (w) => billing.changeSeatPlanAction({ seatId: w.memberSeat.id, toPlanId: "builder" }) },
+  { name: "schedule a downgrade", allowed: ["owner"], setup: (w) => changeSeatPlan(h.db, { seatId: w.memberSeat.id, toPlanId: "pro", byUserId: w.owner.id }, new Date()), run: (w) => billing.changeSeatPlanAction({ seatId: w.memberSeat.id, toPlanId: "starter" }) },
+  { name: "remove a seat", allowed: ["owner"], run: (w) => billing.removeSeatAction({ seatId: w.memberSeat.id }) },
+  { name: "cancel the plan", allowed: ["owner"], run: (w) => billing.cancelPlanAction({ workspaceId: w.ws.id }) },
   {
     name: "undo a pending change",
     allowed: ["owner"],
     setup: (w) => removeSeat(h.db, { seatId: w.memberSeat.id, byUserId: w.owner.id }, new Date()),
-    run: (w, change) => billing.undoChangeAction(null, { changeId: (change as { change: { id: string } }).change.id }),
+    run: (w, change) => billing.undoChangeAction({ changeId: (change as { change: { id: string } }).change.id }),
   },
-  { name: "invite a member", allowed: ["owner", "admin"], run: (w) => members.inviteAction(null, { workspaceId: w.ws.id, email: `new-${Math.random()}@example.com`, role: "member" }) },
-  { name: "invite an admin", allowed: ["owner"], run: (w) => members.inviteAction(null, { workspaceId: w.ws.id, email: `new-${Math.random()}@example.com`, role: "admin" }) },
-  { name: "remove a member", allowed: ["owner", "admin"], run: (w) => members.removeMemberAction(null, { workspaceId: w.ws.id, userId: w.spare.id }) },
-  { name: "change a role", allowed: ["owner"], run: (w) => members.changeRoleAction(null, { workspaceId: w.ws.id, userId: w.spare.id, role: "admin" }) },
-  { name: "transfer a seat", allowed: ["owner", "admin"], run: (w) => members.transferSeatAction(null, { seatId: w.memberSeat.id, toUserId: w.spare.id }) },
-  { name: "create an app", allowed: ["owner", "admin", "member"], run: (w) => dashboard.createAppAction(null, { workspaceId: w.ws.id, name: "Another app" }) },
-  { name: "create an app key", allowed: ["owner"], refusal: /^Only the app's owner can create keys for it\.$/, run: (w) => keys.createKeyAction(null, { appId: w.app.id }) },
-  { name: "send a chat message", allowed: ["owner", "admin", "member"], run: (w) => editor.sendMessageAction(null, { appId: w.app.id, mode: "discuss", text: "Hello", requestId: `req-${Math.random()}` }) },
-  { name: "make a manual edit", allowed: ["owner", "admin", "member"], run: (w) => editor.manualEditAction(null, { appId: w.app.id, field: "title", value: "New title", requestId: `req-${Math.random()}` }) },
-  { name: "run an integration", allowed: ["owner", "admin", "member"], run: (w) => editor.runIntegrationAction(null, { appId: w.app.id, action: "integration.email", requestId: `req-${Math.random()}` }) },
+  { name: "invite a member", allowed: ["owner", "admin"], run: (w) => members.inviteAction({ workspaceId: w.ws.id, email: `new-${Math.random()}@example.com`, role: "member" }) },
+  { name: "invite an admin", allowed: ["owner"], run: (w) => members.inviteAction({ workspaceId: w.ws.id, email: `new-${Math.random()}@example.com`, role: "admin" }) },
+  { name: "remove a member", allowed: ["owner", "admin"], run: (w) => members.removeMemberAction({ workspaceId: w.ws.id, userId: w.spare.id }) },
+  { name: "change a role", allowed: ["owner"], run: (w) => members.changeRoleAction({ workspaceId: w.ws.id, userId: w.spare.id, role: "admin" }) },
+  { name: "transfer a seat", allowed: ["owner", "admin"], run: (w) => members.transferSeatAction({ seatId: w.memberSeat.id, toUserId: w.spare.id }) },
+  { name: "create an app", allowed: ["owner", "admin", "member"], run: (w) => dashboard.createAppAction({ workspaceId: w.ws.id, name: "Another app" }) },
+  { name: "create an app key", allowed: ["owner"], refusal: /^Only the app's owner can create keys for it\.$/, run: (w) => keys.createKeyAction({ appId: w.app.id }) },
+  { name: "send a chat message", allowed: ["owner", "admin", "member"], run: (w) => editor.sendMessageAction({ appId: w.app.id, mode: "discuss", text: "Hello", requestId: `req-${Math.random()}` }) },
+  { name: "make a manual edit", allowed: ["owner", "admin", "member"], run: (w) => editor.manualEditAction({ appId: w.app.id, field: "title", value: "New title", requestId: `req-${Math.random()}` }) },
+  { name: "run an integration", allowed: ["owner", "admin", "member"], run: (w) => editor.runIntegrationAction({ appId: w.app.id, action: "integration.email", requestId: `req-${Math.random()}` }) },
 ];
 
 describe.each(cases)("$name", (c) => {
@@ -117,7 +118,7 @@ describe("guards that hold whatever the role", () => {
     for (const who of ["admin", "owner"] as const) {
       state.user = w.as(who);
       const before = await writableRowCounts(h.db);
-      const r = await members.removeMemberAction(null, { workspaceId: w.ws.id, userId: w.owner.id });
+      const r = await members.removeMemberAction({ workspaceId: w.ws.id, userId: w.owner.id });
       expect(r).toMatchObject({ ok: false, error: "The workspace owner cannot be removed." });
       expect(await writableRowCounts(h.db)).toEqual(before);
     }
@@ -129,16 +130,16 @@ describe("guards that hold whatever the role", () => {
     const { memberships } = await import("@/db/schema");
     await h.db.insert(memberships).values({ workspaceId: w.ws.id, userId: other.id, role: "admin" });
     state.user = w.as("admin");
-    expect(await members.removeMemberAction(null, { workspaceId: w.ws.id, userId: other.id })).toMatchObject({ ok: false, error: "Only the workspace owner can remove an admin." });
+    expect(await members.removeMemberAction({ workspaceId: w.ws.id, userId: other.id })).toMatchObject({ ok: false, error: "Only the workspace owner can remove an admin." });
   });
 
   it("a seat cannot go to a non-member or to a member who already holds one", async () => {
     const w = await world();
     state.user = w.as("owner");
     const before = await writableRowCounts(h.db);
-    expect(await members.transferSeatAction(null, { seatId: w.memberSeat.id, toUserId: w.outsider.id })).toMatchObject({ ok: false, error: "A seat can only be given to a member of this workspace." });
-    expect(await members.transferSeatAction(null, { seatId: w.memberSeat.id, toUserId: w.owner.id })).toMatchObject({ ok: false, error: "That member already holds a paid seat in this workspace." });
-    expect(await billing.addSeatAction(null, { workspaceId: w.ws.id, planId: "pro", holderUserId: w.member.id })).toMatchObject({ ok: false });
+    expect(await members.transferSeatAction({ seatId: w.memberSeat.id, toUserId: w.outsider.id })).toMatchObject({ ok: false, error: "A seat can only be given to a member of this workspace." });
+    expect(await members.transferSeatAction({ seatId: w.memberSeat.id, toUserId: w.owner.id })).toMatchObject({ ok: false, error: "That member already holds a paid seat in this workspace." });
+    expect(await billing.addSeatAction({ workspaceId: w.ws.id, planId: "pro", holderUserId: w.member.id })).toMatchObject({ ok: false });
     expect(await writableRowCounts(h.db)).toEqual(before);
   });
 
@@ -148,10 +149,10 @@ describe("guards that hold whatever the role", () => {
     state.user = w.as("owner");
     const before = await writableRowCounts(h.db);
     for (const r of [
-      await billing.changeSeatPlanAction(null, { seatId: w2.memberSeat.id, toPlanId: "elite" }),
-      await billing.addSeatAction(null, { workspaceId: w2.ws.id, planId: "pro" }),
-      await members.transferSeatAction(null, { seatId: w2.memberSeat.id, toUserId: w2.spare.id }),
-      await members.removeMemberAction(null, { workspaceId: w2.ws.id, userId: w2.spare.id }),
+      await billing.changeSeatPlanAction({ seatId: w2.memberSeat.id, toPlanId: "elite" }),
+      await billing.addSeatAction({ workspaceId: w2.ws.id, planId: "pro" }),
+      await members.transferSeatAction({ seatId: w2.memberSeat.id, toUserId: w2.spare.id }),
+      await members.removeMemberAction({ workspaceId: w2.ws.id, userId: w2.spare.id }),
     ]) {
       expect(r).toMatchObject({ ok: false, error: "Workspace was not found." });
     }
@@ -162,10 +163,10 @@ describe("guards that hold whatever the role", () => {
     const w = await world();
     state.user = w.as("owner");
     const before = await writableRowCounts(h.db);
-    const r = await billing.addSeatAction(null, { workspaceId: "not-a-uuid", planId: "free" });
+    const r = await billing.addSeatAction({ workspaceId: "not-a-uuid", planId: "free" });
     expect(r).toMatchObject({ ok: false, error: "Please correct the highlighted fields." });
     if (!r.ok) expect(Object.keys(r.fieldErrors ?? {}).sort()).toEqual(["planId", "workspaceId"]);
-    const bad = await members.inviteAction(null, { workspaceId: w.ws.id, email: "nope" });
+    const bad = await members.inviteAction({ workspaceId: w.ws.id, email: "nope" });
     expect(bad).toMatchObject({ ok: false, fieldErrors: { email: ["Enter a valid email address."] } });
     expect(await writableRowCounts(h.db)).toEqual(before);
   });
@@ -175,11 +176,11 @@ describe("actions on one's own things", () => {
   it("switching workspace: only to a workspace one belongs to", async () => {
     const w = await world();
     state.user = w.as("member");
-    expect(await dashboard.switchWorkspaceAction(w.ws.id)).toMatchObject({ ok: true });
+    expect(await shared.switchWorkspaceAction({ workspaceId: w.ws.id })).toMatchObject({ ok: true });
     state.user = w.as("outsider");
-    expect(await dashboard.switchWorkspaceAction(w.ws.id)).toMatchObject({ ok: false, error: "You are not a member of that workspace." });
+    expect(await shared.switchWorkspaceAction({ workspaceId: w.ws.id })).toMatchObject({ ok: false, error: "You are not a member of that workspace." });
     state.user = null;
-    expect(await dashboard.switchWorkspaceAction(w.ws.id)).toMatchObject({ ok: false, error: "Your session has ended. Please sign in again." });
+    expect(await shared.switchWorkspaceAction({ workspaceId: w.ws.id })).toMatchObject({ ok: false, error: "Your session has ended. Please sign in again." });
   });
 
   it("marking notices read touches only the caller's own notices", async () => {
@@ -190,8 +191,8 @@ describe("actions on one's own things", () => {
       .values({ userId: w.member.id, workspaceId: w.ws.id, accountId: w.memberSeat.id, kind: "message", threshold: 80, cycleStart: new Date(), body: "80%" })
       .returning();
     state.user = w.as("owner");
-    expect(await dashboard.markNotificationsReadAction([notice!.id])).toMatchObject({ ok: true, data: { marked: 0 } });
+    expect(await shared.markNotificationsReadAction({ ids: [notice!.id] })).toMatchObject({ ok: true, data: { marked: 0 } });
     state.user = w.as("member");
-    expect(await dashboard.markNotificationsReadAction([notice!.id])).toMatchObject({ ok: true, data: { marked: 1 } });
+    expect(await shared.markNotificationsReadAction({ ids: [notice!.id] })).toMatchObject({ ok: true, data: { marked: 1 } });
   });
 });

@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { migrateDb, openPglite, openPostgres, type DbHandle } from "@/db/client";
 import { seedCatalog } from "@/lib/credits/catalog";
 
-const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+import { assertLocalDatabase } from "./local-db";
+
+/** The databases this test file opened: the invariant check after each test reads them. */
+export const openTestDbs = new Set<DbHandle>();
 
 /**
  * A fresh, migrated database with the plan catalog, for one test file.
@@ -10,6 +13,19 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
  * Without: an in-memory PGlite.
  */
 export async function createTestDb(): Promise<DbHandle & { cleanup(): Promise<void> }> {
+  const opened = await openTestDb();
+  const tracked = {
+    ...opened,
+    async cleanup() {
+      openTestDbs.delete(tracked);
+      await opened.cleanup();
+    },
+  };
+  openTestDbs.add(tracked);
+  return tracked;
+}
+
+async function openTestDb(): Promise<DbHandle & { cleanup(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const handle = await openPglite();
@@ -17,11 +33,7 @@ export async function createTestDb(): Promise<DbHandle & { cleanup(): Promise<vo
     await seedCatalog(handle.db);
     return { ...handle, cleanup: handle.close };
   }
-  const parsed = new URL(url);
-  // Tests create and drop databases: never point them at a server that is not this machine.
-  if (!LOCAL_HOSTS.has(parsed.hostname)) {
-    throw new Error(`Refusing to run tests against a non-local database host (${parsed.hostname}).`);
-  }
+  const parsed = assertLocalDatabase(url);
   const name = `credits_test_${Date.now()}_${randomBytes(4).toString("hex")}`;
   const admin = await openPostgres(url, 1);
   await admin.db.execute(`create database ${name}`);

@@ -4,12 +4,13 @@ import type { ReactNode } from "react";
 import { formatCredits } from "@/lib/credits/amounts";
 import { COSTS, type ActionName } from "@/lib/credits/costs";
 import { PLAN_CATALOG } from "@/lib/credits/plans";
+import { cardClass } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Help: credits" };
 
 function Question({ q, children }: { q: string; children: ReactNode }) {
   return (
-    <details className="group rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <details className={cardClass("group p-4")}>
       <summary className="cursor-pointer font-medium marker:text-indigo-600">{q}</summary>
       <div className="mt-3 space-y-2 text-sm leading-6 text-zinc-700 dark:text-zinc-300">{children}</div>
     </details>

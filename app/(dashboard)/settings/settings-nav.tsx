@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { focusRing } from "@/components/ui/button";
+import type { Role } from "@/lib/workspaces/roles";
 
 const sections = [
   { href: "/settings/workspace", label: "Workspace", managersOnly: false },
@@ -12,7 +13,7 @@ const sections = [
   { href: "/settings/api-keys", label: "API keys", managersOnly: false },
 ];
 
-export function SettingsNav({ role }: { role: "owner" | "admin" | "member" }) {
+export function SettingsNav({ role }: { role: Role }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Settings sections">

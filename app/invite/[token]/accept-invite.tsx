@@ -1,14 +1,14 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { Alert } from "@/components/ui/alert";
+import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
-import { useActionStatus } from "@/components/use-action";
+import { useAction } from "@/components/use-action";
 import { acceptInviteAction } from "./actions";
 
 export function AcceptInvite({ token, signedInAs }: { token: string; signedInAs: string }) {
   const router = useRouter();
-  const { pending, status, run } = useActionStatus();
+  const { pending, message, run } = useAction();
   return (
     <div className="space-y-3">
       <p className="text-sm">Signed in as {signedInAs}.</p>
@@ -17,17 +17,20 @@ export function AcceptInvite({ token, signedInAs }: { token: string; signedInAs:
         disabled={pending}
         onClick={() =>
           run(
-            () => acceptInviteAction(null, { token }),
-            (r) => {
-              router.push("/");
-              return `You joined ${r.workspaceName}.`;
+            acceptInviteAction,
+            { token },
+            {
+              success: (r) => {
+                router.push("/");
+                return `You joined ${r.workspaceName}.`;
+              },
             },
           )
         }
       >
         Accept invitation
       </Button>
-      {status ? <Alert tone={status.tone}>{status.text}</Alert> : null}
+      <ActionStatus status={message} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db";
 import { findInvitation } from "@/lib/workspaces/members";
 import { getSessionUser } from "@/lib/auth/session";
 import { AcceptInvite } from "./accept-invite";
+import { cardClass } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Invitation" };
 
@@ -15,7 +16,7 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
   const here = `/invite/${encodeURIComponent(token)}`;
   return (
     <main className="flex min-h-dvh items-center justify-center px-4">
-      <div className="w-full max-w-md space-y-4 rounded-xl border border-zinc-200 bg-white p-6 dark:border-zinc-800 dark:bg-zinc-900">
+      <div className={cardClass("w-full max-w-md space-y-4 p-6")}>
         <div className="flex items-center gap-2 font-semibold">
           <LogoMark /> Credits
         </div>

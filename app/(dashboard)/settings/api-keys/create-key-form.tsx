@@ -1,16 +1,18 @@
 "use client";
 
-import { useActionState, useId } from "react";
+import { useId } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { useAction } from "@/components/use-action";
 import { createKeyAction } from "./actions";
+import { cardClass } from "@/components/ui/surface";
 
 export function CreateKeyForm({ apps }: { apps: { id: string; name: string }[] }) {
-  const [state, formAction, pending] = useActionState(createKeyAction, null);
+  const { pending, result: state, onSubmit } = useAction<{ appName: string; key: string; prefix: string }>();
   const selectId = useId();
   return (
-    <div className="space-y-3 rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
-      <form action={formAction} className="flex flex-wrap items-end gap-3">
+    <div className={cardClass("space-y-3 p-4")}>
+      <form method="post" onSubmit={onSubmit(createKeyAction)} className="flex flex-wrap items-end gap-3">
         <div className="space-y-1">
           <label htmlFor={selectId} className="block text-sm font-medium">
             App

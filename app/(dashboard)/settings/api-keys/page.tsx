@@ -1,21 +1,15 @@
-import { and, eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
-import { apps } from "@/db/schema";
-import { listAppKeys } from "@/lib/apps/keys";
 import { requireWorkspace } from "@/lib/auth/session";
+import { getApiKeysView } from "@/lib/views/api-keys";
 import { CreateKeyForm } from "./create-key-form";
+import { EmptyState } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "API keys" };
 
 export default async function ApiKeysPage() {
   const { db, user, current } = await requireWorkspace();
-  const mine = await db
-    .select()
-    .from(apps)
-    .where(and(eq(apps.workspaceId, current.workspaceId), eq(apps.ownerUserId, user.id)))
-    .orderBy(apps.name);
-  const keys = await Promise.all(mine.map(async (a) => ({ app: a, keys: await listAppKeys(db, a.id) })));
+  const { apps: mine } = await getApiKeysView(db, { workspaceId: current.workspaceId, userId: user.id });
 
   return (
     <div className="space-y-6">
@@ -27,13 +21,13 @@ export default async function ApiKeysPage() {
         </p>
       </div>
       {mine.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+        <EmptyState className="p-6">
           You don&apos;t own any app in {current.name}, so there are no keys for you to manage here.
-        </p>
+        </EmptyState>
       ) : (
         <>
           <CreateKeyForm apps={mine.map((a) => ({ id: a.id, name: a.name }))} />
-          {keys.map(({ app, keys: list }) => (
+          {mine.map(({ keys: list, ...app }) => (
             <section key={app.id} aria-labelledby={`keys-${app.id}`} className="space-y-2">
               <h3 id={`keys-${app.id}`} className="font-medium">
                 {app.name}

@@ -5,7 +5,7 @@ import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
 import { Confirm } from "@/components/ui/confirm";
 import { selectClass } from "@/components/ui/field";
-import { useActionStatus } from "@/components/use-action";
+import { useAction } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
 import { formatInZone } from "@/components/local-time";
 import { addSeatAction, cancelPlanAction, changeSeatPlanAction, removeSeatAction, undoChangeAction } from "./actions";
@@ -22,7 +22,7 @@ export function SeatPlanControl(props: {
   used: number;
 }) {
   const [toPlanId, setToPlanId] = useState(props.currentPlanId);
-  const { pending, status, run } = useActionStatus();
+  const { pending, message, run } = useAction();
   const selectId = useId();
   const target = props.plans.find((p) => p.id === toPlanId)!;
   const upgrade = target.rank > props.currentRank;
@@ -46,19 +46,17 @@ export function SeatPlanControl(props: {
           className="py-1.5"
           disabled={pending || toPlanId === props.currentPlanId}
           onClick={() =>
-            run(
-              () => changeSeatPlanAction(null, { seatId: props.seatId, toPlanId }),
-              (r) =>
+            run(changeSeatPlanAction, { seatId: props.seatId, toPlanId }, { success: (r) =>
                 r.effect === "now"
                   ? `Upgraded to ${target.name} now: ${formatCredits(props.used)} of ${formatCredits(target.message)} message credits used this cycle. Credits already used stay used.`
-                  : `Moves to ${target.name} on ${when(r.effectiveAt)}, when this cycle ends. You can undo it until then.`,
+                  : `Moves to ${target.name} on ${when(r.effectiveAt)}, when this cycle ends. You can undo it until then.`, }
             )
           }
         >
           {toPlanId === props.currentPlanId ? "Change plan" : upgrade ? `Upgrade to ${target.name}` : `Downgrade to ${target.name}`}
         </Button>
         {props.pendingChangeId ? (
-          <Button type="button" variant="secondary" className="py-1.5" disabled={pending} onClick={() => run(() => undoChangeAction(null, { changeId: props.pendingChangeId! }), () => "Pending change undone.")}>
+          <Button type="button" variant="secondary" className="py-1.5" disabled={pending} onClick={() => run(undoChangeAction, { changeId: props.pendingChangeId! }, { success: () => "Pending change undone." })}>
             Undo pending change
           </Button>
         ) : (
@@ -66,7 +64,7 @@ export function SeatPlanControl(props: {
             title={`Remove ${props.holder}'s seat?`}
             confirmLabel="Remove at cycle end"
             danger
-            onConfirm={() => run(() => removeSeatAction(null, { seatId: props.seatId }), (r) => `The seat will be removed on ${r.effectiveAt ? when(r.effectiveAt) : "the cycle's end"}. You can undo it until then.`)}
+            onConfirm={() => run(removeSeatAction, { seatId: props.seatId }, { success: (r) => `The seat will be removed on ${r.effectiveAt ? when(r.effectiveAt) : "the cycle's end"}. You can undo it until then.` })}
             trigger={
               <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
                 Remove seat
@@ -77,7 +75,7 @@ export function SeatPlanControl(props: {
           </Confirm>
         )}
       </div>
-      <ActionStatus status={status} />
+      <ActionStatus status={message} />
     </div>
   );
 }
@@ -85,7 +83,7 @@ export function SeatPlanControl(props: {
 export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: string; plans: { id: string; label: string }[]; members: { userId: string; name: string }[] }) {
   const [planId, setPlanId] = useState(plans[0]?.id ?? "starter");
   const [holder, setHolder] = useState("");
-  const { pending, status, run } = useActionStatus();
+  const { pending, message, run } = useAction();
   const planSelect = useId();
   const holderSelect = useId();
   return (
@@ -119,25 +117,25 @@ export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: stri
         <Button
           type="button"
           disabled={pending}
-          onClick={() => run(() => addSeatAction(null, { workspaceId, planId, holderUserId: holder }), () => "Seat added. It is active now.")}
+          onClick={() => run(addSeatAction, { workspaceId, planId, holderUserId: holder }, { success: () => "Seat added. It is active now." })}
         >
           {pending ? "Adding…" : "Add seat"}
         </Button>
       </div>
-      <ActionStatus status={status} />
+      <ActionStatus status={message} />
     </div>
   );
 }
 
 export function CancelPlanButton({ workspaceId, endsAt }: { workspaceId: string; endsAt: string | null }) {
-  const { pending, status, run } = useActionStatus();
+  const { pending, message, run } = useAction();
   return (
     <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
       <Confirm
         title="Cancel the paid plan?"
         confirmLabel="Cancel at cycle end"
         danger
-        onConfirm={() => run(() => cancelPlanAction(null, { workspaceId }), (r) => `All ${r.seats} seats end when this cycle does. Undo any of them until then.`)}
+        onConfirm={() => run(cancelPlanAction, { workspaceId }, { success: (r) => `All ${r.seats} seats end when this cycle does. Undo any of them until then.` })}
         trigger={
           <Button type="button" variant="secondary" disabled={pending}>
             Cancel paid plan
@@ -146,7 +144,7 @@ export function CancelPlanButton({ workspaceId, endsAt }: { workspaceId: string;
       >
         <p>Every paid seat stays until {endsAt ? when(endsAt) : "the end of this cycle"}; after that everyone uses the daily Free allowance. You can undo this until then.</p>
       </Confirm>
-      <ActionStatus status={status} />
+      <ActionStatus status={message} />
     </div>
   );
 }

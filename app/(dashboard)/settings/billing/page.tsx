@@ -4,19 +4,16 @@ import { formatBillingPlan, SeatsTable } from "./seats-table";
 import { AddSeatForm, CancelPlanButton } from "./owner-controls";
 import { formatPrice, getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
-import { listMembers } from "@/lib/workspaces/members";
 import { requireWorkspace } from "@/lib/auth/session";
 import { testModeProvider } from "@/lib/credits/payments";
+import { cardClass } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Billing" };
 
 export default async function BillingPage() {
   const { db, user, current } = await requireWorkspace();
-  const now = new Date();
-  const view = await getBillingView(db, current.workspaceId, user.id, now);
+  const view = await getBillingView(db, { workspaceId: current.workspaceId, userId: user.id }, new Date());
   const isOwner = view.role === "owner";
-  const members = isOwner ? await listMembers(db, current.workspaceId) : [];
-  const seated = new Set(view.seats.map((s) => s.holderUserId).filter(Boolean));
 
   return (
     <div className="space-y-8">
@@ -30,12 +27,12 @@ export default async function BillingPage() {
       </div>
 
       {!isOwner ? (
-        <p role="note" className="rounded-lg border border-zinc-200 bg-white p-4 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+        <p role="note" className={cardClass("p-4 text-sm")}>
           You can see this workspace&apos;s plan, but only {view.ownerName}, the owner, can change plans and seats. Ask them for more credits.
         </p>
       ) : null}
 
-      <section aria-labelledby="summary-title" className="grid gap-4 rounded-xl border border-zinc-200 bg-white p-5 sm:grid-cols-3 dark:border-zinc-800 dark:bg-zinc-900">
+      <section aria-labelledby="summary-title" className={cardClass("grid gap-4 p-5 sm:grid-cols-3")}>
         <h3 id="summary-title" className="sr-only">
           Summary
         </h3>
@@ -63,7 +60,7 @@ export default async function BillingPage() {
       <SeatsTable seats={view.seats} catalog={view.catalog} isOwner={isOwner} />
 
       {isOwner ? (
-        <section aria-labelledby="add-title" className="space-y-3 rounded-xl border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
+        <section aria-labelledby="add-title" className={cardClass("space-y-3 p-5")}>
           <h3 id="add-title" className="text-lg font-semibold">
             Add a paid seat
           </h3>
@@ -73,7 +70,7 @@ export default async function BillingPage() {
           <AddSeatForm
             workspaceId={current.workspaceId}
             plans={view.catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, label: formatBillingPlan(p) }))}
-            members={members.filter((m) => !seated.has(m.userId)).map((m) => ({ userId: m.userId, name: m.name }))}
+            members={view.withoutSeat}
           />
           {view.seats.length > 0 ? <CancelPlanButton workspaceId={current.workspaceId} endsAt={view.nextBillingAt?.toISOString() ?? null} /> : null}
         </section>
@@ -85,7 +82,7 @@ export default async function BillingPage() {
         </h3>
         <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
           {view.catalog.map((p) => (
-            <li key={p.id} className="rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+            <li key={p.id} className={cardClass("p-4")}>
               <p className="font-semibold">{p.name}</p>
               <p className="text-sm text-zinc-600 dark:text-zinc-400">{p.priceCents === 0 ? "Free" : `${formatPrice(p.priceCents)} / seat / month`}</p>
               <p className="mt-2 text-sm">

@@ -3,6 +3,7 @@ import { LocalTime } from "@/components/local-time";
 import { formatPrice, type BillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
 import { SeatPlanControl } from "./owner-controls";
+import { EmptyState } from "@/components/ui/surface";
 
 type Plan = BillingView["catalog"][number];
 
@@ -23,9 +24,9 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
         Paid seats
       </h3>
       {seats.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+        <EmptyState className="p-6">
           No paid seats: everyone here uses their daily Free allowance.
-        </p>
+        </EmptyState>
       ) : (
         <DataTable minWidth="44rem" columns={[{ label: "Holder" }, { label: "Plan" }, { label: "Used this cycle" }, { label: isOwner ? "Change" : "Status" }]}>
               {seats.map((s) => (

@@ -5,9 +5,11 @@ import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
 import { Confirm } from "@/components/ui/confirm";
 import { selectClass } from "@/components/ui/field";
-import { useActionStatus } from "@/components/use-action";
+import { useAction } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
+import type { Role } from "@/lib/workspaces/roles";
 import { changeRoleAction, inviteAction, removeMemberAction, transferSeatAction } from "./actions";
+import { cardClass } from "@/components/ui/surface";
 
 
 interface SeatInfo {
@@ -20,11 +22,11 @@ interface SeatInfo {
 export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: string; canInviteAdmins: boolean }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<"member" | "admin">("member");
-  const { pending, status, run } = useActionStatus();
+  const { pending, message, run } = useAction();
   const emailId = useId();
   const roleId = useId();
   return (
-    <section aria-labelledby="invite-title" className="space-y-2 rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <section aria-labelledby="invite-title" className={cardClass("space-y-2 p-4")}>
       <h3 id="invite-title" className="font-semibold">
         Invite someone
       </h3>
@@ -32,9 +34,7 @@ export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: stri
         className="flex flex-wrap items-end gap-3"
         onSubmit={(e) => {
           e.preventDefault();
-          run(
-            () => inviteAction(null, { workspaceId, email, role }),
-            (r) => (r.kind === "added" ? `${email} had an account and is now a member.` : `No account uses ${email} yet. Send them this link (valid 14 days): ${window.location.origin}${r.path}`),
+          run(inviteAction, { workspaceId, email, role }, { success: (r) => (r.kind === "added" ? `${email} had an account and is now a member.` : `No account uses ${email} yet. Send them this link (valid 14 days): ${window.location.origin}${r.path}`), }
           );
         }}
       >
@@ -59,15 +59,15 @@ export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: stri
           {pending ? "Inviting…" : "Invite"}
         </Button>
       </form>
-      <ActionStatus status={status} />
+      <ActionStatus status={message} />
     </section>
   );
 }
 
 export function MemberControls(props: {
   workspaceId: string;
-  member: { userId: string; name: string; role: "owner" | "admin" | "member" };
-  viewerRole: "owner" | "admin" | "member";
+  member: { userId: string; name: string; role: Role };
+  viewerRole: Role;
   viewerId: string;
   seat: SeatInfo | null;
   transferTargets: { userId: string; name: string }[];
@@ -76,7 +76,7 @@ export function MemberControls(props: {
   const { member, seat } = props;
   const [target, setTarget] = useState(props.transferTargets[0]?.userId ?? "");
   const [assign, setAssign] = useState(props.unassignedSeats[0]?.id ?? "");
-  const { pending, status, run } = useActionStatus();
+  const { pending, message, run } = useAction();
   const ids = { target: useId(), assign: useId(), role: useId() };
   const targetName = props.transferTargets.find((t) => t.userId === target)?.name ?? "";
   const assignSeat = props.unassignedSeats.find((s) => s.id === assign);
@@ -94,7 +94,7 @@ export function MemberControls(props: {
               id={ids.role}
               value={member.role}
               disabled={pending}
-              onChange={(e) => run(() => changeRoleAction(null, { workspaceId: props.workspaceId, userId: member.userId, role: e.target.value }), () => `${member.name} is now ${e.target.value === "admin" ? "an admin" : "a member"}.`)}
+              onChange={(e) => run(changeRoleAction, { workspaceId: props.workspaceId, userId: member.userId, role: e.target.value }, { success: () => `${member.name} is now ${e.target.value === "admin" ? "an admin" : "a member"}.` })}
               className={selectClass}
             >
               <option value="member">Member</option>
@@ -118,7 +118,7 @@ export function MemberControls(props: {
             <Confirm
               title={`Give ${member.name}'s ${seat.plan} seat to ${targetName}?`}
               confirmLabel="Transfer seat"
-              onConfirm={() => run(() => transferSeatAction(null, { seatId: seat.id, toUserId: target }), () => `${targetName} now holds the ${seat.plan} seat.`)}
+              onConfirm={() => run(transferSeatAction, { seatId: seat.id, toUserId: target }, { success: () => `${targetName} now holds the ${seat.plan} seat.` })}
               trigger={
                 <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
                   Transfer seat
@@ -152,7 +152,7 @@ export function MemberControls(props: {
             <Confirm
               title={`Give a ${assignSeat.plan} seat to ${member.name}?`}
               confirmLabel="Assign seat"
-              onConfirm={() => run(() => transferSeatAction(null, { seatId: assignSeat.id, toUserId: member.userId }), () => `${member.name} now holds the ${assignSeat.plan} seat.`)}
+              onConfirm={() => run(transferSeatAction, { seatId: assignSeat.id, toUserId: member.userId }, { success: () => `${member.name} now holds the ${assignSeat.plan} seat.` })}
               trigger={
                 <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
                   Assign seat
@@ -171,7 +171,7 @@ export function MemberControls(props: {
             title={`Remove ${member.name} from the workspace?`}
             confirmLabel="Remove"
             danger
-            onConfirm={() => run(() => removeMemberAction(null, { workspaceId: props.workspaceId, userId: member.userId }), () => `${member.name} was removed.`)}
+            onConfirm={() => run(removeMemberAction, { workspaceId: props.workspaceId, userId: member.userId }, { success: () => `${member.name} was removed.` })}
             trigger={
               <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
                 Remove
@@ -182,7 +182,7 @@ export function MemberControls(props: {
           </Confirm>
         ) : null}
       </div>
-      <ActionStatus status={status} />
+      <ActionStatus status={message} />
     </div>
   );
 }

@@ -1,9 +1,7 @@
 import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
-import { getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
-import { getMemberBalances } from "@/lib/credits/balance";
-import { listMembers } from "@/lib/workspaces/members";
+import { getMembersView } from "@/lib/views/members";
 import { requireWorkspace } from "@/lib/auth/session";
 import { InviteForm, MemberControls } from "./member-controls";
 
@@ -11,15 +9,9 @@ export const metadata: Metadata = { title: "Members" };
 
 export default async function MembersPage() {
   const { db, user, current } = await requireWorkspace();
-  const now = new Date();
-  const view = await getBillingView(db, current.workspaceId, user.id, now);
-  const members = await listMembers(db, current.workspaceId);
+  const view = await getMembersView(db, { workspaceId: current.workspaceId, userId: user.id }, new Date());
+  const { rows, unassigned, withoutSeat } = view;
   const canManage = current.role === "owner" || current.role === "admin";
-  const balances = await getMemberBalances(db, current.workspaceId, now);
-  const rows = members.map((m) => ({ ...m, balance: balances.get(m.userId)! }));
-  const seatOf = new Map(view.seats.filter((s) => s.holderUserId).map((s) => [s.holderUserId!, s]));
-  const unassigned = view.seats.filter((s) => !s.holderUserId);
-  const withoutSeat = rows.filter((m) => !seatOf.has(m.userId)).map((m) => ({ userId: m.userId, name: m.name }));
 
   return (
     <div className="space-y-6">
@@ -27,7 +19,7 @@ export default async function MembersPage() {
       {canManage ? <InviteForm workspaceId={current.workspaceId} canInviteAdmins={current.role === "owner"} /> : null}
       <DataTable minWidth="48rem" columns={[{ label: "Member" }, { label: "Role" }, { label: "Seat" }, { label: "Used this cycle" }, ...(canManage ? [{ label: "Manage" }] : [])]}>
             {rows.map((m) => {
-              const seat = seatOf.get(m.userId);
+              const seat = m.seat;
               return (
                 <tr key={m.userId} data-testid={`member-${m.email}`}>
                   <th scope="row" className="px-4 py-2 font-normal">

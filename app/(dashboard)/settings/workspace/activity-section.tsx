@@ -2,27 +2,20 @@ import { DataTable } from "@/components/ui/data-table";
 import { LocalTime } from "@/components/local-time";
 import { buttonClass } from "@/components/ui/button";
 import { selectClass } from "@/components/ui/field";
-import type { Db } from "@/db/client";
-import { listActivity, type ActivityFilters } from "@/lib/views/activity";
+import type { ActivityFilters } from "@/lib/views/activity";
+import type { WorkspaceView } from "@/lib/views/workspace";
 import { formatCredits } from "@/lib/credits/amounts";
 import { COSTS, isActionName } from "@/lib/credits/costs";
-import type { Role } from "@/lib/workspaces/roles";
 import { filterQuery } from "./filters";
+import { EmptyState } from "@/components/ui/surface";
 
-const PAGE = 50;
-
-export async function ActivitySection(props: {
-  db: Db;
-  workspaceId: string;
-  viewerId: string;
-  role: Role;
+export function ActivitySection(props: {
+  activity: WorkspaceView["activity"];
   filters: ActivityFilters;
   page: number;
   members: { userId: string; name: string }[] | null;
 }) {
-  const rows = await listActivity(props.db, { ...props, limit: PAGE + 1, offset: (props.page - 1) * PAGE });
-  const more = rows.length > PAGE;
-  const shown = rows.slice(0, PAGE);
+  const { rows: shown, more } = props.activity;
   const f = props.filters;
 
   return (
@@ -72,7 +65,7 @@ export async function ActivitySection(props: {
         </button>
       </form>
       {shown.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-zinc-300 p-6 text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">No activity matches these filters.</p>
+        <EmptyState className="p-6">No activity matches these filters.</EmptyState>
       ) : (
         <DataTable minWidth="44rem" columns={[{ label: "When" }, { label: "Action" }, { label: "App" }, { label: "By" }, { label: "Paid by" }, { label: "Credits", align: "right" }]}>
               {shown.map((r) => (

@@ -5,12 +5,13 @@ import { CreditMeter } from "@/components/credit-meter";
 import { LocalTime } from "@/components/local-time";
 import { safeTimeZone } from "@/lib/views/activity";
 import { formatCredits } from "@/lib/credits/amounts";
-import { getWorkspaceCredits } from "@/lib/views/workspace";
+import { getWorkspaceView } from "@/lib/views/workspace";
 import { requireWorkspace } from "@/lib/auth/session";
 import { timeUntil } from "@/lib/format/time";
 import { ActivitySection } from "./activity-section";
 import { parseFilters } from "./filters";
 import { UsageSection } from "./usage-section";
+import { cardClass } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Workspace" };
 
@@ -19,7 +20,8 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
   const now = new Date();
   const { filters, page, scope } = parseFilters(await searchParams);
   const timeZone = safeTimeZone((await cookies()).get("tz")?.value);
-  const { me, members } = await getWorkspaceCredits(db, current.workspaceId, user.id, now);
+  const view = await getWorkspaceView(db, { workspaceId: current.workspaceId, userId: user.id }, now, { filters, page, scope, timeZone });
+  const { me, members } = view;
   const { message, integration } = me.balance;
   const daily = me.balance.account.type === "free";
 
@@ -32,7 +34,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
         </p>
       </div>
 
-      <section aria-labelledby="my-credits" className="space-y-4 rounded-xl border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
+      <section aria-labelledby="my-credits" className={cardClass("space-y-4 p-5")}>
         <div className="flex flex-wrap items-baseline justify-between gap-2">
           <h3 id="my-credits" className="text-lg font-semibold">
             Your credits
@@ -57,7 +59,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
         </dl>
       </section>
 
-      <UsageSection db={db} workspaceId={current.workspaceId} viewerId={user.id} role={current.role} now={now} timeZone={timeZone} scope={scope} />
+      <UsageSection usage={view.usage} role={current.role} timeZone={timeZone} scope={scope} />
 
       {members ? (
         <section aria-labelledby="member-credits" className="space-y-3">
@@ -85,10 +87,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
       ) : null}
 
       <ActivitySection
-        db={db}
-        workspaceId={current.workspaceId}
-        viewerId={user.id}
-        role={current.role}
+        activity={view.activity}
         filters={filters}
         page={page}
         members={members ? members.map((m) => ({ userId: m.userId, name: m.name })) : null}

@@ -1,25 +1,18 @@
 import { LazyUsageChart } from "@/components/usage-chart-lazy";
-import type { Db } from "@/db/client";
-import { listAppsWithUsage } from "@/lib/apps/apps";
-import { breakdownByAction, usageByDay } from "@/lib/views/activity";
 import { formatCredits } from "@/lib/credits/amounts";
 import { COSTS, isActionName } from "@/lib/credits/costs";
+import type { WorkspaceView } from "@/lib/views/workspace";
 import type { Role } from "@/lib/workspaces/roles";
+import { cardClass } from "@/components/ui/surface";
 
-export async function UsageSection(props: { db: Db; workspaceId: string; viewerId: string; role: Role; now: Date; timeZone: string; scope: "mine" | "workspace" }) {
-  const mineOnly = props.scope === "mine" || props.role === "member";
-  const args = { ...props, days: 30, mineOnly };
-  const [days, actions, appUsage] = await Promise.all([
-    usageByDay(props.db, args),
-    breakdownByAction(props.db, args),
-    props.role === "member" ? Promise.resolve(null) : listAppsWithUsage(props.db, props.workspaceId, props.now),
-  ]);
+export function UsageSection(props: { usage: WorkspaceView["usage"]; role: Role; timeZone: string; scope: "mine" | "workspace" }) {
+  const { mineOnly, days, actions, appUsage } = props.usage;
   const totalM = days.reduce((s, d) => s + d.message, 0);
   const totalI = days.reduce((s, d) => s + d.integration, 0);
   const title = mineOnly ? "Your usage, last 30 days" : "Workspace usage, last 30 days";
 
   return (
-    <section aria-labelledby="usage-title" className="space-y-4 rounded-xl border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
+    <section aria-labelledby="usage-title" className={cardClass("space-y-4 p-5")}>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h3 id="usage-title" className="text-lg font-semibold">
           {title}

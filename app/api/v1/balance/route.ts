@@ -3,8 +3,7 @@ import { getDb } from "@/lib/db";
 import { balanceJson, errorResponse, jsonError, withDeadline } from "@/lib/api/http";
 import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
-import { getSessionUser, preferredWorkspaceId } from "@/lib/auth/session";
-import { listMemberships, pickWorkspace } from "@/lib/workspaces/memberships";
+import { currentWorkspace, getSessionUser } from "@/lib/auth/session";
 
 /**
  * With an app key: the app owner's integration credits. With a signed-in session: the
@@ -21,10 +20,7 @@ async function balance(req: Request) {
     if (req.headers.get("authorization")) return getBalanceForAppKey(db, req, now);
     const user = await getSessionUser();
     if (!user) return jsonError(401, "unauthorized", "Sign in, or send an app key as: Authorization: Bearer <key>.");
-    const requested = new URL(req.url).searchParams.get("workspace") ?? undefined;
-    const all = await listMemberships(db, user.id);
-    const cookie = await preferredWorkspaceId();
-    const ws = requested ? all.find((w) => w.workspaceId === requested) : pickWorkspace(all, cookie);
+    const { current: ws } = await currentWorkspace(db, user.id, new URL(req.url).searchParams.get("workspace"));
     if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
     const b = await getMemberBalance(db, { workspaceId: ws.workspaceId, userId: user.id }, now);
     return NextResponse.json(

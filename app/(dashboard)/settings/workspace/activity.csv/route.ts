@@ -2,8 +2,7 @@ import { getDb } from "@/lib/db";
 import { jsonError } from "@/lib/api/http";
 import { listActivity } from "@/lib/views/activity";
 import { toCreditNumber } from "@/lib/credits/amounts";
-import { getSessionUser, preferredWorkspaceId } from "@/lib/auth/session";
-import { listMemberships, pickWorkspace } from "@/lib/workspaces/memberships";
+import { currentWorkspace, getSessionUser } from "@/lib/auth/session";
 import { csvCell } from "@/lib/format/csv";
 import { parseFilters } from "../filters";
 
@@ -16,8 +15,7 @@ export async function GET(req: Request) {
   const db = await getDb();
   const url = new URL(req.url);
   const { filters } = parseFilters(Object.fromEntries(url.searchParams));
-  const cookie = await preferredWorkspaceId();
-  const ws = pickWorkspace(await listMemberships(db, user.id), cookie);
+  const { current: ws } = await currentWorkspace(db, user.id);
   if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
   const rows = await listActivity(db, { workspaceId: ws.workspaceId, viewerId: user.id, role: ws.role, filters, limit: MAX_ROWS });
   const header = ["time_utc", "action", "quantity", "kind", "outcome", "credits", "app", "actor", "paid_by", "source"];

@@ -5,9 +5,11 @@ import { useRefreshCredits } from "@/components/credits/queries";
 import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { useAction } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
 import type { OutOfCredits } from "@/lib/apps/editor";
 import { sendMessageAction } from "./actions";
+import { cardClass } from "@/components/ui/surface";
 
 type Mode = "discuss" | "implement";
 interface Message {
@@ -25,34 +27,36 @@ export function ChatPanel({ appId, costs, isOwner, ownerName }: { appId: string;
   const [mode, setMode] = useState<Mode>("discuss");
   const [text, setText] = useState("");
   const [messages, setMessages] = useState<Message[]>([]);
-  const [pending, setPending] = useState(false);
+  const { pending, message, run } = useAction();
   const [refusal, setRefusal] = useState<OutOfCredits | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const error = message?.tone === "error" ? message.text : failed;
   const refresh = useRefreshCredits();
   const inputId = useId();
   const costText = `${formatCredits(costs[mode])} message credit${costs[mode] === 1000 ? "" : "s"}`;
 
-  async function onSubmit(event: FormEvent) {
+  function onSubmit(event: FormEvent) {
     event.preventDefault();
     const prompt = text.trim();
     if (!prompt || pending) return;
-    setPending(true);
-    setError(null);
+    setFailed(null);
     setRefusal(null);
     const requestId = crypto.randomUUID();
-    const res = await sendMessageAction(null, { appId, mode, text: prompt, requestId });
-    setPending(false);
-    await refresh();
-    if (!res.ok) return setError(res.fieldErrors?.text?.[0] ?? res.error);
-    const r = res.data;
-    if (r.status === "out_of_credits") return setRefusal(r);
-    if (r.status === "failed") return setError(r.message);
-    setText("");
-    setMessages((m) => [...m, { id: `${requestId}-q`, from: "you", mode, text: prompt, cost: r.charged }, { id: `${requestId}-a`, from: "ai", mode, text: r.reply }]);
+    void run(sendMessageAction, { appId, mode, text: prompt, requestId }, {
+      then: async (res) => {
+        await refresh();
+        if (!res.ok) return;
+        const r = res.data;
+        if (r.status === "out_of_credits") return setRefusal(r);
+        if (r.status === "failed") return setFailed(r.message);
+        setText("");
+        setMessages((m) => [...m, { id: `${requestId}-q`, from: "you", mode, text: prompt, cost: r.charged }, { id: `${requestId}-a`, from: "ai", mode, text: r.reply }]);
+      },
+    });
   }
 
   return (
-    <section aria-labelledby="chat-title" className="flex min-h-[24rem] flex-col rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+    <section aria-labelledby="chat-title" className={cardClass("flex min-h-[24rem] flex-col")}>
       <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
         <h2 id="chat-title" className="font-semibold">
           Chat with the AI
@@ -96,7 +100,7 @@ export function ChatPanel({ appId, costs, isOwner, ownerName }: { appId: string;
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) void onSubmit(e);
+            if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) onSubmit(e);
           }}
           rows={3}
           maxLength={4000}

@@ -5,9 +5,11 @@ import { useRefreshCredits } from "@/components/credits/queries";
 import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { useAction } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
 import type { OutOfCredits } from "@/lib/apps/editor";
 import { runIntegrationAction } from "./actions";
+import { cardClass } from "@/components/ui/surface";
 
 interface ActionInfo {
   action: string;
@@ -32,26 +34,31 @@ export function IntegrationsPanel({
   const [running, setRunning] = useState<string | null>(null);
   const [output, setOutput] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<OutOfCredits | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const { message, run: runAction } = useAction();
+  const error = message?.tone === "error" ? message.text : failed;
   const refresh = useRefreshCredits();
 
-  async function run(a: ActionInfo) {
+  function run(a: ActionInfo) {
     setRunning(a.action);
     setOutput(null);
     setRefusal(null);
-    setError(null);
-    const res = await runIntegrationAction(null, { appId, action: a.action, requestId: crypto.randomUUID() });
-    setRunning(null);
-    await refresh();
-    if (!res.ok) return setError(res.error);
-    const r = res.data;
-    if (r.status === "out_of_credits") return setRefusal(r);
-    if (r.status === "failed") return setError(r.message);
-    setOutput(`${r.output} ${formatCredits(r.charged)} integration credit${r.charged === 1000 ? "" : "s"} used from ${payerName === "you" ? "your" : `${payerName}'s`} balance.`);
+    setFailed(null);
+    void runAction(runIntegrationAction, { appId, action: a.action, requestId: crypto.randomUUID() }, {
+      then: async (res) => {
+        setRunning(null);
+        await refresh();
+        if (!res.ok) return;
+        const r = res.data;
+        if (r.status === "out_of_credits") return setRefusal(r);
+        if (r.status === "failed") return setFailed(r.message);
+        setOutput(`${r.output} ${formatCredits(r.charged)} integration credit${r.charged === 1000 ? "" : "s"} used from ${payerName === "you" ? "your" : `${payerName}'s`} balance.`);
+      },
+    });
   }
 
   return (
-    <section aria-labelledby="integrations-title" className="space-y-3 rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <section aria-labelledby="integrations-title" className={cardClass("space-y-3 p-4")}>
       <h2 id="integrations-title" className="font-semibold">
         Integrations
       </h2>
@@ -67,7 +74,7 @@ export function IntegrationsPanel({
                 {formatCredits(a.unit)} integration credit{a.unit === 1000 ? "" : "s"}
               </span>
             </span>
-            <Button type="button" variant="secondary" disabled={running !== null} onClick={() => void run(a)} aria-label={`Run ${a.label} (${formatCredits(a.unit)} credits)`}>
+            <Button type="button" variant="secondary" disabled={running !== null} onClick={() => run(a)} aria-label={`Run ${a.label} (${formatCredits(a.unit)} credits)`}>
               {running === a.action ? "Running…" : "Run"}
             </Button>
           </li>

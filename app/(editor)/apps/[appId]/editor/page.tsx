@@ -1,17 +1,13 @@
-import { eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound, redirect } from "next/navigation";
+import { notFound } from "next/navigation";
 import { CreditsPopover } from "@/components/credits/credits-popover";
 import { NotificationsMenu } from "@/components/notifications-menu";
 import { ProfileMenu } from "@/components/profile-menu";
 import { focusRing } from "@/components/ui/button";
-import { getDb } from "@/lib/db";
-import { users, workspaces } from "@/db/schema";
-import { COSTS, INTEGRATION_ACTIONS } from "@/lib/credits/costs";
+import { requireWorkspace } from "@/lib/auth/session";
 import { DomainError } from "@/lib/errors";
-import { appForMember } from "@/lib/apps/editor";
-import { requireUser } from "@/lib/auth/session";
+import { getEditorView } from "@/lib/views/editor";
 import { ChatPanel } from "./chat-panel";
 import { IntegrationsPanel } from "./integrations-panel";
 import { VisualEditor } from "./visual-editor";
@@ -20,21 +16,13 @@ export const metadata: Metadata = { title: "Editor" };
 
 export default async function EditorPage({ params }: { params: Promise<{ appId: string }> }) {
   const { appId } = await params;
-  const user = await requireUser();
-  const db = await getDb();
+  const { db, user } = await requireWorkspace();
   if (!/^[0-9a-f-]{36}$/i.test(appId)) notFound();
-  const found = await appForMember(db, appId, user.id).catch((err) => {
+  const view = await getEditorView(db, { appId, userId: user.id }).catch((err) => {
     if (err instanceof DomainError) notFound();
     throw err;
   });
-  if (!found) redirect("/");
-  const { app, role } = found;
-  const [ws] = await db.select().from(workspaces).where(eq(workspaces.id, app.workspaceId));
-  const people = await db.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, ws!.ownerId));
-  const [appOwner] = await db.select({ name: users.name }).from(users).where(eq(users.id, app.ownerUserId));
-  const ownerName = people[0]?.name ?? "the owner";
-  const isOwner = role === "owner";
-  const appOwnerName = app.ownerUserId === user.id ? undefined : appOwner?.name;
+  const { app, isOwner, ownerName, appOwnerName } = view;
 
   return (
     <>
@@ -53,12 +41,12 @@ export default async function EditorPage({ params }: { params: Promise<{ appId: 
         </div>
       </header>
       <main className="grid gap-4 p-3 sm:p-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
-        <ChatPanel appId={app.id} costs={{ discuss: COSTS["message.discuss"].unit, implement: COSTS["message.implement"].unit }} isOwner={isOwner} ownerName={ownerName} />
+        <ChatPanel appId={app.id} costs={view.messageCosts} isOwner={isOwner} ownerName={ownerName} />
         <div className="space-y-4">
           <VisualEditor appId={app.id} initial={app.design} appName={app.name} />
           <IntegrationsPanel
             appId={app.id}
-            actions={INTEGRATION_ACTIONS.map((a) => ({ action: a, label: COSTS[a].label, unit: COSTS[a].unit }))}
+            actions={view.integrations}
             payerName={appOwnerName ?? "you"}
             isOwner={isOwner}
             ownerName={ownerName}

@@ -4,41 +4,43 @@ import { useState, type FormEvent } from "react";
 import { useRefreshCredits } from "@/components/credits/queries";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { useAction } from "@/components/use-action";
+import type { ActionResult } from "@/lib/action";
 import { Field } from "@/components/ui/field";
-import type { AppDesign } from "@/db/schema";
+import type { AppDesign } from "@/lib/apps/editor";
 import { manualEditAction } from "./actions";
+import { cardClass } from "@/components/ui/surface";
 
 /** Manual edits by hand: free, and the panel says so. */
 export function VisualEditor({ appId, initial, appName }: { appId: string; initial: AppDesign; appName: string }) {
   const [design, setDesign] = useState(initial);
   const [draft, setDraft] = useState(initial);
-  const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const { pending, message, run } = useAction();
   const refresh = useRefreshCredits();
 
-  async function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    setStatus(null);
+  /** Saves each changed field as one free manual edit, stopping at the first refusal. */
+  async function saveEdits(): Promise<ActionResult<{ saved: number }>> {
     const fields = (["title", "tagline", "accent"] as const).filter((f) => draft[f] !== design[f]);
     for (const field of fields) {
-      const res = await manualEditAction(null, { appId, field, value: draft[field], requestId: crypto.randomUUID() });
-      if (!res.ok) {
-        setError(res.fieldErrors?.value?.[0] ?? res.error);
-        break;
-      }
+      const res = await manualEditAction({ appId, field, value: draft[field], requestId: crypto.randomUUID() });
+      if (!res.ok) return res;
       if (res.data.status === "ok") setDesign(res.data.design);
     }
-    setPending(false);
-    await refresh();
-    if (fields.length === 0) setStatus("Nothing to save.");
-    else setStatus("Saved. Manual edits are free: no credits were used.");
+    return { ok: true, data: { saved: fields.length } };
   }
 
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    void run(saveEdits, {}, {
+      success: ({ saved }) => (saved === 0 ? "Nothing to save." : "Saved. Manual edits are free: no credits were used."),
+      then: refresh,
+    });
+  }
+  const status = message?.tone === "info" ? message.text : null;
+  const error = message?.tone === "error" ? message.text : null;
+
   return (
-    <section aria-labelledby="visual-title" className="space-y-3 rounded-xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <section aria-labelledby="visual-title" className={cardClass("space-y-3 p-4")}>
       <div className="flex items-baseline justify-between gap-2">
         <h2 id="visual-title" className="font-semibold">
           Visual editor
