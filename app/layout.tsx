@@ -6,6 +6,7 @@ import { Providers } from "./providers";
 export const metadata: Metadata = {
   title: { default: "Credits", template: "%s · Credits" },
   description: "Message and integration credits for your workspace",
+  icons: { icon: [{ url: "/favicon.ico", sizes: "any" }, { url: "/icon.svg", type: "image/svg+xml" }] },
 };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };

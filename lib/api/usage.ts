@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { authenticateAppKey } from "@/lib/apps/keys";
 import { getAppOwnerBalance } from "@/lib/credits/balance";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
-import { debitCredits, MAX_QUANTITY, type DebitResult } from "@/lib/credits/debit";
+import { debitCredits, MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY, MAX_QUANTITY, type DebitResult } from "@/lib/credits/debit";
 import { formatCredits, toCreditNumber } from "@/lib/credits/amounts";
 import { balanceJson, errorResponse, HttpError, readJson } from "./http";
 
@@ -22,7 +22,6 @@ const usageBody = z
   })
   .strict();
 
-const MAX_IDEMPOTENCY_KEY = 200;
 
 /** The app behind the request's bearer key; 401 when missing or wrong. */
 export async function requireAppKey(db: Db, req: Request) {

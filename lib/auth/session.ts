@@ -18,6 +18,9 @@ export interface SessionUser {
 
 /** The signed-in person, re-read from the database (a deleted user's token is worthless). */
 export async function getSessionUser(): Promise<SessionUser | null> {
+  // Reading the request first makes every caller dynamic: no page that needs a session is
+  // prerendered at build time, when the runtime configuration is not there.
+  await cookies();
   const session = await getServerSession(authOptions());
   const id = session?.user?.id;
   if (!id) return null;

@@ -1,6 +1,6 @@
 import type { Millicredits } from "./amounts";
 
-/** The two kinds of credit, and "none" for free actions that are still recorded. */
+/** The two kinds of credit. A free action has kind null here (and "none" in the ledger). */
 export type CreditKind = "message" | "integration";
 
 export type ActionName =

@@ -9,7 +9,6 @@ import { debitCredits, IdempotencyConflictError, reserveCredits, type DebitInput
 import { confirmReservation, releaseReservation, RESERVATION_TTL_MS } from "./reservations";
 import { DomainError } from "@/lib/errors";
 import { getActingAccount } from "./accounts";
-import { findUsageMismatches } from "./check";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 beforeAll(async () => {

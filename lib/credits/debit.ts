@@ -14,8 +14,10 @@ import { holdReservation } from "./reservations";
 import { freshUsageRow, getUsageRow, kindBalance, takeCredits, usageColumns } from "./usage";
 
 export const MAX_QUANTITY = 1_000_000;
-/** The longest idempotency key a caller may send (the API and the editor alike). */
-export const MAX_KEY_LENGTH = 300;
+/** The longest idempotency key a caller may send (the API's header, the editor's request id). */
+export const MAX_KEY_LENGTH = 200;
+/** The caller's key with its scope in front ("app:<uuid>:" or "user:<uuid>:"). */
+const MAX_SCOPED_KEY_LENGTH = MAX_KEY_LENGTH + 64;
 
 export interface DebitInput {
   /** Idempotency key, already scoped by the caller ("app:<id>:<key>", "user:<id>:<key>"). */
@@ -57,7 +59,7 @@ function validate(input: DebitInput): number {
     throw invalid(`Quantity must be a whole number from 1 to ${MAX_QUANTITY.toLocaleString("en-US")}.`);
   }
   if (!(input.action in COSTS)) throw invalid(`Unknown action "${String(input.action)}".`);
-  if (!input.key || input.key.length > MAX_KEY_LENGTH) throw invalid(`An idempotency key of 1 to ${MAX_KEY_LENGTH} characters is required.`);
+  if (!input.key || input.key.length > MAX_SCOPED_KEY_LENGTH) throw invalid(`An idempotency key of 1 to ${MAX_KEY_LENGTH} characters is required.`);
   return quantity;
 }
 

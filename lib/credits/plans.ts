@@ -26,7 +26,8 @@ export const PLAN_CATALOG: readonly PlanSpec[] = [
   { id: "elite", name: "Elite", cadence: "monthly", messageAllowance: credits(1_200), integrationAllowance: credits(50_000), priceCents: 20_000, rank: 4 },
 ];
 
-export const PAID_PLAN_IDS = PLAN_CATALOG.filter((p) => p.cadence === "monthly").map((p) => p.id);
+/** The plans a paid seat can be on (every monthly plan), for validating a choice. */
+export const PAID_PLAN_IDS = PLAN_CATALOG.filter((p) => p.cadence === "monthly").map((p) => p.id) as [PlanId, ...PlanId[]];
 
 export function planSpec(id: PlanId): PlanSpec {
   const plan = PLAN_CATALOG.find((p) => p.id === id);

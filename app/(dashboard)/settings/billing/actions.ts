@@ -3,10 +3,11 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
+import { PAID_PLAN_IDS } from "@/lib/credits/plans";
 import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, undoScheduledChange } from "@/lib/credits/plan-changes";
 
 const id = z.string().uuid();
-const paidPlan = z.enum(["starter", "builder", "pro", "elite"], { error: "Choose a paid plan." });
+const paidPlan = z.enum(PAID_PLAN_IDS, { error: "Choose a paid plan." });
 const done = () => revalidatePath("/settings", "layout");
 
 export const addSeatAction = authedAction(
