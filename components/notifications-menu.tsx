@@ -6,7 +6,8 @@ import { useNotifications, useRefreshCredits } from "./credits/queries";
 import { LocalTime } from "./local-time";
 import { useAction } from "./use-action";
 import { focusRing } from "./ui/button";
-import { floatingClass } from "@/components/ui/surface";
+import { MenuContent } from "@/components/ui/menu";
+import { menuItemClass } from "@/components/ui/surface";
 
 /** The bell in the top bar: 80% and 100% usage notices, marked read when opened. */
 export function NotificationsMenu() {
@@ -39,32 +40,26 @@ export function NotificationsMenu() {
           </span>
         ) : null}
       </DropdownMenu.Trigger>
-      <DropdownMenu.Portal>
-        <DropdownMenu.Content
-          align="end"
-          sideOffset={8}
-          className={floatingClass("w-80 max-w-[calc(100vw-1rem)] p-1")}
-        >
-          <DropdownMenu.Label className="px-3 py-2 text-sm font-semibold">Notifications</DropdownMenu.Label>
-          {!data || data.items.length === 0 ? (
-            <p className="px-3 pb-3 text-sm text-zinc-600 dark:text-zinc-400">
-              Nothing yet. You&apos;ll be told here when you have used 80% and 100% of a kind of credit in a cycle.
-            </p>
-          ) : (
-            data.items.map((n) => (
-              <DropdownMenu.Item
-                key={n.id}
-                className="flex flex-col gap-0.5 rounded px-3 py-2 text-sm outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800"
-              >
-                <span className={n.read ? "" : "font-semibold"}>{n.body}</span>
-                <span className="text-xs text-zinc-600 dark:text-zinc-400">
-                  <LocalTime iso={n.createdAt} />
-                </span>
-              </DropdownMenu.Item>
-            ))
-          )}
-        </DropdownMenu.Content>
-      </DropdownMenu.Portal>
+      <MenuContent className="w-80 max-w-[calc(100vw-1rem)]">
+        <DropdownMenu.Label className="px-3 py-2 text-sm font-semibold">Notifications</DropdownMenu.Label>
+        {!data || data.items.length === 0 ? (
+          <p className="px-3 pb-3 text-sm text-zinc-600 dark:text-zinc-400">
+            Nothing yet. You&apos;ll be told here when you have used 80% and 100% of a kind of credit in a cycle.
+          </p>
+        ) : (
+          data.items.map((n) => (
+            <DropdownMenu.Item
+              key={n.id}
+              className={`${menuItemClass} flex-col items-start gap-0.5`}
+            >
+              <span className={n.read ? "" : "font-semibold"}>{n.body}</span>
+              <span className="text-xs text-zinc-600 dark:text-zinc-400">
+                <LocalTime iso={n.createdAt} />
+              </span>
+            </DropdownMenu.Item>
+          ))
+        )}
+      </MenuContent>
     </DropdownMenu.Root>
   );
 }

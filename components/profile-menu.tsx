@@ -4,10 +4,9 @@ import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
 import { signOut } from "next-auth/react";
 import Link from "next/link";
 import { focusRing } from "./ui/button";
-import { floatingClass } from "@/components/ui/surface";
+import { MenuContent } from "@/components/ui/menu";
+import { menuItemClass } from "@/components/ui/surface";
 
-const item =
-  "flex w-full cursor-pointer select-none items-center rounded px-3 py-2 text-sm outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800";
 
 function initials(name: string) {
   return name
@@ -29,25 +28,19 @@ export function ProfileMenu({ name, email }: { name: string; email: string }) {
         <span aria-hidden="true">{initials(name) || "?"}</span>
         <span className="sr-only">Profile and settings</span>
       </DropdownMenu.Trigger>
-      <DropdownMenu.Portal>
-        <DropdownMenu.Content
-          align="end"
-          sideOffset={8}
-          className={floatingClass("min-w-56 p-1")}
-        >
-          <div className="px-3 py-2">
-            <p className="text-sm font-medium">{name}</p>
-            <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">{email}</p>
-          </div>
-          <DropdownMenu.Separator className="my-1 h-px bg-zinc-200 dark:bg-zinc-800" />
-          <DropdownMenu.Item asChild className={item}>
-            <Link href="/settings">Settings</Link>
-          </DropdownMenu.Item>
-          <DropdownMenu.Item className={item} onSelect={() => void signOut({ callbackUrl: "/sign-in" })}>
-            Sign out
-          </DropdownMenu.Item>
-        </DropdownMenu.Content>
-      </DropdownMenu.Portal>
+      <MenuContent className="min-w-56">
+        <div className="px-3 py-2">
+          <p className="text-sm font-medium">{name}</p>
+          <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">{email}</p>
+        </div>
+        <DropdownMenu.Separator className="my-1 h-px bg-zinc-200 dark:bg-zinc-800" />
+        <DropdownMenu.Item asChild className={menuItemClass}>
+          <Link href="/settings">Settings</Link>
+        </DropdownMenu.Item>
+        <DropdownMenu.Item className={menuItemClass} onSelect={() => void signOut({ callbackUrl: "/sign-in" })}>
+          Sign out
+        </DropdownMenu.Item>
+      </MenuContent>
     </DropdownMenu.Root>
   );
 }

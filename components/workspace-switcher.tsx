@@ -5,7 +5,8 @@ import { useRouter } from "next/navigation";
 import { switchWorkspaceAction } from "@/lib/actions/workspace";
 import { useAction } from "./use-action";
 import { focusRing } from "./ui/button";
-import { floatingClass } from "@/components/ui/surface";
+import { MenuContent } from "@/components/ui/menu";
+import { menuItemClass } from "@/components/ui/surface";
 
 interface Option {
   workspaceId: string;
@@ -35,29 +36,23 @@ export function WorkspaceSwitcher({
         <span className="truncate">{current.name}</span>
         <span aria-hidden="true">▾</span>
       </DropdownMenu.Trigger>
-      <DropdownMenu.Portal>
-        <DropdownMenu.Content
-          align="start"
-          sideOffset={6}
-          className={floatingClass("min-w-48 p-1")}
+      <MenuContent align="start" className="min-w-48">
+        <DropdownMenu.RadioGroup
+          value={current.workspaceId}
+          onValueChange={(workspaceId) => void run(switchWorkspaceAction, { workspaceId }, { then: (r) => (r.ok ? router.refresh() : undefined) })}
         >
-          <DropdownMenu.RadioGroup
-            value={current.workspaceId}
-            onValueChange={(workspaceId) => void run(switchWorkspaceAction, { workspaceId }, { then: (r) => (r.ok ? router.refresh() : undefined) })}
-          >
-            {options.map((o) => (
-              <DropdownMenu.RadioItem
-                key={o.workspaceId}
-                value={o.workspaceId}
-                className="flex cursor-pointer items-center gap-2 rounded px-3 py-2 text-sm outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800"
-              >
-                <DropdownMenu.ItemIndicator>✓</DropdownMenu.ItemIndicator>
-                {o.name}
-              </DropdownMenu.RadioItem>
-            ))}
-          </DropdownMenu.RadioGroup>
-        </DropdownMenu.Content>
-      </DropdownMenu.Portal>
+          {options.map((o) => (
+            <DropdownMenu.RadioItem
+              key={o.workspaceId}
+              value={o.workspaceId}
+              className={menuItemClass}
+            >
+              <DropdownMenu.ItemIndicator>✓</DropdownMenu.ItemIndicator>
+              {o.name}
+            </DropdownMenu.RadioItem>
+          ))}
+        </DropdownMenu.RadioGroup>
+      </MenuContent>
     </DropdownMenu.Root>
   );
 }

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes } from "react";
+import type { InputHTMLAttributes, SelectHTMLAttributes } from "react";
 import { useId } from "react";
 
 /** A labelled input with its error message tied to it for screen readers. */
@@ -32,3 +32,43 @@ export function Field({
 
 /** The look of a compact native select, shared by the settings forms. */
 export const selectClass = "max-w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
+
+/**
+ * A labelled native select. `hideLabel` keeps the label for screen readers only, where the
+ * row it sits in already says what it is for.
+ */
+export function SelectField({
+  label,
+  hideLabel = false,
+  options,
+  ...props
+}: SelectHTMLAttributes<HTMLSelectElement> & { label: string; hideLabel?: boolean; options: { value: string; label: string }[] }) {
+  const id = useId();
+  const select = (
+    <select id={id} className={selectClass} {...props}>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+  if (hideLabel) {
+    return (
+      <>
+        <label htmlFor={id} className="sr-only">
+          {label}
+        </label>
+        {select}
+      </>
+    );
+  }
+  return (
+    <div className="max-w-full space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      {select}
+    </div>
+  );
+}

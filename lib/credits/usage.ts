@@ -17,16 +17,10 @@ export type UsageRow = typeof accountUsage.$inferSelect;
  * to miss or run twice (the primary key makes concurrent first touches insert once).
  */
 export async function ensureUsageRow(db: Db, account: Account, cycle: Cycle): Promise<void> {
+  // updatedAt left out: the row is written now, whatever cycle it is for.
   await db
     .insert(accountUsage)
-    .values({
-      accountId: account.id,
-      cycleStart: cycle.start,
-      cycleEnd: cycle.end,
-      planId: account.planId,
-      messageAllowance: account.messageAllowance,
-      integrationAllowance: account.integrationAllowance,
-    })
+    .values({ ...freshUsageRow(account, cycle), updatedAt: undefined })
     .onConflictDoNothing();
 }
 

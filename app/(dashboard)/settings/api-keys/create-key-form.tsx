@@ -1,34 +1,18 @@
 "use client";
 
-import { useId } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { SelectField } from "@/components/ui/field";
 import { useAction } from "@/components/use-action";
 import { createKeyAction } from "./actions";
 import { cardClass } from "@/components/ui/surface";
 
 export function CreateKeyForm({ apps }: { apps: { id: string; name: string }[] }) {
   const { pending, result: state, onSubmit } = useAction<{ appName: string; key: string; prefix: string }>();
-  const selectId = useId();
   return (
     <div className={cardClass("space-y-3 p-4")}>
       <form method="post" onSubmit={onSubmit(createKeyAction)} className="flex flex-wrap items-end gap-3">
-        <div className="space-y-1">
-          <label htmlFor={selectId} className="block text-sm font-medium">
-            App
-          </label>
-          <select
-            id={selectId}
-            name="appId"
-            className="rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-950"
-          >
-            {apps.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField label="App" name="appId" options={apps.map((a) => ({ value: a.id, label: a.name }))} />
         <Button type="submit" disabled={pending}>
           {pending ? "Creating…" : "Create key"}
         </Button>

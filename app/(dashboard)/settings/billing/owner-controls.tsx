@@ -1,10 +1,10 @@
 "use client";
 
-import { useId, useState } from "react";
+import { useState } from "react";
 import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
 import { Confirm } from "@/components/ui/confirm";
-import { selectClass } from "@/components/ui/field";
+import { SelectField } from "@/components/ui/field";
 import { useAction } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
 import { formatInZone } from "@/components/local-time";
@@ -23,23 +23,19 @@ export function SeatPlanControl(props: {
 }) {
   const [toPlanId, setToPlanId] = useState(props.currentPlanId);
   const { pending, message, run } = useAction();
-  const selectId = useId();
   const target = props.plans.find((p) => p.id === toPlanId)!;
   const upgrade = target.rank > props.currentRank;
 
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap items-center gap-2">
-        <label htmlFor={selectId} className="sr-only">
-          Plan for {props.holder}
-        </label>
-        <select id={selectId} value={toPlanId} onChange={(e) => setToPlanId(e.target.value)} className={selectClass}>
-          {props.plans.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
+        <SelectField
+          label={`Plan for ${props.holder}`}
+          hideLabel
+          value={toPlanId}
+          onChange={(e) => setToPlanId(e.target.value)}
+          options={props.plans.map((p) => ({ value: p.id, label: p.name }))}
+        />
         <Button
           type="button"
           variant="secondary"
@@ -84,36 +80,16 @@ export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: stri
   const [planId, setPlanId] = useState(plans[0]?.id ?? "starter");
   const [holder, setHolder] = useState("");
   const { pending, message, run } = useAction();
-  const planSelect = useId();
-  const holderSelect = useId();
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap items-end gap-3">
-        <div className="max-w-full space-y-1">
-          <label htmlFor={planSelect} className="block text-sm font-medium">
-            Plan
-          </label>
-          <select id={planSelect} value={planId} onChange={(e) => setPlanId(e.target.value)} className={selectClass}>
-            {plans.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="space-y-1">
-          <label htmlFor={holderSelect} className="block text-sm font-medium">
-            Give it to
-          </label>
-          <select id={holderSelect} value={holder} onChange={(e) => setHolder(e.target.value)} className={selectClass}>
-            <option value="">Nobody yet (assign later)</option>
-            {members.map((m) => (
-              <option key={m.userId} value={m.userId}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField label="Plan" value={planId} onChange={(e) => setPlanId(e.target.value)} options={plans.map((p) => ({ value: p.id, label: p.label }))} />
+        <SelectField
+          label="Give it to"
+          value={holder}
+          onChange={(e) => setHolder(e.target.value)}
+          options={[{ value: "", label: "Nobody yet (assign later)" }, ...members.map((m) => ({ value: m.userId, label: m.name }))]}
+        />
         <Button
           type="button"
           disabled={pending}

@@ -4,13 +4,17 @@ import { useId, useState } from "react";
 import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
 import { Confirm } from "@/components/ui/confirm";
-import { selectClass } from "@/components/ui/field";
+import { SelectField, selectClass } from "@/components/ui/field";
 import { useAction } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
 import type { Role } from "@/lib/workspaces/roles";
 import { changeRoleAction, inviteAction, removeMemberAction, transferSeatAction } from "./actions";
 import { cardClass } from "@/components/ui/surface";
 
+const ROLE_OPTIONS = [
+  { value: "member", label: "Member" },
+  { value: "admin", label: "Admin" },
+];
 
 interface SeatInfo {
   id: string;
@@ -24,7 +28,6 @@ export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: stri
   const [role, setRole] = useState<"member" | "admin">("member");
   const { pending, message, run } = useAction();
   const emailId = useId();
-  const roleId = useId();
   return (
     <section aria-labelledby="invite-title" className={cardClass("space-y-2 p-4")}>
       <h3 id="invite-title" className="font-semibold">
@@ -45,15 +48,7 @@ export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: stri
           <input id={emailId} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} className={`${selectClass} w-64`} />
         </div>
         {canInviteAdmins ? (
-          <div className="space-y-1">
-            <label htmlFor={roleId} className="block text-sm font-medium">
-              Role
-            </label>
-            <select id={roleId} value={role} onChange={(e) => setRole(e.target.value as "member" | "admin")} className={selectClass}>
-              <option value="member">Member</option>
-              <option value="admin">Admin</option>
-            </select>
-          </div>
+          <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as "member" | "admin")} options={ROLE_OPTIONS} />
         ) : null}
         <Button type="submit" disabled={pending}>
           {pending ? "Inviting…" : "Invite"}
@@ -77,7 +72,6 @@ export function MemberControls(props: {
   const [target, setTarget] = useState(props.transferTargets[0]?.userId ?? "");
   const [assign, setAssign] = useState(props.unassignedSeats[0]?.id ?? "");
   const { pending, message, run } = useAction();
-  const ids = { target: useId(), assign: useId(), role: useId() };
   const targetName = props.transferTargets.find((t) => t.userId === target)?.name ?? "";
   const assignSeat = props.unassignedSeats.find((s) => s.id === assign);
   const canRemove = member.role !== "owner" && (props.viewerRole === "owner" || member.role === "member") && member.userId !== props.viewerId;
@@ -87,34 +81,26 @@ export function MemberControls(props: {
       <div className="flex flex-wrap items-center gap-2">
         {props.viewerRole === "owner" && member.role !== "owner" ? (
           <>
-            <label htmlFor={ids.role} className="sr-only">
-              Role of {member.name}
-            </label>
-            <select
-              id={ids.role}
+            <SelectField
+              label={`Role of ${member.name}`}
+              hideLabel
               value={member.role}
               disabled={pending}
               onChange={(e) => run(changeRoleAction, { workspaceId: props.workspaceId, userId: member.userId, role: e.target.value }, { success: () => `${member.name} is now ${e.target.value === "admin" ? "an admin" : "a member"}.` })}
-              className={selectClass}
-            >
-              <option value="member">Member</option>
-              <option value="admin">Admin</option>
-            </select>
+              options={ROLE_OPTIONS}
+            />
           </>
         ) : null}
 
         {seat && props.transferTargets.length > 0 ? (
           <>
-            <label htmlFor={ids.target} className="sr-only">
-              Transfer {member.name}&apos;s seat to
-            </label>
-            <select id={ids.target} value={target} onChange={(e) => setTarget(e.target.value)} className={selectClass}>
-              {props.transferTargets.map((t) => (
-                <option key={t.userId} value={t.userId}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
+            <SelectField
+              label={`Transfer ${member.name}'s seat to`}
+              hideLabel
+              value={target}
+              onChange={(e) => setTarget(e.target.value)}
+              options={props.transferTargets.map((t) => ({ value: t.userId, label: t.name }))}
+            />
             <Confirm
               title={`Give ${member.name}'s ${seat.plan} seat to ${targetName}?`}
               confirmLabel="Transfer seat"
@@ -139,16 +125,13 @@ export function MemberControls(props: {
 
         {!seat && assignSeat ? (
           <>
-            <label htmlFor={ids.assign} className="sr-only">
-              Seat to assign to {member.name}
-            </label>
-            <select id={ids.assign} value={assign} onChange={(e) => setAssign(e.target.value)} className={selectClass}>
-              {props.unassignedSeats.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.plan} seat
-                </option>
-              ))}
-            </select>
+            <SelectField
+              label={`Seat to assign to ${member.name}`}
+              hideLabel
+              value={assign}
+              onChange={(e) => setAssign(e.target.value)}
+              options={props.unassignedSeats.map((s) => ({ value: s.id, label: `${s.plan} seat` }))}
+            />
             <Confirm
               title={`Give a ${assignSeat.plan} seat to ${member.name}?`}
               confirmLabel="Assign seat"
