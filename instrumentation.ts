@@ -5,11 +5,6 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
-  const { env } = await import("./lib/env");
-  try {
-    env();
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  }
+  const { checkConfigurationOrExit } = await import("./lib/env");
+  checkConfigurationOrExit();
 }

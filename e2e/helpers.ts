@@ -11,7 +11,7 @@ export const DEMO_EMAILS = ["ada@example.com", "grace@example.com", "linus@examp
 export type DemoEmail = (typeof DEMO_EMAILS)[number];
 
 /** Where the setup project keeps each demo user's signed-in session (git-ignored). */
-export const storageStatePath = (email: string) => path.join(import.meta.dirname, ".auth", `${email.split("@")[0]}.json`);
+export const storageStatePath = (email: string) => path.join(process.cwd(), "e2e", ".auth", `${email.split("@")[0]}.json`);
 
 /** Opens the app as a demo user with the session the setup project saved: no form, no wait. */
 export async function signIn(page: Page, email: DemoEmail) {

@@ -57,3 +57,13 @@ export function env(): Env {
   cached ??= parseEnv(process.env);
   return cached;
 }
+
+/** At server start: the configuration is valid, or the process stops with a message naming what is wrong. */
+export function checkConfigurationOrExit(): void {
+  try {
+    env();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}

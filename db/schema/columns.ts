@@ -1,0 +1,38 @@
+import {
+  bigint,
+  pgEnum,
+  timestamp,
+} from "drizzle-orm/pg-core";
+
+export interface AppDesign {
+  title: string;
+  tagline: string;
+  accent: string;
+}
+
+/** Millicredits: integers, stored as bigint and read as JS numbers (well inside 2^53). */
+export const mc = (name: string) => bigint(name, { mode: "number" });
+export const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+export const memberRole = pgEnum("member_role", ["owner", "admin", "member"]);
+export const cadence = pgEnum("cadence", ["monthly", "daily"]);
+export const accountType = pgEnum("account_type", ["seat", "free"]);
+export const accountStatus = pgEnum("account_status", ["active", "removed"]);
+export const creditKind = pgEnum("credit_kind", ["message", "integration", "none"]);
+export const ledgerOutcome = pgEnum("ledger_outcome", [
+  "charged",
+  "free",
+  "refused",
+  "reserved",
+  "released",
+]);
+export const reservationStatus = pgEnum("reservation_status", ["pending", "confirmed", "released"]);
+export const planChangeKind = pgEnum("plan_change_kind", [
+  "add_seat",
+  "upgrade",
+  "downgrade",
+  "remove_seat",
+  "cancel",
+]);
+export const planChangeStatus = pgEnum("plan_change_status", ["applied", "scheduled", "undone"]);
+

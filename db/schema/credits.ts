@@ -1,0 +1,178 @@
+import { sql } from "drizzle-orm";
+import { bigserial, boolean, check, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { accountStatus, accountType, cadence, creditKind, ledgerOutcome, mc, reservationStatus, ts } from "./columns";
+import { users, workspaces } from "./people";
+import { apps } from "./apps";
+
+export const plans = pgTable("plans", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  cadence: cadence("cadence").notNull(),
+  messageAllowance: mc("message_allowance").notNull(),
+  integrationAllowance: mc("integration_allowance").notNull(),
+  priceCents: integer("price_cents").notNull(),
+  rank: integer("rank").notNull(),
+  active: boolean("active").notNull().default(true),
+});
+
+/** A paid seat of a workspace, or a person's one free allowance. */
+export const creditAccounts = pgTable(
+  "credit_accounts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    type: accountType("type").notNull(),
+    /** Null for a free allowance: it belongs to the person, not to any workspace. */
+    workspaceId: uuid("workspace_id").references(() => workspaces.id, { onDelete: "cascade" }),
+    planId: text("plan_id")
+      .notNull()
+      .references(() => plans.id),
+    /** The person who acts with this account; a seat may be unassigned (null). */
+    holderUserId: uuid("holder_user_id").references(() => users.id),
+    /** Cycle anchor: the workspace's billing date for seats, sign-up for the free allowance. */
+    anchorAt: ts("anchor_at").notNull(),
+    status: accountStatus("status").notNull().default("active"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    removedAt: ts("removed_at"),
+    /**
+     * The earliest scheduled plan change not yet applied (a copy of plan_changes), so the
+     * hot path knows with no extra query whether a change is due.
+     */
+    pendingChangeAt: ts("pending_change_at"),
+  },
+  (t) => [
+    // One free allowance per person, however many workspaces they join.
+    uniqueIndex("credit_accounts_one_free_per_user")
+      .on(t.holderUserId)
+      .where(sql`${t.type} = 'free'`),
+    // A member holds at most one active seat in a workspace.
+    uniqueIndex("credit_accounts_one_seat_per_member")
+      .on(t.workspaceId, t.holderUserId)
+      .where(sql`${t.type} = 'seat' and ${t.status} = 'active' and ${t.holderUserId} is not null`),
+    index("credit_accounts_workspace").on(t.workspaceId),
+    check(
+      "credit_accounts_free_has_no_workspace",
+      sql`(${t.type} = 'free') = (${t.workspaceId} is null)`,
+    ),
+  ],
+);
+
+/**
+ * One row per account per cycle, created on first touch: balances are read here in O(1),
+ * never summed from the ledger. The check constraints are a last line of defence: no bug
+ * in application code can commit a negative balance.
+ */
+export const accountUsage = pgTable(
+  "account_usage",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => creditAccounts.id, { onDelete: "cascade" }),
+    cycleStart: ts("cycle_start").notNull(),
+    cycleEnd: ts("cycle_end").notNull(),
+    planId: text("plan_id")
+      .notNull()
+      .references(() => plans.id),
+    messageAllowance: mc("message_allowance").notNull(),
+    integrationAllowance: mc("integration_allowance").notNull(),
+    messageUsed: mc("message_used").notNull().default(0),
+    integrationUsed: mc("integration_used").notNull().default(0),
+    messageReserved: mc("message_reserved").notNull().default(0),
+    integrationReserved: mc("integration_reserved").notNull().default(0),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.cycleStart] }),
+    check(
+      "account_usage_message_within_allowance",
+      sql`${t.messageUsed} >= 0 and ${t.messageReserved} >= 0 and ${t.messageUsed} + ${t.messageReserved} <= ${t.messageAllowance}`,
+    ),
+    check(
+      "account_usage_integration_within_allowance",
+      sql`${t.integrationUsed} >= 0 and ${t.integrationReserved} >= 0 and ${t.integrationUsed} + ${t.integrationReserved} <= ${t.integrationAllowance}`,
+    ),
+  ],
+);
+
+/** Reservations hold credits for an AI call until it succeeds (confirm) or fails (release). */
+export const reservations = pgTable(
+  "reservations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => creditAccounts.id),
+    cycleStart: ts("cycle_start").notNull(),
+    kind: creditKind("kind").notNull(),
+    amount: mc("amount").notNull(),
+    status: reservationStatus("status").notNull().default("pending"),
+    expiresAt: ts("expires_at").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    settledAt: ts("settled_at"),
+  },
+  (t) => [index("reservations_account_pending").on(t.accountId, t.status)],
+);
+
+/** Append-only: rows are inserted, never updated or deleted. */
+export const creditLedger = pgTable(
+  "credit_ledger",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** Scoped by the caller (e.g. "app:<id>:<key>") so two apps can use the same key text. */
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    /** A hash of the request, so the same key with a different request is detected. */
+    requestHash: text("request_hash").notNull(),
+    actorUserId: uuid("actor_user_id").references(() => users.id),
+    payerAccountId: uuid("payer_account_id").references(() => creditAccounts.id),
+    payerUserId: uuid("payer_user_id").references(() => users.id),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    appId: uuid("app_id").references(() => apps.id),
+    action: text("action").notNull(),
+    kind: creditKind("kind").notNull(),
+    quantity: integer("quantity").notNull().default(1),
+    amount: mc("amount").notNull(),
+    outcome: ledgerOutcome("outcome").notNull(),
+    reservationId: uuid("reservation_id").references(() => reservations.id),
+    cycleStart: ts("cycle_start"),
+    source: text("source").notNull().default("editor"),
+    /** The payer's balance of `kind` right after this event, so a replay returns the same answer. */
+    balanceAllowance: mc("balance_allowance"),
+    balanceUsed: mc("balance_used"),
+    balanceRemaining: mc("balance_remaining"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("credit_ledger_payer_cycle").on(t.payerAccountId, t.cycleStart),
+    index("credit_ledger_workspace_time").on(t.workspaceId, t.createdAt),
+    index("credit_ledger_actor_time").on(t.actorUserId, t.createdAt),
+    // With the actor index, "what I did or paid for" is a bitmap OR of two small ranges,
+    // not a scan of the workspace's whole history.
+    index("credit_ledger_payer_user_time").on(t.payerUserId, t.createdAt),
+  ],
+);
+
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    workspaceId: uuid("workspace_id").references(() => workspaces.id, { onDelete: "cascade" }),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => creditAccounts.id),
+    kind: creditKind("kind").notNull(),
+    threshold: integer("threshold").notNull(),
+    cycleStart: ts("cycle_start").notNull(),
+    body: text("body").notNull(),
+    readAt: ts("read_at"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    // One notice per threshold per account per cycle: concurrent crossings insert once.
+    uniqueIndex("notifications_once").on(t.accountId, t.cycleStart, t.kind, t.threshold),
+    index("notifications_user").on(t.userId, t.createdAt),
+  ],
+);
