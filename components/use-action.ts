@@ -60,3 +60,13 @@ export function useAction<T = unknown>() {
 
   return { pending, result, message, run, onSubmit, fieldError };
 }
+
+/**
+ * The key of an owner's decision (add a seat, upgrade): made once per decision on the page,
+ * so a double-click or a retry sends the same decision and is charged once. `next()` after the
+ * decision is answered, for the next one.
+ */
+export function useDecisionKey() {
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  return { decisionKey: key, next: () => setKey(crypto.randomUUID()) };
+}

@@ -1,5 +1,6 @@
-import { index, pgTable, text, uuid } from "drizzle-orm/pg-core";
-import { planChangeKind, planChangeStatus, ts } from "./columns";
+import { sql } from "drizzle-orm";
+import { bigserial, check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { PLAN_CHANGE_STATUSES, planChangeKind, ts } from "./columns";
 import { users, workspaces } from "./people";
 import { creditAccounts, plans } from "./credits";
 
@@ -14,17 +15,45 @@ export const planChanges = pgTable(
     kind: planChangeKind("kind").notNull(),
     fromPlanId: text("from_plan_id").references(() => plans.id),
     toPlanId: text("to_plan_id").references(() => plans.id),
-    status: planChangeStatus("status").notNull(),
+    status: text("status", { enum: PLAN_CHANGE_STATUSES }).notNull(),
     effectiveAt: ts("effective_at").notNull(),
     requestedBy: uuid("requested_by")
       .notNull()
       .references(() => users.id),
     providerRef: text("provider_ref"),
+    /** The owner's decision, sent with the request: the same decision twice applies and charges once. */
+    decisionKey: text("decision_key"),
+    /** For a new seat: who gets it (decided before paying, assigned when applied). */
+    holderUserId: uuid("holder_user_id").references(() => users.id),
+    /** What the provider is charged for this decision. */
+    amountCents: integer("amount_cents"),
     createdAt: ts("created_at").notNull().defaultNow(),
     settledAt: ts("settled_at"),
   },
-  (t) => [index("plan_changes_workspace_status").on(t.workspaceId, t.status)],
+  (t) => [
+    index("plan_changes_workspace_status").on(t.workspaceId, t.status),
+    uniqueIndex("plan_changes_decision").on(t.workspaceId, t.decisionKey),
+    check("plan_changes_status_valid", sql`${t.status} in ('applied', 'scheduled', 'undone', 'paying', 'failed')`),
+    // At most one scheduled change and one decision being paid for per seat, whatever races.
+    uniqueIndex("plan_changes_one_scheduled").on(t.accountId).where(sql`${t.status} = 'scheduled'`),
+    uniqueIndex("plan_changes_one_paying").on(t.accountId).where(sql`${t.status} = 'paying'`),
+  ],
 );
+
+/**
+ * The test-mode provider's record of every charge it accepted, keyed by the decision: a
+ * second charge with the same key returns the first. A real provider keeps this on its side.
+ */
+export const paymentCharges = pgTable("payment_charges", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  key: text("key").notNull().unique(),
+  workspaceId: uuid("workspace_id")
+    .notNull()
+    .references(() => workspaces.id, { onDelete: "cascade" }),
+  amountCents: integer("amount_cents").notNull(),
+  description: text("description").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
 
 export const seatTransfers = pgTable("seat_transfers", {
   id: uuid("id").primaryKey().defaultRandom(),

@@ -34,5 +34,10 @@ export const planChangeKind = pgEnum("plan_change_kind", [
   "remove_seat",
   "cancel",
 ]);
-export const planChangeStatus = pgEnum("plan_change_status", ["applied", "scheduled", "undone"]);
+/**
+ * A plan change's state. "paying": an owner's decision recorded, its payment not yet
+ * confirmed; "failed": the payment was declined and nothing was applied. Text with a check
+ * (not an enum) so partial unique indexes can name the states.
+ */
+export const PLAN_CHANGE_STATUSES = ["applied", "scheduled", "undone", "paying", "failed"] as const;
 

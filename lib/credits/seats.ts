@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, seatTransfers } from "@/db/schema";
 import { getAccount } from "./accounts";
@@ -6,22 +6,30 @@ import { writeAudit } from "@/lib/workspaces/audit";
 import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
 
+const stale = () => conflict("This seat changed while you were looking at it. Reload and try again.");
+
 /**
  * Gives a paid seat to another member (or assigns an unassigned one). The seat keeps its
  * plan and its usage row for the cycle, so the new holder gets what is left, not a fresh
  * allowance: moving seats around can never mint credits. The previous holder falls back to
  * their free allowance.
  */
-export async function transferSeat(db: Db, args: { seatId: string; toUserId: string; byUserId: string }, now: Date) {
+export async function transferSeat(
+  db: Db,
+  args: { seatId: string; toUserId: string; byUserId: string; /** The holder the person saw (null: unassigned); omitted: whoever holds it now. */ fromUserId?: string | null },
+  now: Date,
+) {
   const seat = await getAccount(db, args.seatId).catch(() => null);
   if (!seat || seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
   const workspaceId = seat.workspaceId;
   await requireRole(db, { workspaceId: workspaceId, userId: args.byUserId }, ["owner", "admin"], "reassign paid seats");
+  if (args.fromUserId !== undefined && args.fromUserId !== seat.holderUserId) throw stale();
   if (seat.holderUserId === args.toUserId) throw invalid("That member already holds this seat.");
   if (!(await isMember(db, { workspaceId: workspaceId, userId: args.toUserId }))) throw invalid("A seat can only be given to a member of this workspace.");
   try {
     return await db.transaction(async (tx) => {
-      // Compare-and-set on the holder: two transfers of one seat at once cannot both win.
+      // Compare-and-set on the holder (unassigned included): two assignments or transfers of
+      // one seat at once cannot both win.
       const [moved] = await tx
         .update(creditAccounts)
         .set({ holderUserId: args.toUserId })
@@ -29,11 +37,11 @@ export async function transferSeat(db: Db, args: { seatId: string; toUserId: str
           and(
             eq(creditAccounts.id, seat.id),
             eq(creditAccounts.status, "active"),
-            seat.holderUserId ? eq(creditAccounts.holderUserId, seat.holderUserId) : undefined,
+            seat.holderUserId ? eq(creditAccounts.holderUserId, seat.holderUserId) : isNull(creditAccounts.holderUserId),
           ),
         )
         .returning();
-      if (!moved) throw conflict("This seat changed while you were looking at it. Reload and try again.");
+      if (!moved) throw stale();
       const [transfer] = await tx
         .insert(seatTransfers)
         .values({ workspaceId, accountId: seat.id, fromUserId: seat.holderUserId, toUserId: args.toUserId, byUserId: args.byUserId, createdAt: now })

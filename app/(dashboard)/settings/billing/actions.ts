@@ -7,19 +7,21 @@ import { PAID_PLAN_IDS } from "@/lib/credits/plans";
 import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, undoScheduledChange } from "@/lib/credits/plan-changes";
 
 const id = z.string().uuid();
+/** The owner's decision, made once in the page: sent twice (a double-click, a retry), it is charged once. */
+const decisionKey = z.string().uuid().optional();
 const paidPlan = z.enum(PAID_PLAN_IDS, { error: "Choose a paid plan." });
 const done = () => revalidatePath("/settings", "layout");
 
 export const addSeatAction = authedAction(
-  z.object({ workspaceId: id, planId: paidPlan, holderUserId: z.union([id, z.literal("")]).optional() }),
+  z.object({ workspaceId: id, planId: paidPlan, holderUserId: z.union([id, z.literal("")]).optional(), decisionKey }),
   async (input, { db, user }) => {
-    const seat = await addSeat(db, { workspaceId: input.workspaceId, planId: input.planId, holderUserId: input.holderUserId || null, byUserId: user.id }, new Date());
+    const seat = await addSeat(db, { ...input, holderUserId: input.holderUserId || null, byUserId: user.id }, new Date());
     done();
     return { seatId: seat.id };
   },
 );
 
-export const changeSeatPlanAction = authedAction(z.object({ seatId: id, toPlanId: paidPlan }), async (input, { db, user }) => {
+export const changeSeatPlanAction = authedAction(z.object({ seatId: id, toPlanId: paidPlan, decisionKey }), async (input, { db, user }) => {
   const r = await changeSeatPlan(db, { ...input, byUserId: user.id }, new Date());
   done();
   return r.effect === "now" ? { effect: "now" as const } : { effect: "scheduled" as const, effectiveAt: r.effectiveAt.toISOString() };

@@ -5,7 +5,7 @@ import { ActionStatus } from "@/components/action-status";
 import { Button } from "@/components/ui/button";
 import { Confirm } from "@/components/ui/confirm";
 import { SelectField } from "@/components/ui/field";
-import { useAction } from "@/components/use-action";
+import { useAction, useDecisionKey } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
 import { formatInZone } from "@/components/local-time";
 import { addSeatAction, cancelPlanAction, changeSeatPlanAction, removeSeatAction, undoChangeAction } from "./actions";
@@ -22,6 +22,7 @@ export function SeatPlanControl(props: {
   used: number;
 }) {
   const [toPlanId, setToPlanId] = useState(props.currentPlanId);
+  const decision = useDecisionKey();
   const { pending, message, run } = useAction();
   const target = props.plans.find((p) => p.id === toPlanId)!;
   const upgrade = target.rank > props.currentRank;
@@ -42,7 +43,7 @@ export function SeatPlanControl(props: {
           className="py-1.5"
           disabled={pending || toPlanId === props.currentPlanId}
           onClick={() =>
-            run(changeSeatPlanAction, { seatId: props.seatId, toPlanId }, { success: (r) =>
+            run(changeSeatPlanAction, { seatId: props.seatId, toPlanId, decisionKey: decision.decisionKey }, { then: decision.next, success: (r) =>
                 r.effect === "now"
                   ? `Upgraded to ${target.name} now: ${formatCredits(props.used)} of ${formatCredits(target.message)} message credits used this cycle. Credits already used stay used.`
                   : `Moves to ${target.name} on ${when(r.effectiveAt)}, when this cycle ends. You can undo it until then.`, }
@@ -79,6 +80,7 @@ export function SeatPlanControl(props: {
 export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: string; plans: { id: string; label: string }[]; members: { userId: string; name: string }[] }) {
   const [planId, setPlanId] = useState(plans[0]?.id ?? "starter");
   const [holder, setHolder] = useState("");
+  const decision = useDecisionKey();
   const { pending, message, run } = useAction();
   return (
     <div className="space-y-2">
@@ -93,7 +95,7 @@ export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: stri
         <Button
           type="button"
           disabled={pending}
-          onClick={() => run(addSeatAction, { workspaceId, planId, holderUserId: holder }, { success: () => "Seat added. It is active now." })}
+          onClick={() => run(addSeatAction, { workspaceId, planId, holderUserId: holder, decisionKey: decision.decisionKey }, { then: decision.next, success: () => "Seat added. It is active now." })}
         >
           {pending ? "Adding…" : "Add seat"}
         </Button>

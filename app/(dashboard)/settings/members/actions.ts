@@ -31,8 +31,9 @@ export const changeRoleAction = authedAction(z.object({ workspaceId: id, userId:
 });
 
 /** Assigns an unassigned seat, or moves a held one: the same operation, with or without a previous holder. */
-export const transferSeatAction = authedAction(z.object({ seatId: id, toUserId: id }), async (input, { db, user }) => {
-  await transferSeat(db, { ...input, byUserId: user.id }, new Date());
+export const transferSeatAction = authedAction(z.object({ seatId: id, toUserId: id, fromUserId: z.union([id, z.literal("")]).optional() }), async (input, { db, user }) => {
+  const fromUserId = input.fromUserId === undefined ? undefined : input.fromUserId || null;
+  await transferSeat(db, { ...input, fromUserId, byUserId: user.id }, new Date());
   done();
   return { moved: true };
 });

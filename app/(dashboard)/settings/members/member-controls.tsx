@@ -104,7 +104,7 @@ export function MemberControls(props: {
             <Confirm
               title={`Give ${member.name}'s ${seat.plan} seat to ${targetName}?`}
               confirmLabel="Transfer seat"
-              onConfirm={() => run(transferSeatAction, { seatId: seat.id, toUserId: target }, { success: () => `${targetName} now holds the ${seat.plan} seat.` })}
+              onConfirm={() => run(transferSeatAction, { seatId: seat.id, toUserId: target, fromUserId: member.userId }, { success: () => `${targetName} now holds the ${seat.plan} seat.` })}
               trigger={
                 <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
                   Transfer seat
@@ -135,7 +135,7 @@ export function MemberControls(props: {
             <Confirm
               title={`Give a ${assignSeat.plan} seat to ${member.name}?`}
               confirmLabel="Assign seat"
-              onConfirm={() => run(transferSeatAction, { seatId: assignSeat.id, toUserId: member.userId }, { success: () => `${member.name} now holds the ${assignSeat.plan} seat.` })}
+              onConfirm={() => run(transferSeatAction, { seatId: assignSeat.id, toUserId: member.userId, fromUserId: "" }, { success: () => `${member.name} now holds the ${assignSeat.plan} seat.` })}
               trigger={
                 <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
                   Assign seat
