@@ -1,6 +1,7 @@
 /**
  * Operator CLI: `npm run credits -- <command>`.
  *   keys create --app <name or id>   print a new app key (shown this once)
+ *   keys revoke --key <prefix or id> revoke a key: requests with it answer 401 at once
  *   balance --email <address>        both balances of a person, this cycle, per workspace
  *   check                            recompute usage rows from the ledger; exit 1 on mismatch
  * Uses DATABASE_URL when set, else the embedded database (stop `npm run dev` first: the
@@ -9,10 +10,10 @@
 import { parseArgs } from "node:util";
 import { eq, or } from "drizzle-orm";
 import { migrateDb, type DbHandle } from "@/db/client";
-import { apps, users } from "@/db/schema";
+import { appKeys, apps, users } from "@/db/schema";
 import { seedCatalog } from "@/lib/credits/catalog";
 import { openConfiguredDb } from "@/lib/db";
-import { createAppKey } from "@/lib/apps/keys";
+import { createAppKey, revokeAppKey } from "@/lib/apps/keys";
 import { formatCredits } from "@/lib/credits/amounts";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { findUsageMismatches } from "@/lib/credits/check";
@@ -20,6 +21,7 @@ import { listMemberships } from "@/lib/workspaces/memberships";
 
 const USAGE = `usage: npm run credits -- <command>
   keys create --app <name or id>
+  keys revoke --key <prefix (ck_…) or id>
   balance --email <address>
   check`;
 
@@ -38,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { app: { type: "string" }, email: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { app: { type: "string" }, key: { type: "string" }, email: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
   const [command, sub] = positionals;
   if (values.help || !command) {
@@ -59,6 +61,20 @@ async function main(argv: string[]): Promise<number> {
       if (matches.length > 1) throw new Error(`Several apps are named "${values.app}"; pass the id instead: ${matches.map((a) => a.id).join(", ")}`);
       const created = await createAppKey(db, matches[0]!.id, null, now);
       console.log(`New key for "${created.app.name}" (${created.app.id}). It is shown only this once:\n\n${created.key}\n`);
+      return 0;
+    }
+    if (command === "keys" && sub === "revoke") {
+      if (!values.key) throw new Error("keys revoke needs --key <prefix or id> (the prefix is what Settings → API keys shows, e.g. ck_AbC123x)");
+      const wanted = values.key.replace(/…$/, "");
+      const matches = await db
+        .select({ id: appKeys.id, prefix: appKeys.prefix, appName: apps.name })
+        .from(appKeys)
+        .innerJoin(apps, eq(apps.id, appKeys.appId))
+        .where(UUID.test(wanted) ? eq(appKeys.id, wanted) : eq(appKeys.prefix, wanted));
+      if (matches.length === 0) throw new Error(`No app key with the id or prefix "${wanted}".`);
+      if (matches.length > 1) throw new Error(`Several keys start with "${wanted}"; pass the id instead: ${matches.map((k) => k.id).join(", ")}`);
+      const revoked = await revokeAppKey(db, { keyId: matches[0]!.id, byUserId: null }, now);
+      console.log(revoked.alreadyRevoked ? `Key ${revoked.prefix}… of "${matches[0]!.appName}" was already revoked.` : `Revoked key ${revoked.prefix}… of "${matches[0]!.appName}": requests with it now answer 401.`);
       return 0;
     }
     if (command === "balance") {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { appKeys, apps } from "@/db/schema";
 import { findAppPayer } from "@/lib/credits/accounts";
@@ -66,4 +66,36 @@ export async function listAppKeys(db: Db, appId: string) {
     .from(appKeys)
     .where(eq(appKeys.appId, appId))
     .orderBy(desc(appKeys.createdAt));
+}
+
+/**
+ * Revokes an app key: the next request with it answers 401. The app's owner may revoke its
+ * keys, and so may the workspace's owner and admins (a leaked key must not outlive its owner's
+ * absence).
+ */
+export async function revokeAppKey(db: Db, args: { keyId: string; byUserId: string | null }, now: Date) {
+  const [row] = await db.select({ key: appKeys, app: apps }).from(appKeys).innerJoin(apps, eq(apps.id, appKeys.appId)).where(eq(appKeys.id, args.keyId));
+  if (!row) throw notFound("App key");
+  if (args.byUserId) {
+    const role = await requireRole(db, { workspaceId: row.app.workspaceId, userId: args.byUserId }, ["owner", "admin", "member"], "manage app keys");
+    if (role === "member" && row.app.ownerUserId !== args.byUserId) throw forbidden("Only the app's owner, or the workspace owner or an admin, can revoke its keys.");
+  }
+  return db.transaction(async (tx) => {
+    const [revoked] = await tx
+      .update(appKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(appKeys.id, args.keyId), isNull(appKeys.revokedAt)))
+      .returning({ id: appKeys.id, prefix: appKeys.prefix, revokedAt: appKeys.revokedAt });
+    if (!revoked) return { id: row.key.id, prefix: row.key.prefix, revokedAt: row.key.revokedAt!, alreadyRevoked: true };
+    await writeAudit(tx, {
+      workspaceId: row.app.workspaceId,
+      actorUserId: args.byUserId,
+      action: "app_key.revoked",
+      targetType: "app",
+      targetId: row.app.id,
+      details: { keyId: revoked.id, prefix: revoked.prefix },
+      now,
+    });
+    return { ...revoked, revokedAt: revoked.revokedAt!, alreadyRevoked: false };
+  });
 }

@@ -33,6 +33,8 @@ export async function listSeats(db: Db, workspaceId: string, now: Date) {
 }
 
 export type Seat = Awaited<ReturnType<typeof listSeats>>["seats"][number] & { balance: AccountBalance };
+/** A seat as a viewer may see it: a plain member sees the usage of their own seat only. */
+export type VisibleSeat = Omit<Seat, "balance"> & { balance: AccountBalance | null };
 
 export const seatBalance = async (db: Db, seatId: string, now: Date) => getAccountBalance(db, await getAccount(db, seatId), now);
 
@@ -54,7 +56,8 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
   const { catalog, planById, seats: rows } = await listSeats(db, workspaceId, now);
   const [ws] = await db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
   const [owner] = await db.select({ name: users.name }).from(users).where(eq(users.id, ws!.ownerId));
-  const seats: Seat[] = await Promise.all(rows.map(async (s) => ({ ...s, balance: await seatBalance(db, s.id, now) })));
+  const seesUsage = (s: { holderUserId: string | null }) => role !== "member" || s.holderUserId === userId;
+  const seats: VisibleSeat[] = await Promise.all(rows.map(async (s) => ({ ...s, balance: seesUsage(s) ? await seatBalance(db, s.id, now) : null })));
   const seated = new Set(seats.map((s) => s.holderUserId));
   const withoutSeat = role === "owner" ? (await listMembers(db, workspaceId)).filter((m) => !seated.has(m.userId)) : [];
   return {

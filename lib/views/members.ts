@@ -1,22 +1,30 @@
 import type { Db } from "@/db/client";
-import { getMemberBalances } from "@/lib/credits/balance";
+import type { AccountBalance } from "@/lib/credits/accounts";
+import { getMemberBalance, getMemberBalances } from "@/lib/credits/balance";
+import { listInvitations } from "@/lib/workspaces/invitations";
 import { listMembers } from "@/lib/workspaces/members";
 import { requireRole } from "@/lib/workspaces/roles";
 import { listSeats, seatBalance, type Seat } from "./billing";
 
 /**
- * Settings → Members: every member with role, seat and this cycle's usage; the seats nobody
- * holds. Each balance is read once: a seat holder's balance is their seat's.
+ * Settings → Members: every member with role and seat. Usage follows "who sees what": owners
+ * and admins see everyone's, with the seats nobody holds and the open invitations; a member
+ * sees their own only. Each balance is read once: a seat holder's balance is their seat's.
  */
 export async function getMembersView(db: Db, { workspaceId, userId }: { workspaceId: string; userId: string }, now: Date) {
   const role = await requireRole(db, { workspaceId, userId }, ["owner", "admin", "member"], "see the members");
+  const manager = role !== "member";
   const { seats } = await listSeats(db, workspaceId, now);
-  const [members, balances] = await Promise.all([listMembers(db, workspaceId), getMemberBalances(db, workspaceId, now)]);
+  const [members, balances] = await Promise.all([
+    listMembers(db, workspaceId),
+    manager ? getMemberBalances(db, workspaceId, now) : getMemberBalance(db, { workspaceId, userId }, now).then((b) => new Map([[userId, b]])),
+  ]);
   const rows = members.map((m) => {
-    const balance = balances.get(m.userId)!;
+    const balance: AccountBalance | null = balances.get(m.userId) ?? null;
     const seat = seats.find((s) => s.holderUserId === m.userId);
-    return { ...m, balance, seat: seat ? ({ ...seat, balance } satisfies Seat) : null };
+    return { ...m, balance, seat: seat ? { ...seat, balance } : null };
   });
-  const unassigned: Seat[] = await Promise.all(seats.filter((s) => !s.holderUserId).map(async (s) => ({ ...s, balance: await seatBalance(db, s.id, now) })));
-  return { role, rows, unassigned, withoutSeat: rows.filter((m) => !m.seat).map((m) => ({ userId: m.userId, name: m.name })) };
+  const unassigned: Seat[] = manager ? await Promise.all(seats.filter((s) => !s.holderUserId).map(async (s) => ({ ...s, balance: await seatBalance(db, s.id, now) }))) : [];
+  const invitations = manager ? await listInvitations(db, { workspaceId, viewerId: userId }, now) : [];
+  return { role, rows, unassigned, invitations, withoutSeat: rows.filter((m) => !m.seat).map((m) => ({ userId: m.userId, name: m.name })) };
 }

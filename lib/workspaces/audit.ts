@@ -21,8 +21,11 @@ export const AUDIT_LABELS = {
   "member.joined": "Joined by invitation",
   "member.removed": "Removed a member",
   "member.role_changed": "Changed a role",
+  "member.invitation_revoked": "Revoked an invitation",
   "app.created": "Created an app",
   "app_key.created": "Created an app key",
+  "app_key.revoked": "Revoked an app key",
+  "app.owner_changed": "App passed to the owner",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_LABELS;

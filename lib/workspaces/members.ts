@@ -1,79 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { creditAccounts, invitations, memberships, seatTransfers, users, workspaces } from "@/db/schema";
+import { apps, creditAccounts, invitations, memberships, seatTransfers, users, workspaces } from "@/db/schema";
 import { writeAudit } from "./audit";
-import { conflict, forbidden, invalid, notFound } from "@/lib/errors";
+import { forbidden, invalid, notFound } from "@/lib/errors";
 import { requireRole, type Role } from "./roles";
-import { normalizeEmail } from "@/lib/auth/users";
-
-const INVITE_DAYS = 14;
-const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
-
-export type InviteResult = { kind: "added"; userId: string } | { kind: "invited"; token: string; expiresAt: Date };
-
-/**
- * Invites someone by email. An existing account joins at once; otherwise an invitation link
- * is made (its token shown once). Owners invite admins or members; admins invite members.
- */
-export async function inviteMember(db: Db, args: { workspaceId: string; email: string; role: "admin" | "member"; byUserId: string }, now: Date): Promise<InviteResult> {
-  const byRole = await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner", "admin"], "invite people");
-  if (args.role === "admin" && byRole !== "owner") throw forbidden("Only the workspace owner can make someone an admin.");
-  const email = normalizeEmail(args.email);
-  const [existing] = await db.select().from(users).where(eq(users.email, email));
-  if (existing) {
-    const [already] = await db
-      .select()
-      .from(memberships)
-      .where(and(eq(memberships.workspaceId, args.workspaceId), eq(memberships.userId, existing.id)));
-    if (already) throw conflict(`${existing.name} is already a member of this workspace.`);
-    await db.transaction(async (tx) => {
-      await tx.insert(memberships).values({ workspaceId: args.workspaceId, userId: existing.id, role: args.role, createdAt: now });
-      await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.added", targetType: "user", targetId: existing.id, details: { email, role: args.role }, now });
-    });
-    return { kind: "added", userId: existing.id };
-  }
-  const token = randomBytes(24).toString("base64url");
-  const expiresAt = new Date(now.getTime() + INVITE_DAYS * 86_400_000);
-  await db.transaction(async (tx) => {
-    const [inv] = await tx
-      .insert(invitations)
-      .values({ workspaceId: args.workspaceId, email, role: args.role, tokenHash: hashToken(token), invitedBy: args.byUserId, createdAt: now, expiresAt })
-      .returning();
-    await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.invited", targetType: "invitation", targetId: inv!.id, details: { email, role: args.role }, now });
-  });
-  return { kind: "invited", token, expiresAt };
-}
-
-export async function findInvitation(db: Db, token: string, now: Date) {
-  const [row] = await db
-    .select({ invitation: invitations, workspaceName: workspaces.name })
-    .from(invitations)
-    .innerJoin(workspaces, eq(workspaces.id, invitations.workspaceId))
-    .where(eq(invitations.tokenHash, hashToken(token)));
-  if (!row || row.invitation.acceptedAt || row.invitation.revokedAt || row.invitation.expiresAt <= now) return null;
-  return row;
-}
-
-/** Joins the workspace of an invitation; it must be addressed to the signed-in person's email. */
-export async function acceptInvitation(db: Db, args: { token: string; userId: string }, now: Date) {
-  const found = await findInvitation(db, args.token, now);
-  if (!found) throw notFound("This invitation (it may have expired or been used)");
-  const [user] = await db.select().from(users).where(eq(users.id, args.userId));
-  if (!user || user.email !== found.invitation.email) throw forbidden(`This invitation is for ${found.invitation.email}. Sign in with that email to accept it.`);
-  const inv = found.invitation;
-  return db.transaction(async (tx) => {
-    const [used] = await tx
-      .update(invitations)
-      .set({ acceptedAt: now })
-      .where(and(eq(invitations.id, inv.id), isNull(invitations.acceptedAt)))
-      .returning();
-    if (!used) throw conflict("This invitation was already used.");
-    await tx.insert(memberships).values({ workspaceId: inv.workspaceId, userId: user.id, role: inv.role, createdAt: now }).onConflictDoNothing();
-    await writeAudit(tx, { workspaceId: inv.workspaceId, actorUserId: user.id, action: "member.joined", targetType: "user", targetId: user.id, details: { invitationId: inv.id, role: inv.role }, now });
-    return { workspaceId: inv.workspaceId, workspaceName: found.workspaceName };
-  });
-}
 
 async function membershipOf(db: Db, workspaceId: string, userId: string) {
   const [m] = await db.select().from(memberships).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
@@ -83,7 +13,9 @@ async function membershipOf(db: Db, workspaceId: string, userId: string) {
 
 /**
  * Removes a member. The owner cannot be removed (a workspace always keeps its owner); admins
- * may remove members but not other admins. A seat the member held stays, unassigned.
+ * may remove members but not other admins. In the same transaction: a seat the member held
+ * stays, unassigned; their apps pass to the workspace owner, who pays their integrations from
+ * now on (a workspace never charges a person who left it); invitations they sent are revoked.
  */
 export async function removeMember(db: Db, args: { workspaceId: string; userId: string; byUserId: string }, now: Date) {
   const byRole = await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner", "admin"], "remove members");
@@ -91,6 +23,7 @@ export async function removeMember(db: Db, args: { workspaceId: string; userId: 
   if (target.role === "owner") throw forbidden("The workspace owner cannot be removed.");
   if (target.role === "admin" && byRole !== "owner") throw forbidden("Only the workspace owner can remove an admin.");
   await db.transaction(async (tx) => {
+    const [ws] = await tx.select({ ownerId: workspaces.ownerId }).from(workspaces).where(eq(workspaces.id, args.workspaceId));
     const seats = await tx
       .update(creditAccounts)
       .set({ holderUserId: null })
@@ -99,8 +32,20 @@ export async function removeMember(db: Db, args: { workspaceId: string; userId: 
     for (const s of seats) {
       await tx.insert(seatTransfers).values({ workspaceId: args.workspaceId, accountId: s.id, fromUserId: args.userId, toUserId: null, byUserId: args.byUserId, createdAt: now });
     }
+    const moved = await tx
+      .update(apps)
+      .set({ ownerUserId: ws!.ownerId })
+      .where(and(eq(apps.workspaceId, args.workspaceId), eq(apps.ownerUserId, args.userId)))
+      .returning({ id: apps.id, name: apps.name });
+    for (const app of moved) {
+      await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "app.owner_changed", targetType: "app", targetId: app.id, details: { app: app.name, fromUserId: args.userId, toUserId: ws!.ownerId }, now });
+    }
+    await tx
+      .update(invitations)
+      .set({ revokedAt: now })
+      .where(and(eq(invitations.workspaceId, args.workspaceId), eq(invitations.invitedBy, args.userId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
     await tx.delete(memberships).where(eq(memberships.id, target.id));
-    await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.removed", targetType: "user", targetId: args.userId, details: { role: target.role, seatsUnassigned: seats.map((s) => s.id) }, now });
+    await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.removed", targetType: "user", targetId: args.userId, details: { role: target.role, seatsUnassigned: seats.map((s) => s.id), appsToOwner: moved.map((a) => a.name) }, now });
   });
 }
 

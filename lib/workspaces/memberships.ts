@@ -9,6 +9,7 @@ export interface WorkspaceMembership {
   name: string;
   personal: boolean;
   role: Role;
+  joinedAt: Date;
 }
 
 /** Every workspace the person belongs to, shared ones first, then by age. */
@@ -19,6 +20,7 @@ export async function listMemberships(db: Db, userId: string): Promise<Workspace
       name: workspaces.name,
       personal: workspaces.personal,
       role: memberships.role,
+      joinedAt: memberships.createdAt,
     })
     .from(memberships)
     .innerJoin(workspaces, eq(workspaces.id, memberships.workspaceId))
@@ -37,7 +39,12 @@ export async function getMembership(db: Db, { workspaceId, userId }: MemberRef) 
   return row ?? null;
 }
 
-/** The workspace to show: the preferred one if the person belongs to it, else their first. */
+/**
+ * The workspace to show: the one the person chose (if they still belong to it), else the
+ * first they ever joined. Joining another workspace never changes this: only the person does.
+ */
 export function pickWorkspace(list: WorkspaceMembership[], preferredId: string | undefined) {
-  return list.find((w) => w.workspaceId === preferredId) ?? list[0] ?? null;
+  const chosen = list.find((w) => w.workspaceId === preferredId);
+  if (chosen) return chosen;
+  return list.reduce<WorkspaceMembership | null>((first, w) => (!first || w.joinedAt < first.joinedAt ? w : first), null);
 }

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { LogoMark } from "@/components/logo";
 import { getDb } from "@/lib/db";
-import { findInvitation } from "@/lib/workspaces/members";
+import { findInvitation } from "@/lib/workspaces/invitations";
 import { getSessionUser } from "@/lib/auth/session";
 import { AcceptInvite } from "./accept-invite";
 import { cardClass } from "@/components/ui/surface";

@@ -3,6 +3,7 @@ import { LocalTime } from "@/components/local-time";
 import { requireWorkspace } from "@/lib/auth/session";
 import { getApiKeysView } from "@/lib/views/api-keys";
 import { CreateKeyForm } from "./create-key-form";
+import { RevokeKeyButton } from "./revoke-key-button";
 import { EmptyState } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "API keys" };
@@ -42,6 +43,7 @@ export default async function ApiKeysPage() {
                       <span className="text-zinc-600 dark:text-zinc-400">
                         {k.revokedAt ? "revoked" : "created"} <LocalTime iso={(k.revokedAt ?? k.createdAt).toISOString()} />
                       </span>
+                      {k.revokedAt ? null : <RevokeKeyButton keyId={k.id} prefix={k.prefix} appName={app.name} />}
                     </li>
                   ))}
                 </ul>

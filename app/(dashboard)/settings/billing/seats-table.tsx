@@ -36,9 +36,15 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
                     {s.plan.name} · {formatPrice(s.plan.priceCents)}/month
                   </td>
                   <td className="px-4 py-2 tabular-nums">
-                    {formatCredits(s.balance.message.used)} of {formatCredits(s.balance.message.allowance)} message
-                    <br />
-                    {formatCredits(s.balance.integration.used)} of {formatCredits(s.balance.integration.allowance)} integration
+                    {s.balance ? (
+                      <>
+                        {formatCredits(s.balance.message.used)} of {formatCredits(s.balance.message.allowance)} message
+                        <br />
+                        {formatCredits(s.balance.integration.used)} of {formatCredits(s.balance.integration.allowance)} integration
+                      </>
+                    ) : (
+                      <span className="text-zinc-600 dark:text-zinc-400">Only owners and admins see this</span>
+                    )}
                   </td>
                   <td className="px-4 py-2">
                     {s.pending ? (
@@ -54,7 +60,7 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
                         currentRank={s.plan.rank}
                         pendingChangeId={s.pending?.id ?? null}
                         plans={catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, name: p.name, rank: p.rank, message: p.messageAllowance }))}
-                        used={s.balance.message.used}
+                        used={s.balance?.message.used ?? 0}
                       />
                     ) : s.pending ? null : (
                       <span className="text-zinc-600 dark:text-zinc-400">Active</span>

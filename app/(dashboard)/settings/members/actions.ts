@@ -4,7 +4,8 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
 import { transferSeat } from "@/lib/credits/seats";
-import { changeRole, inviteMember, removeMember } from "@/lib/workspaces/members";
+import { inviteMember, revokeInvitation } from "@/lib/workspaces/invitations";
+import { changeRole, removeMember } from "@/lib/workspaces/members";
 
 const id = z.string().uuid();
 const done = () => revalidatePath("/settings", "layout");
@@ -14,7 +15,7 @@ export const inviteAction = authedAction(
   async (input, { db, user }) => {
     const r = await inviteMember(db, { ...input, byUserId: user.id }, new Date());
     done();
-    return r.kind === "added" ? { kind: "added" as const } : { kind: "invited" as const, path: `/invite/${r.token}`, expiresAt: r.expiresAt.toISOString() };
+    return { path: r.path, expiresAt: r.expiresAt.toISOString() };
   },
 );
 
@@ -36,4 +37,10 @@ export const transferSeatAction = authedAction(z.object({ seatId: id, toUserId: 
   await transferSeat(db, { ...input, fromUserId, byUserId: user.id }, new Date());
   done();
   return { moved: true };
+});
+
+export const revokeInvitationAction = authedAction(z.object({ invitationId: id }), async (input, { db, user }) => {
+  await revokeInvitation(db, { ...input, byUserId: user.id }, new Date());
+  done();
+  return { revoked: true };
 });

@@ -37,7 +37,7 @@ export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: stri
         className="flex flex-wrap items-end gap-3"
         onSubmit={(e) => {
           e.preventDefault();
-          run(inviteAction, { workspaceId, email, role }, { success: (r) => (r.kind === "added" ? `${email} had an account and is now a member.` : `No account uses ${email} yet. Send them this link (valid 14 days): ${window.location.origin}${r.path}`), }
+          run(inviteAction, { workspaceId, email, role }, { success: (r) => `Invitation for ${email} created. Send them this link; it works once, for 7 days, signed in as ${email}: ${window.location.origin}${r.path}` }
           );
         }}
       >

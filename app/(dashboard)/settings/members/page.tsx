@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { formatCredits } from "@/lib/credits/amounts";
 import { getMembersView } from "@/lib/views/members";
 import { requireWorkspace } from "@/lib/auth/session";
+import { InvitationList } from "./invitation-list";
 import { InviteForm, MemberControls } from "./member-controls";
 
 export const metadata: Metadata = { title: "Members" };
@@ -29,9 +30,15 @@ export default async function MembersPage() {
                   <td className="px-4 py-2 capitalize">{m.role}</td>
                   <td className="px-4 py-2">{seat ? `${seat.plan.name} seat` : "Free (daily)"}</td>
                   <td className="px-4 py-2 tabular-nums">
-                    {formatCredits(m.balance.message.used)} / {formatCredits(m.balance.message.allowance)} message
-                    <br />
-                    {formatCredits(m.balance.integration.used)} / {formatCredits(m.balance.integration.allowance)} integration
+                    {m.balance ? (
+                      <>
+                        {formatCredits(m.balance.message.used)} / {formatCredits(m.balance.message.allowance)} message
+                        <br />
+                        {formatCredits(m.balance.integration.used)} / {formatCredits(m.balance.integration.allowance)} integration
+                      </>
+                    ) : (
+                      <span className="text-zinc-600 dark:text-zinc-400">Only owners and admins see this</span>
+                    )}
                   </td>
                   {canManage ? (
                     <td className="px-4 py-2">
@@ -40,7 +47,7 @@ export default async function MembersPage() {
                         member={{ userId: m.userId, name: m.name, role: m.role }}
                         viewerRole={current.role}
                         viewerId={user.id}
-                        seat={seat ? { id: seat.id, plan: seat.plan.name, messageLeft: seat.balance.message.remaining, integrationLeft: seat.balance.integration.remaining } : null}
+                        seat={seat && seat.balance ? { id: seat.id, plan: seat.plan.name, messageLeft: seat.balance.message.remaining, integrationLeft: seat.balance.integration.remaining } : null}
                         transferTargets={withoutSeat.filter((t) => t.userId !== m.userId)}
                         unassignedSeats={seat ? [] : unassigned.map((s) => ({ id: s.id, plan: s.plan.name, messageLeft: s.balance.message.remaining, integrationLeft: s.balance.integration.remaining }))}
                       />
@@ -50,6 +57,7 @@ export default async function MembersPage() {
               );
             })}
       </DataTable>
+      {canManage ? <InvitationList invitations={view.invitations.map((i) => ({ ...i, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString() }))} /> : null}
       {unassigned.length > 0 ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           {unassigned.length} paid seat{unassigned.length === 1 ? " is" : "s are"} not assigned to anyone yet.

@@ -1,0 +1,113 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { invitations, memberships, users, workspaces } from "@/db/schema";
+import { normalizeEmail } from "@/lib/auth/users";
+import { conflict, forbidden, notFound } from "@/lib/errors";
+import { writeAudit } from "./audit";
+import { requireRole } from "./roles";
+
+/**
+ * Invitations: joining a workspace always takes the invited person's consent. An invitation
+ * is a link, used once, within 7 days, by the person signed in with the invited email. The
+ * inviter's answer is the same whether or not that email has an account.
+ */
+export const INVITATION_DAYS = 7;
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+export interface Invited {
+  /** The link to send; the token in it is shown this once and only its hash is kept. */
+  path: string;
+  expiresAt: Date;
+}
+
+/** Owners invite admins or members; admins invite members. A new invitation replaces an open one to the same email. */
+export async function inviteMember(db: Db, args: { workspaceId: string; email: string; role: "admin" | "member"; byUserId: string }, now: Date): Promise<Invited> {
+  const byRole = await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner", "admin"], "invite people");
+  if (args.role === "admin" && byRole !== "owner") throw forbidden("Only the workspace owner can make someone an admin.");
+  const email = normalizeEmail(args.email);
+  // The inviter sees the member list anyway, so saying "already a member" reveals nothing new;
+  // whether the email has an account elsewhere is never said.
+  const [member] = await db
+    .select({ id: memberships.id })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.workspaceId, args.workspaceId), eq(users.email, email)));
+  if (member) throw conflict("That email belongs to a member of this workspace already.");
+  const token = randomBytes(24).toString("base64url");
+  const expiresAt = new Date(now.getTime() + INVITATION_DAYS * 86_400_000);
+  await db.transaction(async (tx) => {
+    await tx
+      .update(invitations)
+      .set({ revokedAt: now })
+      .where(and(eq(invitations.workspaceId, args.workspaceId), eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
+    const [inv] = await tx
+      .insert(invitations)
+      .values({ workspaceId: args.workspaceId, email, role: args.role, tokenHash: hashToken(token), invitedBy: args.byUserId, createdAt: now, expiresAt })
+      .returning();
+    await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.invited", targetType: "invitation", targetId: inv!.id, details: { email, role: args.role }, now });
+  });
+  return { path: `/invite/${token}`, expiresAt };
+}
+
+/** An open invitation by its token: not used, not revoked, not expired. */
+export async function findInvitation(db: Db, token: string, now: Date) {
+  const [row] = await db
+    .select({ invitation: invitations, workspaceName: workspaces.name })
+    .from(invitations)
+    .innerJoin(workspaces, eq(workspaces.id, invitations.workspaceId))
+    .where(eq(invitations.tokenHash, hashToken(token)));
+  if (!row || row.invitation.acceptedAt || row.invitation.revokedAt || row.invitation.expiresAt <= now) return null;
+  return row;
+}
+
+/**
+ * Joins the workspace of an invitation, once; it must be addressed to the signed-in person's
+ * email. Joining does not switch the person's current workspace: they choose when to.
+ */
+export async function acceptInvitation(db: Db, args: { token: string; userId: string }, now: Date) {
+  const found = await findInvitation(db, args.token, now);
+  if (!found) throw notFound("This invitation (it may have expired, been revoked or been used)");
+  const [user] = await db.select().from(users).where(eq(users.id, args.userId));
+  if (!user || user.email !== found.invitation.email) throw forbidden(`This invitation is for ${found.invitation.email}. Sign in with that email to accept it.`);
+  const inv = found.invitation;
+  return db.transaction(async (tx) => {
+    const [used] = await tx
+      .update(invitations)
+      .set({ acceptedAt: now })
+      .where(and(eq(invitations.id, inv.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
+      .returning();
+    if (!used) throw conflict("This invitation was already used or revoked.");
+    await tx.insert(memberships).values({ workspaceId: inv.workspaceId, userId: user.id, role: inv.role, createdAt: now }).onConflictDoNothing();
+    await writeAudit(tx, { workspaceId: inv.workspaceId, actorUserId: user.id, action: "member.joined", targetType: "user", targetId: user.id, details: { invitationId: inv.id, role: inv.role }, now });
+    return { workspaceId: inv.workspaceId, workspaceName: found.workspaceName };
+  });
+}
+
+/** The workspace's open invitations, newest first, for owners and admins. */
+export async function listInvitations(db: Db, { workspaceId, viewerId }: { workspaceId: string; viewerId: string }, now: Date) {
+  await requireRole(db, { workspaceId, userId: viewerId }, ["owner", "admin"], "see invitations");
+  return db
+    .select({ id: invitations.id, email: invitations.email, role: invitations.role, createdAt: invitations.createdAt, expiresAt: invitations.expiresAt, invitedBy: users.name })
+    .from(invitations)
+    .innerJoin(users, eq(users.id, invitations.invitedBy))
+    .where(and(eq(invitations.workspaceId, workspaceId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
+    .orderBy(desc(invitations.createdAt));
+}
+
+/** Revokes an open invitation: its link stops working at once. */
+export async function revokeInvitation(db: Db, args: { invitationId: string; byUserId: string }, now: Date) {
+  const [inv] = await db.select().from(invitations).where(eq(invitations.id, args.invitationId));
+  if (!inv) throw notFound("Invitation");
+  await requireRole(db, { workspaceId: inv.workspaceId, userId: args.byUserId }, ["owner", "admin"], "revoke invitations");
+  return db.transaction(async (tx) => {
+    const [revoked] = await tx
+      .update(invitations)
+      .set({ revokedAt: now })
+      .where(and(eq(invitations.id, inv.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+      .returning();
+    if (!revoked) throw conflict("This invitation was already used or revoked.");
+    await writeAudit(tx, { workspaceId: inv.workspaceId, actorUserId: args.byUserId, action: "member.invitation_revoked", targetType: "invitation", targetId: inv.id, details: { email: inv.email }, now });
+    return revoked;
+  });
+}
