@@ -114,3 +114,20 @@ export function errorResponse(err: unknown) {
   console.error(err);
   return jsonError(500, "internal_error", "Something went wrong on our side. Retry with the same Idempotency-Key: a retry is never charged twice.");
 }
+
+/**
+ * The handler for methods a route does not serve: 405 with a JSON error and an Allow header
+ * (Next.js alone answers an empty 405).
+ */
+export function methodNotAllowed(allowed: string[]) {
+  return () => {
+    const res = jsonError(405, "method_not_allowed", `This endpoint answers ${allowed.join(" and ")} only.`);
+    res.headers.set("Allow", allowed.join(", "));
+    return res;
+  };
+}
+
+/** 404 for any path under the API that does not exist, as JSON. */
+export function notFoundResponse() {
+  return jsonError(404, "not_found", "There is no such endpoint. The API has POST /api/v1/usage and GET /api/v1/balance.");
+}

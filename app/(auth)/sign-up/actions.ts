@@ -2,10 +2,11 @@
 
 import { z } from "zod";
 import { publicAction, UserError } from "@/lib/action";
+import { plainText } from "@/lib/validation";
 import { createUser, EmailTakenError } from "@/lib/auth/users";
 
 const signUpSchema = z.object({
-  name: z.string().trim().min(1, "Enter your name.").max(100, "Use at most 100 characters."),
+  name: plainText(z.string().trim().min(1, "Enter your name.").max(100, "Use at most 100 characters.")),
   email: z.string().trim().max(320).email("Enter a valid email address."),
   password: z
     .string()

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
-import { balanceJson, errorResponse, jsonError, withDeadline } from "@/lib/api/http";
+import { balanceJson, errorResponse, jsonError, methodNotAllowed, withDeadline } from "@/lib/api/http";
 import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { currentWorkspace, getSessionUser } from "@/lib/auth/session";
@@ -31,3 +31,9 @@ async function balance(req: Request) {
     return errorResponse(err);
   }
 }
+
+const refuse = methodNotAllowed(["GET"]);
+export const POST = refuse;
+export const PUT = refuse;
+export const PATCH = refuse;
+export const DELETE = refuse;

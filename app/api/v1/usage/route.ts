@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db";
-import { errorResponse, withDeadline } from "@/lib/api/http";
+import { errorResponse, methodNotAllowed, withDeadline } from "@/lib/api/http";
 import { postUsage } from "@/lib/api/usage";
 
 export async function POST(req: Request) {
@@ -11,3 +11,9 @@ export async function POST(req: Request) {
   }
   return withDeadline(postUsage(db, req, new Date())).catch(errorResponse);
 }
+
+const refuse = methodNotAllowed(["POST"]);
+export const GET = refuse;
+export const PUT = refuse;
+export const PATCH = refuse;
+export const DELETE = refuse;

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
+import { plainText } from "@/lib/validation";
 import { aiFromConfig } from "@/lib/apps/ai";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
 import { applyManualEdit, runIntegration, sendMessage } from "@/lib/apps/editor";
@@ -12,7 +13,7 @@ const requestId = z.string().min(8).max(100);
 const sendSchema = z.object({
   appId: z.string().uuid(),
   mode: z.enum(["discuss", "implement"]),
-  text: z.string().trim().min(1, "Write a message first.").max(4000, "Keep a message under 4,000 characters."),
+  text: plainText(z.string().trim().min(1, "Write a message first.").max(4000, "Keep a message under 4,000 characters."), { multiline: true }),
   requestId,
 });
 
@@ -24,7 +25,7 @@ export const sendMessageAction = authedAction(sendSchema, async (input, { db, us
 const editSchema = z.object({
   appId: z.string().uuid(),
   field: z.enum(["title", "tagline", "accent"]),
-  value: z.string().max(120, "Keep it under 120 characters."),
+  value: plainText(z.string().max(120, "Keep it under 120 characters.")),
   requestId,
 });
 

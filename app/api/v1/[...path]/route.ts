@@ -1,0 +1,9 @@
+import { notFoundResponse } from "@/lib/api/http";
+
+/** Any other path under /api/v1: a JSON 404, whatever the method. */
+const notFound = () => notFoundResponse();
+export const GET = notFound;
+export const POST = notFound;
+export const PUT = notFound;
+export const PATCH = notFound;
+export const DELETE = notFound;
