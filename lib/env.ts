@@ -26,6 +26,8 @@ export const envSchema = z
     AI_API_KEY: optionalString,
     AI_MODEL: optionalString.pipe(z.string().default("gpt-4o-mini")),
     AI_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
+    TRUSTED_PROXY: z.coerce.number().int().min(0).max(5).default(0),
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV === "production" && v.DATABASE_URL && !v.AUTH_SECRET) {

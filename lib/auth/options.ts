@@ -4,7 +4,9 @@ import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { RATE_LIMITED } from "./codes";
 import { authSecret } from "./secret";
-import { recordSignInFailure, signInAllowed } from "./rate-limit";
+import { claimSignInTry, clearSignInTry, clientAddress } from "./rate-limit";
+import { endSession, startSession } from "./sessions";
+import { env } from "@/lib/env";
 import { normalizeEmail, verifyCredentials } from "./users";
 
 
@@ -32,23 +34,36 @@ export function authOptions(): NextAuthOptions {
           const now = new Date();
           const email = normalizeEmail(parsed.data.email);
           const forwarded = req?.headers?.["x-forwarded-for"];
-          const ip = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim() || null;
-          // Checked before the password, so guessing stops once the limit is reached.
-          if (!(await signInAllowed(db, { email, ip }, now))) throw new Error(RATE_LIMITED);
+          const ip = clientAddress(Array.isArray(forwarded) ? forwarded.join(",") : forwarded, env().TRUSTED_PROXY);
+          // A try is claimed before the password is checked, so guessing stops at the limit.
+          const tryId = await claimSignInTry(db, { email, ip }, now);
+          if (tryId === null) throw new Error(RATE_LIMITED);
           const user = await verifyCredentials(db, email, parsed.data.password);
-          if (!user) await recordSignInFailure(db, { email, ip }, now);
-          return user ? { id: user.id, email: user.email, name: user.name } : null;
+          if (!user) return null;
+          await clearSignInTry(db, tryId);
+          return { id: user.id, email: user.email, name: user.name };
         },
       }),
     ],
     callbacks: {
-      jwt({ token, user }) {
-        if (user) token.sub = user.id;
+      async jwt({ token, user }) {
+        // At sign-in: a server-side session, whose id the token carries from now on.
+        if (user) {
+          token.sub = user.id;
+          token.sid = await startSession(await getDb(), user.id, new Date());
+        }
         return token;
       },
       session({ session, token }) {
         if (session.user && token.sub) session.user.id = token.sub;
+        if (session.user && typeof token.sid === "string") session.user.sid = token.sid;
         return session;
+      },
+    },
+    events: {
+      // Signing out ends the session on the server too: a copied cookie stops working.
+      async signOut({ token }) {
+        if (typeof token?.sid === "string") await endSession(await getDb(), token.sid, new Date());
       },
     },
   };

@@ -1,11 +1,10 @@
-import { eq } from "drizzle-orm";
 import { getServerSession } from "next-auth";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import type { Db } from "@/db/client";
-import { users } from "@/db/schema";
 import { getDb } from "@/lib/db";
 import { authOptions } from "./options";
+import { userOfSession } from "./sessions";
 import { listMemberships, pickWorkspace } from "@/lib/workspaces/memberships";
 
 export const WORKSPACE_COOKIE = "credits-workspace";
@@ -16,20 +15,19 @@ export interface SessionUser {
   name: string;
 }
 
-/** The signed-in person, re-read from the database (a deleted user's token is worthless). */
+/**
+ * The signed-in person, re-read from the database with their session: a deleted user's or a
+ * signed-out session's cookie is worthless.
+ */
 export async function getSessionUser(): Promise<SessionUser | null> {
   // Reading the request first makes every caller dynamic: no page that needs a session is
   // prerendered at build time, when the runtime configuration is not there.
   await cookies();
   const session = await getServerSession(authOptions());
-  const id = session?.user?.id;
-  if (!id) return null;
-  const db = await getDb();
-  const [user] = await db
-    .select({ id: users.id, email: users.email, name: users.name })
-    .from(users)
-    .where(eq(users.id, id));
-  return user ?? null;
+  const userId = session?.user?.id;
+  const sessionId = session?.user?.sid;
+  if (!userId || !sessionId) return null;
+  return userOfSession(await getDb(), { userId, sessionId });
 }
 
 /** For pages: the signed-in person, or a redirect to sign-in. */
