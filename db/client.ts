@@ -17,7 +17,7 @@ export interface DbHandle {
 }
 
 /** Opens a server database through the `postgres` driver. Does not migrate. */
-export async function openPostgres(url: string, max = 10): Promise<DbHandle> {
+export async function openPostgres(url: string, max = 10, opts: { statementTimeoutMs?: number } = {}): Promise<DbHandle> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const client = postgres(url, {
@@ -26,6 +26,17 @@ export async function openPostgres(url: string, max = 10): Promise<DbHandle> {
     // Fail fast while the server is away instead of queueing requests forever.
     connect_timeout: 5,
     idle_timeout: 30,
+    // Session settings sent when each connection opens: no statement (nor wait for a lock)
+    // outlives the bound, and no transaction sits idle holding locks.
+    ...(opts.statementTimeoutMs
+      ? {
+          connection: {
+            statement_timeout: opts.statementTimeoutMs,
+            lock_timeout: opts.statementTimeoutMs,
+            idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
+          },
+        }
+      : {}),
   });
   const db = drizzle({ client, schema }) as unknown as Db;
   return { db, driver: "postgres", close: () => client.end({ timeout: 5 }) };

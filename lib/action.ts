@@ -1,7 +1,9 @@
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { getDb } from "@/lib/db";
-import { DomainError } from "./errors";
+import { BACKSTOP_GRACE_MS, DeadlineExceededError, withDeadline } from "./deadline";
+import { env } from "./env";
+import { DomainError, isDatabaseUnavailable } from "./errors";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
 
 export type ActionResult<T> =
@@ -33,22 +35,32 @@ function toObject(input: Input): Record<string, unknown> {
   return input ?? {};
 }
 
+export interface ActionOptions {
+  /** How long this action may take, in ms, read when it runs. Default ACTION_DEADLINE_MS. */
+  deadlineMs?: () => number;
+}
+
 async function run<S extends z.ZodType, T>(
   schema: S,
   input: Input,
-  body: (data: z.infer<S>) => Promise<T>,
+  opts: ActionOptions,
+  body: (data: z.infer<S>, deadline: Date) => Promise<T>,
 ): Promise<ActionResult<T>> {
   const parsed = schema.safeParse(toObject(input));
   if (!parsed.success) {
     const fieldErrors = z.flattenError(parsed.error).fieldErrors as Record<string, string[]>;
     return { ok: false, error: "Please correct the highlighted fields.", fieldErrors };
   }
+  const ms = opts.deadlineMs?.() ?? env().ACTION_DEADLINE_MS;
   try {
-    return { ok: true, data: await body(parsed.data) };
+    return { ok: true, data: await withDeadline(body(parsed.data, new Date(Date.now() + ms)), ms + BACKSTOP_GRACE_MS) };
   } catch (err) {
     if (err instanceof UserError) return { ok: false, error: err.message, fieldErrors: err.fieldErrors };
     // Domain errors are written for the person ("Only the workspace owner can change plans.").
     if (err instanceof DomainError) return { ok: false, error: err.message };
+    if (err instanceof DeadlineExceededError || isDatabaseUnavailable(err)) {
+      return { ok: false, error: "This took too long, so it was stopped. Reload to see where things stand before trying again: a retried request is never applied twice." };
+    }
     console.error(err);
     return { ok: false, error: "Something went wrong on our side. Nothing was changed; please try again." };
   }
@@ -61,12 +73,13 @@ async function run<S extends z.ZodType, T>(
  */
 export function authedAction<S extends z.ZodType, T>(
   schema: S,
-  handler: (input: z.infer<S>, ctx: { db: Db; user: SessionUser }) => Promise<T>,
+  handler: (input: z.infer<S>, ctx: { db: Db; user: SessionUser; deadline: Date }) => Promise<T>,
+  opts: ActionOptions = {},
 ) {
   return async (input: ActionInput): Promise<ActionResult<T>> => {
     const user = await getSessionUser();
     if (!user) return { ok: false, error: "Your session has ended. Please sign in again." };
-    return run(schema, input, async (data) => handler(data, { db: await getDb(), user }));
+    return run(schema, input, opts, async (data, deadline) => handler(data, { db: await getDb(), user, deadline }));
   };
 }
 
@@ -75,5 +88,5 @@ export function publicAction<S extends z.ZodType, T>(
   schema: S,
   handler: (input: z.infer<S>, ctx: { db: Db }) => Promise<T>,
 ) {
-  return async (input: ActionInput): Promise<ActionResult<T>> => run(schema, input, async (data) => handler(data, { db: await getDb() }));
+  return async (input: ActionInput): Promise<ActionResult<T>> => run(schema, input, {}, async (data) => handler(data, { db: await getDb() }));
 }

@@ -32,7 +32,7 @@ export async function openConfiguredDb(poolMax = 2): Promise<{ handle: DbHandle;
 
 async function openAppDb(): Promise<DbHandle> {
   const config = env();
-  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, config.DATABASE_POOL_MAX, { statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS });
   const handle = await openPglite(path.join(config.dataDir, "pglite"));
   await migrateDb(handle);
   await seedCatalog(handle.db);

@@ -27,6 +27,8 @@ export const envSchema = z
     AI_MODEL: optionalString.pipe(z.string().default("gpt-4o-mini")),
     AI_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
     TRUSTED_PROXY: z.coerce.number().int().min(0).max(5).default(0),
+    API_DEADLINE_MS: z.coerce.number().int().min(500).max(60_000).default(8_000),
+    ACTION_DEADLINE_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   })
   .superRefine((v, ctx) => {

@@ -31,3 +31,21 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   }
   return false;
 }
+
+/**
+ * Errors that mean "the database could not do it right now" (unreachable, restarting, a lock
+ * or statement timeout, a deadline), not "this request is wrong". Nothing was committed.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const { code } = e as { code?: unknown };
+    if (
+      typeof code === "string" &&
+      (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "DEADLINE_EXCEEDED", "57P01", "57P02", "57P03", "53300", "55P03", "57014"].includes(code) ||
+        code.startsWith("08"))
+    ) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appKeys, apps, signInFailures, users } from "@/db/schema";
 import { seedDemoIfEmpty } from "@/lib/demo-data";
 import { createAppKey } from "@/lib/apps/keys";
-import { MAX_FAILURES_PER_EMAIL } from "@/lib/auth/rate-limit";
+import { MAX_FAILURES_PER_EMAIL_AND_ADDRESS } from "@/lib/auth/rate-limit";
 import { freshDatabase, ROOT, signInOverHttp, startServer, type AppServer } from "./server";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -89,13 +89,84 @@ describe("security basics", () => {
       return { signedIn: res.headers.getSetCookie().some((c) => c.includes("session-token=")), body: await res.text() };
     };
     expect((await attempt("credits-demo")).signedIn).toBe(true);
-    for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i++) expect((await attempt(`wrong-${i}`)).signedIn).toBe(false);
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL_AND_ADDRESS; i++) expect((await attempt(`wrong-${i}`)).signedIn).toBe(false);
     const blocked = await attempt("credits-demo");
     expect(blocked.signedIn).toBe(false);
     expect(blocked.body).toContain("RateLimited");
     const [n] = await db.handle.db.select({ n: count() }).from(signInFailures).where(eq(signInFailures.email, "grace@example.com"));
-    expect(n!.n).toBe(MAX_FAILURES_PER_EMAIL);
+    expect(n!.n).toBe(MAX_FAILURES_PER_EMAIL_AND_ADDRESS);
     // Other people are not affected.
     expect(await signInOverHttp(server.base, "ken@example.com", "credits-demo")).toContain("session-token");
+  });
+
+  it("40 wrong passwords at once for one email over HTTP: 10 are checked, the rest refused as rate-limited", async () => {
+    const email = "linus@example.com";
+    const tries = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const csrf = await fetch(`${server.base}/api/auth/csrf`);
+        const cookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+        const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+        const res = await fetch(`${server.base}/api/auth/callback/credentials`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+          body: new URLSearchParams({ csrfToken, email, password: `wrong-${i}`, json: "true" }),
+        });
+        return res.text();
+      }),
+    );
+    const [n] = await db.handle.db.select({ n: count() }).from(signInFailures).where(eq(signInFailures.email, email));
+    expect(n!.n).toBe(MAX_FAILURES_PER_EMAIL_AND_ADDRESS);
+    expect(tries.filter((t) => t.includes("RateLimited"))).toHaveLength(40 - MAX_FAILURES_PER_EMAIL_AND_ADDRESS);
+  });
+
+  it("signing out ends the session on the server: a copied cookie stops working", async () => {
+    const cookie = await signInOverHttp(server.base, "ada@example.com", "credits-demo");
+    expect((await fetch(`${server.base}/api/v1/balance`, { headers: { cookie } })).status).toBe(200);
+    const csrf = await fetch(`${server.base}/api/auth/csrf`, { headers: { cookie } });
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const out = await fetch(`${server.base}/api/auth/signout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: [cookie, csrfCookie].filter(Boolean).join("; ") },
+      body: new URLSearchParams({ csrfToken, json: "true" }),
+    });
+    expect(out.status).toBeLessThan(400);
+    // The copy kept before signing out is refused now, by the API and by the pages.
+    const after = await fetch(`${server.base}/api/v1/balance`, { headers: { cookie } });
+    expect(after.status).toBe(401);
+    const page = await fetch(`${server.base}/settings/workspace`, { headers: { cookie }, redirect: "manual" });
+    expect([302, 303, 307, 308]).toContain(page.status);
+    expect(page.headers.get("location") ?? "").toContain("/sign-in");
+  });
+
+  it("a server action whose Origin matches only a forged X-Forwarded-Host is refused", async () => {
+    const cookie = await signInOverHttp(server.base, "grace@example.com", "credits-demo");
+    const forged = await fetch(`${server.base}/settings/members`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: "http://evil.example", "x-forwarded-host": "evil.example", "next-action": "0".repeat(40), "content-type": "text/plain;charset=UTF-8" },
+      body: "[]",
+    });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain("sent from another site");
+  });
+
+  it("every answer of the API that is not 2xx is JSON, 405 and 404 included", async () => {
+    for (const [method, path, status] of [
+      ["GET", "/api/v1/usage", 405],
+      ["DELETE", "/api/v1/usage", 405],
+      ["POST", "/api/v1/balance", 405],
+      ["GET", "/api/v1/nothing-here", 404],
+      ["POST", "/api/v1/usage/extra", 404],
+    ] as const) {
+      const res = await fetch(server.base + path, { method });
+      expect(res.status, `${method} ${path}`).toBe(status);
+      expect(res.headers.get("content-type"), `${method} ${path}`).toContain("application/json");
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe(status === 405 ? "method_not_allowed" : "not_found");
+      if (status === 405) expect(res.headers.get("allow")).toBe(path.includes("usage") ? "POST" : "GET");
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { toCreditNumber } from "@/lib/credits/amounts";
 import type { KindBalance } from "@/lib/credits/accounts";
-import { DomainError } from "@/lib/errors";
+import { DomainError, isDatabaseUnavailable } from "@/lib/errors";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -61,41 +61,6 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
   }
 }
 
-export const DB_DEADLINE_MS = 8_000;
-
-class DeadlineError extends Error {
-  readonly code = "DEADLINE_EXCEEDED";
-}
-
-/**
- * Bounds how long a request waits on the database. When PostgreSQL goes away in the middle
- * of a transaction, the driver can leave that transaction's promise pending for good
- * (upstream porsager/postgres#1208); the caller gets a 503 instead of a hang. Its charge is
- * either committed or not, and a retry with the same Idempotency-Key is never charged twice.
- */
-export function withDeadline<T>(work: Promise<T>, ms = DB_DEADLINE_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`no answer from the database within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
-/** Errors that mean "the database is not reachable right now", not "this request is wrong". */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    const { code } = e as { code?: unknown };
-    if (
-      typeof code === "string" &&
-      (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "DEADLINE_EXCEEDED", "57P01", "57P02", "57P03", "53300"].includes(code) ||
-        code.startsWith("08"))
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
-
 const statusOf: Record<DomainError["code"], number> = {
   invalid: 400,
   not_found: 404,
@@ -109,7 +74,7 @@ export function errorResponse(err: unknown) {
   if (err instanceof HttpError) return jsonError(err.status, err.code, err.message);
   if (err instanceof DomainError) return jsonError(statusOf[err.code], err.code, err.message);
   if (isDatabaseUnavailable(err)) {
-    return jsonError(503, "service_unavailable", "The credits service is briefly unavailable. Retry with the same Idempotency-Key.", {});
+    return jsonError(503, "service_unavailable", "The credits service could not finish in time; nothing was charged. Retry with the same Idempotency-Key.", {});
   }
   console.error(err);
   return jsonError(500, "internal_error", "Something went wrong on our side. Retry with the same Idempotency-Key: a retry is never charged twice.");

@@ -48,7 +48,7 @@ function eventJson(r: DebitResult) {
 }
 
 /** POST /api/v1/usage: one integration charge to the app owner's credits. */
-export async function postUsage(db: Db, req: Request, now: Date): Promise<Response> {
+export async function postUsage(db: Db, req: Request, now: Date, deadline?: Date): Promise<Response> {
   try {
     const { app, payer } = await requireAppKey(db, req);
     const idempotencyKey = req.headers.get("idempotency-key")?.trim();
@@ -73,6 +73,7 @@ export async function postUsage(db: Db, req: Request, now: Date): Promise<Respon
         appId: app.id,
         source: "api",
         payer,
+        deadline,
       },
       now,
     );

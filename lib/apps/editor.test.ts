@@ -87,6 +87,32 @@ describe("sendMessage", () => {
 });
 
 describe("manual edits and integrations", () => {
+  it("one request id is one edit: a replay changes nothing more, another edit under it is refused and changes nothing", async () => {
+    const w = await world();
+    const id = rid();
+    const edit = (value: string) => applyManualEdit(h.db, { userId: w.mate.id, appId: w.app.id, field: "title", value, requestId: id }, now);
+    await edit("First");
+    await edit("First");
+    await expect(edit("Second")).rejects.toMatchObject({ code: "idempotency_conflict" });
+    const [app] = await h.db.select().from(apps).where(eq(apps.id, w.app.id));
+    expect(app!.design.title).toBe("First");
+    const rows = await h.db.select().from(creditLedger).where(and(eq(creditLedger.appId, w.app.id), eq(creditLedger.action, "edit.manual")));
+    expect(rows).toHaveLength(1);
+  });
+
+  it("concurrent edits under one request id: exactly one lands, and the ledger names it", async () => {
+    const w = await world();
+    const id = rid();
+    const values = ["Alpha", "Bravo", "Charlie", "Delta"];
+    const results = await Promise.allSettled(values.map((value) => applyManualEdit(h.db, { userId: w.mate.id, appId: w.app.id, field: "tagline", value, requestId: id }, now)));
+    const rows = await h.db.select().from(creditLedger).where(and(eq(creditLedger.appId, w.app.id), eq(creditLedger.action, "edit.manual")));
+    expect(rows).toHaveLength(1);
+    const [app] = await h.db.select().from(apps).where(eq(apps.id, w.app.id));
+    const winners = results.filter((r) => r.status === "fulfilled");
+    expect(winners).toHaveLength(1);
+    expect(values).toContain(app!.design.tagline);
+  });
+
   it("a manual edit changes the app, costs nothing, and is recorded", async () => {
     const w = await world();
     const r = await applyManualEdit(h.db, { userId: w.mate.id, appId: w.app.id, field: "title", value: "Spring sale", requestId: rid() }, now);

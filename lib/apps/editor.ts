@@ -8,6 +8,7 @@ import type { KindBalance } from "@/lib/credits/accounts";
 import { COSTS, type ActionName, type CreditKind } from "@/lib/credits/costs";
 import { debitCredits, reserveCredits } from "@/lib/credits/debit";
 import { confirmReservation, releaseReservation } from "@/lib/credits/reservations";
+import { beforeDeadline } from "@/lib/deadline";
 import { invalid, notFound } from "@/lib/errors";
 import { requireRole } from "@/lib/workspaces/roles";
 
@@ -44,7 +45,7 @@ function outOfCredits(r: { kind: CreditKind; balance: KindBalance; resetsAt: Dat
 export async function sendMessage(
   db: Db,
   ai: AiProvider,
-  args: { userId: string; appId: string; mode: AiMode; text: string; requestId: string; timeoutMs: number },
+  args: { userId: string; appId: string; mode: AiMode; text: string; requestId: string; timeoutMs: number; deadline?: Date },
   clock: () => Date = () => new Date(),
 ): Promise<EditorResult<{ reply: string; charged: number }>> {
   const text = args.text.trim();
@@ -54,7 +55,7 @@ export async function sendMessage(
   const action: ActionName = args.mode === "discuss" ? "message.discuss" : "message.implement";
   const held = await reserveCredits(
     db,
-    { key: `user:${args.userId}:${args.requestId}`, action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id },
+    { key: `user:${args.userId}:${args.requestId}`, action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id, deadline: args.deadline },
     clock(),
   );
   if (held.outcome === "refused") return outOfCredits(held, "you");
@@ -83,7 +84,7 @@ export type DesignField = (typeof designFields)[number];
 /** A manual edit in the visual editor: free, and still recorded in the ledger. */
 export async function applyManualEdit(
   db: Db,
-  args: { userId: string; appId: string; field: DesignField; value: string; requestId: string },
+  args: { userId: string; appId: string; field: DesignField; value: string; requestId: string; deadline?: Date },
   now: Date,
 ): Promise<EditorResult<{ design: AppDesign }>> {
   if (!designFields.includes(args.field)) throw invalid("That part of the app cannot be edited here.");
@@ -91,14 +92,21 @@ export async function applyManualEdit(
   if (args.field === "accent" && !/^#[0-9a-f]{6}$/i.test(value)) throw invalid("Pick a colour such as #4f46e5.");
   if (value.length > 120) throw invalid("Keep it under 120 characters.");
   const { app } = await appForMember(db, args.appId, args.userId);
-  const design = { ...app.design, [args.field]: value };
-  await db.update(apps).set({ design }).where(eq(apps.id, app.id));
-  await debitCredits(
-    db,
-    { key: `user:${args.userId}:${args.requestId}`, action: "edit.manual", workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id },
-    now,
-  );
-  return { status: "ok", design };
+  // The edit and its ledger row commit together. A replay of the same edit changes nothing
+  // more; the same request id with another edit is refused, and the app stays as it was.
+  return db.transaction(async (tx) => {
+    const r = await debitCredits(
+      tx,
+      { key: `user:${args.userId}:${args.requestId}`, action: "edit.manual", workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id, details: JSON.stringify([args.field, value]), deadline: args.deadline },
+      now,
+    );
+    const [current] = await tx.select({ design: apps.design }).from(apps).where(eq(apps.id, app.id)).for("update");
+    if (r.replay) return { status: "ok" as const, design: current!.design };
+    const design = { ...current!.design, [args.field]: value };
+    await tx.update(apps).set({ design }).where(eq(apps.id, app.id));
+    beforeDeadline(args.deadline);
+    return { status: "ok" as const, design };
+  });
 }
 
 const simulated: Partial<Record<ActionName, string>> = {
@@ -113,14 +121,14 @@ const simulated: Partial<Record<ActionName, string>> = {
 /** Runs one of the app's integrations: the app's owner pays, whoever runs it. */
 export async function runIntegration(
   db: Db,
-  args: { userId: string; appId: string; action: ActionName; requestId: string },
+  args: { userId: string; appId: string; action: ActionName; requestId: string; deadline?: Date },
   now: Date,
 ): Promise<EditorResult<{ output: string; charged: number; paidByOwner: boolean }>> {
   if (COSTS[args.action]?.kind !== "integration") throw invalid("That is not an integration.");
   const { app } = await appForMember(db, args.appId, args.userId);
   const r = await debitCredits(
     db,
-    { key: `user:${args.userId}:${args.requestId}`, action: args.action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id },
+    { key: `user:${args.userId}:${args.requestId}`, action: args.action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id, deadline: args.deadline },
     now,
   );
   if (r.outcome === "refused") return outOfCredits(r, app.ownerUserId === args.userId ? "you" : "app_owner");

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger } from "@/db/schema";
+import { beforeDeadline } from "@/lib/deadline";
 import { DomainError, invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { cycleOf, getAccount, getActingAccount, getAppPayer, type Account, type KindBalance } from "./accounts";
 import { COSTS, costOf, type ActionName, type CreditKind } from "./costs";
@@ -30,6 +31,13 @@ export interface DebitInput {
   appId?: string | null;
   source?: "editor" | "api";
   /**
+   * When the caller stops waiting. A charge that cannot commit before it is abandoned in the
+   * database (never charged after its caller was told it failed).
+   */
+  deadline?: Date;
+  /** What else makes this request this request (a manual edit's field and value): part of its hash. */
+  details?: string;
+  /**
    * The app owner's account, when the caller already has it from the same query that found
    * the app (the metering API, with the key). Saves the hot path a round trip.
    */
@@ -49,7 +57,7 @@ export class IdempotencyConflictError extends DomainError {
 
 /** The hash that tells "the same request again" from "another request with the same key". */
 export function requestHash(input: DebitInput): string {
-  const canonical = JSON.stringify([input.action, input.quantity ?? 1, input.workspaceId, input.appId ?? null, input.actorUserId ?? null]);
+  const canonical = JSON.stringify([input.action, input.quantity ?? 1, input.workspaceId, input.appId ?? null, input.actorUserId ?? null, ...(input.details ? [input.details] : [])]);
   return createHash("sha256").update(canonical).digest("hex");
 }
 
@@ -101,6 +109,7 @@ async function findReplay(db: Db, input: DebitInput, hash: string): Promise<Debi
 
 async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reserve"): Promise<DebitResult> {
   const quantity = validate(input);
+  beforeDeadline(input.deadline);
   const hash = requestHash(input);
   const cost = COSTS[input.action];
   // A charge that is neither free nor a reservation takes the one-statement path first; a
@@ -133,15 +142,23 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
 
   try {
     if (fast) {
-      const done = await chargeInOneStatement(db, ledgerRow(base, { kind: cost.kind!, amount, outcome: "charged" }), cost.kind!, amount, now);
+      const done = await chargeInOneStatement(db, ledgerRow(base, { kind: cost.kind!, amount, outcome: "charged" }), cost.kind!, amount, now, input.deadline);
       if (done) {
         await notices(db, cost.kind!, done.balance);
         return { outcome: "charged", replay: false, event: done.event, balance: { ...done.balance, cycleStart: cycle.start, cycleEnd: cycle.end } };
       }
-      // Not charged: no usage row yet for this cycle, or not enough credits. The general path
-      // below creates the row or records the refusal.
+      // Not charged: no usage row yet for this cycle, not enough credits, or the deadline
+      // passed while waiting for the row. The general path below decides which.
+      beforeDeadline(input.deadline);
     }
-    return await db.transaction(async (tx): Promise<DebitResult> => {
+    // Checked after the transaction's last statement, before COMMIT: past the deadline,
+    // everything in it rolls back.
+    return await db.transaction(async (tx) => {
+      const result = await chargeInTransaction(tx);
+      beforeDeadline(input.deadline);
+      return result;
+    });
+    async function chargeInTransaction(tx: Db): Promise<DebitResult> {
       const record = async (row: LedgerInsert) => (await tx.insert(creditLedger).values(row).returning())[0]!;
       if (cost.kind === null) {
         const balance = kindBalance((await getUsageRow(tx, payer.id, cycle.start)) ?? freshUsageRow(payer, cycle), "message");
@@ -163,7 +180,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
       const event = await record(ledgerRow(base, { kind, amount, outcome: "charged", balance }));
       await notices(tx, kind, balance);
       return { outcome: "charged", replay: false, event, balance };
-    });
+    }
   } catch (err) {
     // Another request with this key committed first: our transaction rolled back whole, so
     // nothing was charged twice; answer with the first result.
@@ -181,7 +198,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
  * no row fits → nothing inserted; a reused idempotency key → the unique index fails the whole
  * statement. Returns null when nothing was charged.
  */
-async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind, amount: number, now: Date) {
+async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind, amount: number, now: Date, deadline?: Date) {
   const c = usageColumns[kind];
   const usedCol = sql.identifier(c.used.name);
   const result = await db.execute(sql`
@@ -189,6 +206,7 @@ async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind,
       update ${accountUsage} set ${usedCol} = ${c.used} + ${amount}, updated_at = ${now.toISOString()}::timestamptz
       where ${accountUsage.accountId} = ${row.payerAccountId} and ${accountUsage.cycleStart} = ${row.cycleStart!.toISOString()}::timestamptz
         and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance}
+        ${deadline ? sql`and clock_timestamp() < ${deadline.toISOString()}::timestamptz` : sql``}
       returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved
     )
     ${insertLedgerFrom(row, { allowance: sql`upd.allowance`, used: sql`upd.used`, remaining: sql`upd.allowance - upd.used - upd.reserved` }, sql`upd`)}

@@ -1,6 +1,8 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
-import { balanceJson, errorResponse, jsonError, methodNotAllowed, withDeadline } from "@/lib/api/http";
+import { balanceJson, errorResponse, jsonError, methodNotAllowed } from "@/lib/api/http";
+import { withDeadline } from "@/lib/deadline";
+import { env } from "@/lib/env";
 import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { currentWorkspace, getSessionUser } from "@/lib/auth/session";
@@ -10,7 +12,7 @@ import { currentWorkspace, getSessionUser } from "@/lib/auth/session";
  * member's message and integration credits in their current workspace (or ?workspace=).
  */
 export async function GET(req: Request) {
-  return withDeadline(balance(req)).catch(errorResponse);
+  return withDeadline(balance(req), env().API_DEADLINE_MS).catch(errorResponse);
 }
 
 async function balance(req: Request) {

@@ -1,5 +1,7 @@
 import { getDb } from "@/lib/db";
-import { errorResponse, methodNotAllowed, withDeadline } from "@/lib/api/http";
+import { errorResponse, methodNotAllowed } from "@/lib/api/http";
+import { BACKSTOP_GRACE_MS, withDeadline } from "@/lib/deadline";
+import { env } from "@/lib/env";
 import { postUsage } from "@/lib/api/usage";
 
 export async function POST(req: Request) {
@@ -9,7 +11,10 @@ export async function POST(req: Request) {
   } catch (err) {
     return errorResponse(err);
   }
-  return withDeadline(postUsage(db, req, new Date())).catch(errorResponse);
+  const { API_DEADLINE_MS } = env();
+  const now = new Date();
+  const deadline = new Date(now.getTime() + API_DEADLINE_MS);
+  return withDeadline(postUsage(db, req, now, deadline), API_DEADLINE_MS + BACKSTOP_GRACE_MS).catch(errorResponse);
 }
 
 const refuse = methodNotAllowed(["POST"]);

@@ -17,10 +17,15 @@ const sendSchema = z.object({
   requestId,
 });
 
-export const sendMessageAction = authedAction(sendSchema, async (input, { db, user }) => {
-  const config = env();
-  return sendMessage(db, aiFromConfig(config), { ...input, userId: user.id, timeoutMs: config.AI_TIMEOUT_MS });
-});
+export const sendMessageAction = authedAction(
+  sendSchema,
+  async (input, { db, user, deadline }) => {
+    const config = env();
+    return sendMessage(db, aiFromConfig(config), { ...input, userId: user.id, timeoutMs: config.AI_TIMEOUT_MS, deadline });
+  },
+  // The AI may take its whole timeout between holding the credits and confirming them.
+  { deadlineMs: () => env().ACTION_DEADLINE_MS + env().AI_TIMEOUT_MS },
+);
 
 const editSchema = z.object({
   appId: z.string().uuid(),
@@ -29,8 +34,8 @@ const editSchema = z.object({
   requestId,
 });
 
-export const manualEditAction = authedAction(editSchema, async (input, { db, user }) =>
-  applyManualEdit(db, { ...input, userId: user.id }, new Date()),
+export const manualEditAction = authedAction(editSchema, async (input, { db, user, deadline }) =>
+  applyManualEdit(db, { ...input, userId: user.id, deadline }, new Date()),
 );
 
 const integrationSchema = z.object({
@@ -39,6 +44,6 @@ const integrationSchema = z.object({
   requestId,
 });
 
-export const runIntegrationAction = authedAction(integrationSchema, async (input, { db, user }) =>
-  runIntegration(db, { ...input, action: input.action as (typeof INTEGRATION_ACTIONS)[number], userId: user.id }, new Date()),
+export const runIntegrationAction = authedAction(integrationSchema, async (input, { db, user, deadline }) =>
+  runIntegration(db, { ...input, action: input.action as (typeof INTEGRATION_ACTIONS)[number], userId: user.id, deadline }, new Date()),
 );

@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import { and, count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPostgres, type DbHandle } from "@/db/client";
+import { creditAccounts, paymentCharges, planChanges, seatTransfers, signInFailures } from "@/db/schema";
+import { claimSignInTry, MAX_FAILURES_PER_EMAIL_AND_ADDRESS } from "@/lib/auth/rate-limit";
+import { addSeat, changeSeatPlan, removeSeat } from "@/lib/credits/plan-changes";
+import { transferSeat } from "@/lib/credits/seats";
+import { makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { freshDatabase } from "./server";
+
+// Money outside the debit path, on real PostgreSQL with two connection pools (as two app
+// processes would have): each decision is charged and applied once, whatever arrives at once.
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let other: DbHandle;
+beforeAll(async () => {
+  db = await freshDatabase();
+  other = await openPostgres(db.url, 10);
+});
+afterAll(async () => {
+  await other?.close();
+  await db?.drop();
+});
+
+const pools = () => [db.handle.db, other.db];
+const now = () => new Date();
+
+async function team() {
+  const d = db.handle.db;
+  const at = new Date(Date.now() - 40 * 86_400_000);
+  const ada = await makeUser(d, "Ada", at);
+  const linus = await makeUser(d, "Linus", at);
+  const ken = await makeUser(d, "Ken", at);
+  const grace = await makeUser(d, "Grace", at);
+  const ws = await makeWorkspace(d, ada, { billingAnchor: new Date(Date.now() - 3 * 86_400_000), members: [{ id: linus.id }, { id: ken.id }, { id: grace.id }] });
+  const seat = await makeSeat(d, ws, "starter", linus.id);
+  return { ada, linus, ken, grace, ws, seat };
+}
+const charges = async (workspaceId: string) => (await db.handle.db.select({ n: count() }).from(paymentCharges).where(eq(paymentCharges.workspaceId, workspaceId)))[0]!.n;
+
+describe("money outside the debit path, two processes", () => {
+  it("an upgrade sent 6 times at once across two processes: one provider charge, one upgrade", async () => {
+    const t = await team();
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => changeSeatPlan(pools()[i % 2]!, { seatId: t.seat.id, toPlanId: "pro", byUserId: t.ada.id, decisionKey: randomUUID() }, now())),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(await charges(t.ws.id)).toBe(1);
+    const applied = await db.handle.db.select().from(planChanges).where(and(eq(planChanges.accountId, t.seat.id), eq(planChanges.status, "applied")));
+    expect(applied).toHaveLength(1);
+  });
+
+  it("the same decision 6 times at once across two processes: one charge, one seat", async () => {
+    const t = await team();
+    const decisionKey = randomUUID();
+    const seats = await Promise.all(Array.from({ length: 6 }, (_, i) => addSeat(pools()[i % 2]!, { workspaceId: t.ws.id, planId: "builder", holderUserId: t.ken.id, byUserId: t.ada.id, decisionKey }, now())));
+    expect(new Set(seats.map((s) => s.id)).size).toBe(1);
+    expect(await charges(t.ws.id)).toBe(1);
+  });
+
+  it("removals and a downgrade at once leave one scheduled change", async () => {
+    const t = await team();
+    await changeSeatPlan(db.handle.db, { seatId: t.seat.id, toPlanId: "elite", byUserId: t.ada.id }, now());
+    await Promise.allSettled([
+      removeSeat(db.handle.db, { seatId: t.seat.id, byUserId: t.ada.id }, now()),
+      removeSeat(other.db, { seatId: t.seat.id, byUserId: t.ada.id }, now()),
+      changeSeatPlan(other.db, { seatId: t.seat.id, toPlanId: "builder", byUserId: t.ada.id }, now()),
+      removeSeat(db.handle.db, { seatId: t.seat.id, byUserId: t.ada.id }, now()),
+    ]);
+    const scheduled = await db.handle.db.select().from(planChanges).where(and(eq(planChanges.accountId, t.seat.id), eq(planChanges.status, "scheduled")));
+    expect(scheduled).toHaveLength(1);
+  });
+
+  it("one unassigned seat given to two members at once: one holder, one transfer", async () => {
+    const t = await team();
+    const seat = await makeSeat(db.handle.db, t.ws, "pro", null);
+    const results = await Promise.allSettled([
+      transferSeat(db.handle.db, { seatId: seat.id, toUserId: t.ken.id, byUserId: t.ada.id }, now()),
+      transferSeat(other.db, { seatId: seat.id, toUserId: t.grace.id, byUserId: t.ada.id }, now()),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(await db.handle.db.select().from(seatTransfers).where(eq(seatTransfers.accountId, seat.id))).toHaveLength(1);
+    const [after] = await db.handle.db.select().from(creditAccounts).where(eq(creditAccounts.id, seat.id));
+    expect([t.ken.id, t.grace.id]).toContain(after!.holderUserId);
+  });
+
+  it("40 sign-in tries at once for one email across two processes: 10 are tried", async () => {
+    const who = { email: `raced-${randomUUID()}@example.com`, ip: "198.51.100.40" };
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => claimSignInTry(pools()[i % 2]!, who, now())));
+    expect(claims.filter((c) => c !== null)).toHaveLength(MAX_FAILURES_PER_EMAIL_AND_ADDRESS);
+    expect((await db.handle.db.select({ n: count() }).from(signInFailures).where(eq(signInFailures.email, who.email)))[0]!.n).toBe(MAX_FAILURES_PER_EMAIL_AND_ADDRESS);
+  });
+});
