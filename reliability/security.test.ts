@@ -142,7 +142,7 @@ describe("security basics", () => {
   });
 
   it("a server action whose Origin matches only a forged X-Forwarded-Host is refused", async () => {
-    const cookie = await signInOverHttp(server.base, "grace@example.com", "credits-demo");
+    const cookie = await signInOverHttp(server.base, "ken@example.com", "credits-demo");
     const forged = await fetch(`${server.base}/settings/members`, {
       method: "POST",
       redirect: "manual",

@@ -291,3 +291,15 @@ describe("bad input leaves the database unchanged", () => {
     expect(await writableRowCounts(h.db)).toEqual(before);
   });
 });
+
+describe("deadlines", () => {
+  it("a charge whose deadline has passed is abandoned: nothing written, a deadline error", async () => {
+    const w = await world("starter");
+    const before = await writableRowCounts(h.db);
+    const input: DebitInput = { key: key(), action: "integration.llm", workspaceId: w.ws.id, actorUserId: null, appId: w.app.id, deadline: new Date(Date.now() - 1) };
+    await expect(debitCredits(h.db, input, midFeb)).rejects.toMatchObject({ code: "DEADLINE_EXCEEDED" });
+    expect(await writableRowCounts(h.db)).toEqual(before);
+    // With time left, the same request goes through.
+    await expect(debitCredits(h.db, { ...input, deadline: new Date(Date.now() + 60_000) }, midFeb)).resolves.toMatchObject({ outcome: "charged" });
+  });
+});

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger } from "@/db/schema";
-import { beforeDeadline } from "@/lib/deadline";
+import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { DomainError, invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { cycleOf, getAccount, getActingAccount, getAppPayer, type Account, type KindBalance } from "./accounts";
 import { COSTS, costOf, type ActionName, type CreditKind } from "./costs";
 import {
-  balanceOfEvent, eventOf, findLedgerEvent, insertLedgerFrom, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert,
+  balanceOfEvent, eventOf, findLedgerEvent, insertLedgerFrom, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert,
 } from "./ledger";
 import { noticesAfterCharge } from "./notices";
 import { settleDueChanges } from "./scheduled-changes";
@@ -182,6 +182,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
       return { outcome: "charged", replay: false, event, balance };
     }
   } catch (err) {
+    if (isLateCharge(err)) throw new DeadlineExceededError();
     // Another request with this key committed first: our transaction rolled back whole, so
     // nothing was charged twice; answer with the first result.
     if (isUniqueViolation(err, "credit_ledger_idempotency_key_unique")) {
@@ -206,10 +207,9 @@ async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind,
       update ${accountUsage} set ${usedCol} = ${c.used} + ${amount}, updated_at = ${now.toISOString()}::timestamptz
       where ${accountUsage.accountId} = ${row.payerAccountId} and ${accountUsage.cycleStart} = ${row.cycleStart!.toISOString()}::timestamptz
         and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance}
-        ${deadline ? sql`and clock_timestamp() < ${deadline.toISOString()}::timestamptz` : sql``}
       returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved
     )
-    ${insertLedgerFrom(row, { allowance: sql`upd.allowance`, used: sql`upd.used`, remaining: sql`upd.allowance - upd.used - upd.reserved` }, sql`upd`)}
+    ${insertLedgerFrom(row, { allowance: sql`upd.allowance`, used: sql`upd.used`, remaining: sql`upd.allowance - upd.used - upd.reserved` }, sql`upd`, deadline)}
     returning id, balance_allowance, balance_used, balance_remaining`);
   const [r] = rowsOf<Record<string, string | number>>(result);
   if (!r) return null;

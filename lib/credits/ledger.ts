@@ -76,13 +76,18 @@ const ledgerColumns = getTableColumns(creditLedger);
  * the row's values as typed parameters, for statements that insert a ledger row computed by
  * an earlier part of the same statement (the one-statement charge).
  */
-export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; used: SQL; remaining: SQL }, source: SQL): SQL {
+export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; used: SQL; remaining: SQL }, source: SQL, deadline?: Date): SQL {
   const keys = (Object.keys(row) as (keyof LedgerInsert)[]).filter((k) => !k.startsWith("balance") && row[k] !== undefined);
   const names = keys.map((k) => sql.identifier(ledgerColumns[k].name));
   const values = keys.map((k) => {
     const col = ledgerColumns[k];
     const v = row[k] instanceof Date ? (row[k] as Date).toISOString() : row[k];
-    return sql`${v}::${sql.raw(col.getSQLType())}`;
+    const value = sql`${v}::${sql.raw(col.getSQLType())}`;
+    // Evaluated when the row is inserted, i.e. after the update got its row lock: past the
+    // deadline the request hash is null, the NOT NULL constraint fails the whole statement,
+    // and nothing is charged (see isLateCharge).
+    if (k === "requestHash" && deadline) return sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then ${value} end`;
+    return value;
   });
   return sql`insert into ${creditLedger} (${sql.join(names, sql`, `)}, balance_allowance, balance_used, balance_remaining)
     select ${sql.join(values, sql`, `)}, ${balance.allowance}, ${balance.used}, ${balance.remaining} from ${source}`;
@@ -108,4 +113,13 @@ export function balanceOfEvent(event: LedgerEvent, payer: Pick<Account, "anchorA
   const used = event.balanceUsed ?? 0;
   const remaining = event.balanceRemaining ?? allowance - used;
   return { kind, allowance, used, reserved: allowance - used - remaining, remaining, cycleStart: cycle.start, cycleEnd: cycle.end };
+}
+
+/** The error a one-statement charge fails with when it got its row only after its deadline. */
+export function isLateCharge(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const { code, column, column_name } = e as { code?: unknown; column?: unknown; column_name?: unknown };
+    if (code === "23502") return column === "request_hash" || column_name === "request_hash";
+  }
+  return false;
 }
