@@ -19,7 +19,7 @@ export function beforeDeadline(deadline: Date | undefined, now = Date.now()): vo
 }
 
 /** How long past the deadline the backstop waits for the database to give up by itself. */
-export const BACKSTOP_GRACE_MS = 2_000;
+export const BACKSTOP_GRACE_MS = 1_000;
 
 export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
