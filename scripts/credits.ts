@@ -16,7 +16,7 @@ import { openConfiguredDb } from "@/lib/db";
 import { createAppKey, revokeAppKey } from "@/lib/apps/keys";
 import { formatCredits } from "@/lib/credits/amounts";
 import { getMemberBalance } from "@/lib/credits/balance";
-import { findUsageMismatches } from "@/lib/credits/check";
+import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { listMemberships } from "@/lib/workspaces/memberships";
 
 const USAGE = `usage: npm run credits -- <command>
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === "check") {
-      const mismatches = await findUsageMismatches(db);
+      const mismatches = [...(await findUsageMismatches(db)), ...(await findLotMismatches(db))];
       if (mismatches.length === 0) {
         console.log("OK: every usage row equals the ledger's totals.");
         return 0;

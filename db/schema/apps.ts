@@ -1,5 +1,5 @@
-import { index, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
-import { ts, type AppDesign } from "./columns";
+import { index, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { mc, ts, type AppDesign } from "./columns";
 import { users, workspaces } from "./people";
 
 export const apps = pgTable(
@@ -15,6 +15,8 @@ export const apps = pgTable(
     name: text("name").notNull(),
     /** What the visual editor edits by hand (free): the app's headline, tagline and colour. */
     design: jsonb("design").$type<AppDesign>().notNull().default({ title: "", tagline: "", accent: "#4f46e5" }),
+    /** The owner's cap on this app's integration credits per cycle (millicredits); null: none. */
+    integrationCap: mc("integration_cap"),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [index("apps_workspace").on(t.workspaceId)],
@@ -36,4 +38,17 @@ export const appKeys = pgTable(
     revokedAt: ts("revoked_at"),
   },
   (t) => [index("app_keys_app").on(t.appId)],
+);
+
+/** A capped app's integration credits used in its payer's cycle: the cap's running total. */
+export const appCycleUsage = pgTable(
+  "app_cycle_usage",
+  {
+    appId: uuid("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    cycleStart: ts("cycle_start").notNull(),
+    used: mc("used").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.cycleStart] })],
 );

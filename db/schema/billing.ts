@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigserial, check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { PLAN_CHANGE_STATUSES, planChangeKind, ts } from "./columns";
+import { creditKind, PLAN_CHANGE_STATUSES, planChangeKind, ts } from "./columns";
 import { users, workspaces } from "./people";
 import { creditAccounts, plans } from "./credits";
 
@@ -27,6 +27,9 @@ export const planChanges = pgTable(
     holderUserId: uuid("holder_user_id").references(() => users.id),
     /** What the provider is charged for this decision. */
     amountCents: integer("amount_cents"),
+    /** For a top-up purchase: which kind, how many packs. */
+    topUpKind: creditKind("top_up_kind"),
+    packs: integer("packs"),
     createdAt: ts("created_at").notNull().defaultNow(),
     settledAt: ts("settled_at"),
   },

@@ -33,6 +33,7 @@ export const planChangeKind = pgEnum("plan_change_kind", [
   "downgrade",
   "remove_seat",
   "cancel",
+  "top_up",
 ]);
 /**
  * A plan change's state. "paying": an owner's decision recorded, its payment not yet
@@ -41,3 +42,17 @@ export const planChangeKind = pgEnum("plan_change_kind", [
  */
 export const PLAN_CHANGE_STATUSES = ["applied", "scheduled", "undone", "paying", "failed"] as const;
 
+
+/** Where a charge's credits came from beyond the cycle allowance: one entry per top-up lot drawn. */
+export type LotParts = { lotId: string; amount: number }[];
+
+/** An owner's auto top-up choice for one kind of a seat: below `threshold` available, buy `packs`, at most `maxPerCycle` times. */
+export interface AutoTopUp {
+  enabled: boolean;
+  threshold: number;
+  packs: number;
+  maxPerCycle: number;
+  /** Why it was switched off by the system (a failed payment), for the owner to read. */
+  disabledReason?: string | null;
+}
+export type AutoTopUps = Partial<Record<"message" | "integration", AutoTopUp>>;

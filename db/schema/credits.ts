@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { bigserial, boolean, check, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { accountStatus, accountType, cadence, creditKind, ledgerOutcome, mc, reservationStatus, ts } from "./columns";
+import { bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { accountStatus, accountType, cadence, creditKind, ledgerOutcome, mc, reservationStatus, ts, type AutoTopUps, type LotParts } from "./columns";
 import { users, workspaces } from "./people";
 import { apps } from "./apps";
 
@@ -38,6 +38,8 @@ export const creditAccounts = pgTable(
      * hot path knows with no extra query whether a change is due.
      */
     pendingChangeAt: ts("pending_change_at"),
+    /** Auto top-up per kind (seats only), read with the account on the hot path. */
+    autoTopUp: jsonb("auto_top_up").$type<AutoTopUps>(),
   },
   (t) => [
     // One free allowance per person, however many workspaces they join.
@@ -104,6 +106,9 @@ export const reservations = pgTable(
     cycleStart: ts("cycle_start").notNull(),
     kind: creditKind("kind").notNull(),
     amount: mc("amount").notNull(),
+    /** The part held in the cycle allowance (the rest came from top-up lots); null: all of it. */
+    fromAllowance: mc("from_allowance"),
+    lotParts: jsonb("lot_parts").$type<LotParts>(),
     status: reservationStatus("status").notNull().default("pending"),
     expiresAt: ts("expires_at").notNull(),
     createdAt: ts("created_at").notNull().defaultNow(),
@@ -140,6 +145,13 @@ export const creditLedger = pgTable(
     balanceAllowance: mc("balance_allowance"),
     balanceUsed: mc("balance_used"),
     balanceRemaining: mc("balance_remaining"),
+    /** Top-up credits of `kind` left right after this event (part of what a replay answers). */
+    balanceTopUp: mc("balance_top_up"),
+    /** Of `amount`, what the cycle allowance paid; the rest is in lot_parts. Null: all of it. */
+    fromAllowance: mc("from_allowance"),
+    lotParts: jsonb("lot_parts").$type<LotParts>(),
+    /** Why a refusal: not enough credits, or the app's own cap. */
+    refusal: text("refusal", { enum: ["insufficient_credits", "app_cap_reached"] }),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [
@@ -164,9 +176,14 @@ export const notifications = pgTable(
       .notNull()
       .references(() => creditAccounts.id),
     kind: creditKind("kind").notNull(),
-    threshold: integer("threshold").notNull(),
+    /** 80 or 100 for usage notices; null for the others (top-ups, caps, payments). */
+    threshold: integer("threshold"),
     cycleStart: ts("cycle_start").notNull(),
     body: text("body").notNull(),
+    /** For notices that are not thresholds: what makes two of them the same notice (sent once). */
+    dedupeKey: text("dedupe_key").unique(),
+    /** Where the notice leads (a page of this app). */
+    href: text("href"),
     readAt: ts("read_at"),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
@@ -174,5 +191,47 @@ export const notifications = pgTable(
     // One notice per threshold per account per cycle: concurrent crossings insert once.
     uniqueIndex("notifications_once").on(t.accountId, t.cycleStart, t.kind, t.threshold),
     index("notifications_user").on(t.userId, t.createdAt),
+  ],
+);
+
+/** The top-up catalog, per kind: credits in one pack and its price (data, like plans). */
+export const topUpPacks = pgTable("top_up_packs", {
+  kind: creditKind("kind").primaryKey(),
+  credits: mc("credits").notNull(),
+  priceCents: integer("price_cents").notNull(),
+  active: boolean("active").notNull().default(true),
+});
+
+/**
+ * Credits bought (or granted) for a paid seat, spent after the seat's cycle allowance of that
+ * kind, the one expiring first first. They do not reset with cycles; they travel with the
+ * seat, pause when it ends, and expire 12 months after purchase.
+ */
+export const topUpLots = pgTable(
+  "top_up_lots",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => creditAccounts.id),
+    kind: creditKind("kind").notNull(),
+    credits: mc("credits").notNull(),
+    used: mc("used").notNull().default(0),
+    purchasedAt: ts("purchased_at").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    /** Set while the seat it belongs to has ended; the owner can move it to an active seat. */
+    pausedAt: ts("paused_at"),
+    source: text("source", { enum: ["purchase", "auto", "grant"] }).notNull(),
+    /** The purchase decision (plan_changes) it came from, if bought. */
+    decisionId: uuid("decision_id"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("top_up_lots_account").on(t.accountId, t.kind, t.expiresAt),
+    index("top_up_lots_workspace").on(t.workspaceId),
+    check("top_up_lots_used_in_range", sql`${t.used} >= 0 and ${t.used} <= ${t.credits} and ${t.kind} <> 'none'`),
   ],
 );

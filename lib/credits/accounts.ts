@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { appKeys, apps, creditAccounts, memberships, plans } from "@/db/schema";
+import { appKeys, apps, creditAccounts, memberships, plans, type AutoTopUps } from "@/db/schema";
 import type { Millicredits } from "./amounts";
 import type { CreditKind } from "./costs";
 import { cycleAt, type Cycle } from "./cycle";
@@ -20,6 +20,7 @@ export interface Account {
   anchorAt: Date;
   status: "active" | "removed";
   pendingChangeAt: Date | null;
+  autoTopUp: AutoTopUps | null;
 }
 
 export interface KindBalance {
@@ -27,10 +28,22 @@ export interface KindBalance {
   allowance: Millicredits;
   used: Millicredits;
   reserved: Millicredits;
-  /** allowance − used − reserved: what can still be spent. */
+  /** allowance − used − reserved: what is left of this cycle's allowance. */
   remaining: Millicredits;
   cycleStart: Date;
   cycleEnd: Date;
+  /** Top-up credits usable now (not paused, not expired), spent after the allowance. */
+  topUp: Millicredits;
+  /** When the first of those top-ups expires. */
+  topUpExpiresAt: Date | null;
+  /** remaining + topUp: what a charge can use now. */
+  available: Millicredits;
+}
+
+/** What is left of an account's top-ups of one kind (nothing for a free allowance, which has none). */
+export interface LotsLeft {
+  remaining: Millicredits;
+  nextExpiresAt: Date | null;
 }
 
 export interface AccountBalance {
@@ -51,6 +64,7 @@ const accountColumns = {
   anchorAt: creditAccounts.anchorAt,
   status: creditAccounts.status,
   pendingChangeAt: creditAccounts.pendingChangeAt,
+  autoTopUp: creditAccounts.autoTopUp,
 };
 
 export async function getAccount(db: Db, accountId: string): Promise<Account> {

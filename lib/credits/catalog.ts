@@ -1,8 +1,8 @@
 import type { Db } from "@/db/client";
-import { plans } from "@/db/schema";
-import { PLAN_CATALOG } from "./plans";
+import { plans, topUpPacks } from "@/db/schema";
+import { PLAN_CATALOG, TOP_UP_PACKS } from "./plans";
 
-/** Upserts the plan catalog. Safe to run on every start and in production. */
+/** Upserts the plan and top-up catalogs. Safe to run on every start and in production. */
 export async function seedCatalog(db: Db): Promise<void> {
   for (const p of PLAN_CATALOG) {
     await db
@@ -19,5 +19,8 @@ export async function seedCatalog(db: Db): Promise<void> {
           rank: p.rank,
         },
       });
+  }
+  for (const p of TOP_UP_PACKS) {
+    await db.insert(topUpPacks).values(p).onConflictDoUpdate({ target: topUpPacks.kind, set: { credits: p.credits, priceCents: p.priceCents } });
   }
 }

@@ -19,12 +19,12 @@ export async function findUsageMismatches(db: Db): Promise<UsageMismatch[]> {
   const result = await db.execute(sql`
     with sums as (
       select payer_account_id as account_id, cycle_start,
-        coalesce(sum(amount) filter (where kind = 'message' and outcome = 'charged'), 0) as message_used,
-        coalesce(sum(amount) filter (where kind = 'integration' and outcome = 'charged'), 0) as integration_used,
-        coalesce(sum(case when kind = 'message' and outcome = 'reserved' then amount
-                          when kind = 'message' and (outcome = 'released' or (outcome = 'charged' and reservation_id is not null)) then -amount end), 0) as message_reserved,
-        coalesce(sum(case when kind = 'integration' and outcome = 'reserved' then amount
-                          when kind = 'integration' and (outcome = 'released' or (outcome = 'charged' and reservation_id is not null)) then -amount end), 0) as integration_reserved
+        coalesce(sum(coalesce(from_allowance, amount)) filter (where kind = 'message' and outcome = 'charged'), 0) as message_used,
+        coalesce(sum(coalesce(from_allowance, amount)) filter (where kind = 'integration' and outcome = 'charged'), 0) as integration_used,
+        coalesce(sum(case when kind = 'message' and outcome = 'reserved' then coalesce(from_allowance, amount)
+                          when kind = 'message' and (outcome = 'released' or (outcome = 'charged' and reservation_id is not null)) then -coalesce(from_allowance, amount) end), 0) as message_reserved,
+        coalesce(sum(case when kind = 'integration' and outcome = 'reserved' then coalesce(from_allowance, amount)
+                          when kind = 'integration' and (outcome = 'released' or (outcome = 'charged' and reservation_id is not null)) then -coalesce(from_allowance, amount) end), 0) as integration_reserved
       from credit_ledger
       where payer_account_id is not null and cycle_start is not null
       group by 1, 2
@@ -48,6 +48,35 @@ export async function findUsageMismatches(db: Db): Promise<UsageMismatch[]> {
     accountId: String(r.account_id),
     cycleStart: new Date(r.cycle_start as string | Date).toISOString(),
     field: String(r.field),
+    stored: Number(r.stored),
+    fromLedger: Number(r.from_ledger),
+  }));
+}
+
+/**
+ * Recomputes every top-up lot's `used` from the parts the ledger recorded (charges and holds
+ * take, releases give back; a confirmed hold took its part already) and lists the lots that
+ * disagree, in the same shape as usage mismatches (`accountId` is the lot's id).
+ */
+export async function findLotMismatches(db: Db): Promise<UsageMismatch[]> {
+  const result = await db.execute(sql`
+    with parts as (
+      select (p->>'lotId')::uuid as lot_id,
+             sum(case when l.outcome = 'released' then -(p->>'amount')::bigint
+                      when l.outcome = 'charged' and l.reservation_id is not null then 0
+                      when l.outcome in ('charged', 'reserved') then (p->>'amount')::bigint else 0 end) as used
+      from credit_ledger l, jsonb_array_elements(l.lot_parts) p
+      where l.lot_parts is not null
+      group by 1
+    )
+    select t.id::text as lot_id, t.purchased_at, t.used::bigint as stored, coalesce(parts.used, 0)::bigint as from_ledger
+    from top_up_lots t left join parts on parts.lot_id = t.id
+    where t.used <> coalesce(parts.used, 0)
+    order by 1`);
+  return rowsOf(result).map((r) => ({
+    accountId: String(r.lot_id),
+    cycleStart: new Date(r.purchased_at as string | Date).toISOString(),
+    field: "top_up_used",
     stored: Number(r.stored),
     fromLedger: Number(r.from_ledger),
   }));

@@ -1,9 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { planChanges } from "@/db/schema";
-import { conflict, isUniqueViolation } from "@/lib/errors";
+import { creditAccounts, planChanges } from "@/db/schema";
+import { conflict, isUniqueViolation, notFound } from "@/lib/errors";
+import { getAccount, type Account } from "./accounts";
 import { PaymentDeclinedError, type PaymentProvider } from "./payments";
-import type { PlanChange } from "./scheduled-changes";
+import { settleDueChanges, type PlanChange } from "./scheduled-changes";
 
 /**
  * An owner's decision that costs money, in three steps: recorded (with its key, under the
@@ -54,4 +55,27 @@ export async function claim(tx: Db, change: PlanChange, providerRef: string, now
 export function settled(change: PlanChange): PlanChange {
   if (change.status === "failed") throw conflict("The payment for this decision did not go through; nothing was changed.");
   return change;
+}
+
+export type Seat = Account & { workspaceId: string };
+
+/**
+ * Locks an active seat for the rest of the transaction, after applying its changes that have
+ * come due (a removal that is due cannot be revived by a later decision).
+ */
+export async function lockSeat(tx: Db, seatId: string, now: Date): Promise<Seat> {
+  const [row] = await tx.select({ id: creditAccounts.id }).from(creditAccounts).where(eq(creditAccounts.id, seatId)).for("update");
+  if (!row) throw notFound("Seat");
+  await settleDueChanges(tx, seatId, now);
+  const seat = await getAccount(tx, seatId);
+  if (seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
+  return seat as Seat;
+}
+
+/** The seat's workspace, after applying (and committing) its changes that have come due. */
+export async function activeSeatWorkspace(db: Db, seatId: string, now: Date): Promise<string> {
+  await settleDueChanges(db, seatId, now);
+  const seat = await getAccount(db, seatId).catch(() => null);
+  if (!seat || seat.type !== "seat" || !seat.workspaceId) throw notFound("Seat");
+  return seat.workspaceId;
 }

@@ -1,6 +1,6 @@
 import { eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { creditLedger } from "@/db/schema";
+import { creditLedger, type LotParts } from "@/db/schema";
 import { cycleOf, type Account, type KindBalance } from "./accounts";
 import type { CreditKind } from "./costs";
 import type { Cycle } from "./cycle";
@@ -18,15 +18,25 @@ export type LedgerBase = Required<Pick<LedgerInsert, "idempotencyKey" | "request
 
 export type Outcome = LedgerEvent["outcome"];
 
+type Snapshot = Pick<KindBalance, "allowance" | "used" | "remaining"> & Partial<Pick<KindBalance, "topUp">>;
+
 /** The balance after the event, kept on the row so that a replay answers the same. */
-export function snapshot(b: Pick<KindBalance, "allowance" | "used" | "remaining">) {
-  return { balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining };
+export function snapshot(b: Snapshot) {
+  return { balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining, balanceTopUp: b.topUp ?? null };
 }
 
 /** The one ledger row builder. */
 export function ledgerRow(
   base: LedgerBase,
-  entry: { kind: LedgerEvent["kind"]; amount: number; outcome: Outcome; balance?: Pick<KindBalance, "allowance" | "used" | "remaining"> },
+  entry: {
+    kind: LedgerEvent["kind"];
+    amount: number;
+    outcome: Outcome;
+    balance?: Snapshot;
+    /** Where the credits came from beyond the allowance (a charge that drew top-ups). */
+    draw?: { fromAllowance: number; lotParts: LotParts };
+    refusal?: LedgerEvent["refusal"];
+  },
 ): LedgerInsert {
   return {
     ...base,
@@ -39,7 +49,10 @@ export function ledgerRow(
     kind: entry.kind,
     amount: entry.amount,
     outcome: entry.outcome,
-    ...(entry.balance ? snapshot(entry.balance) : { balanceAllowance: null, balanceUsed: null, balanceRemaining: null }),
+    ...(entry.balance ? snapshot(entry.balance) : { balanceAllowance: null, balanceUsed: null, balanceRemaining: null, balanceTopUp: null }),
+    fromAllowance: entry.draw?.fromAllowance ?? null,
+    lotParts: entry.draw?.lotParts.length ? entry.draw.lotParts : null,
+    refusal: entry.refusal ?? (entry.outcome === "refused" ? "insufficient_credits" : null),
   };
 }
 
@@ -76,8 +89,8 @@ const ledgerColumns = getTableColumns(creditLedger);
  * the row's values as typed parameters, for statements that insert a ledger row computed by
  * an earlier part of the same statement (the one-statement charge).
  */
-export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; used: SQL; remaining: SQL }, source: SQL, deadline?: Date): SQL {
-  const keys = (Object.keys(row) as (keyof LedgerInsert)[]).filter((k) => !k.startsWith("balance") && row[k] !== undefined);
+export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; used: SQL; remaining: SQL; topUp: SQL }, source: SQL, deadline?: Date): SQL {
+  const keys = (Object.keys(row) as (keyof LedgerInsert)[]).filter((k) => !k.startsWith("balance") && row[k] !== undefined && row[k] !== null);
   const names = keys.map((k) => sql.identifier(ledgerColumns[k].name));
   const values = keys.map((k) => {
     const col = ledgerColumns[k];
@@ -89,8 +102,8 @@ export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; u
     if (k === "requestHash" && deadline) return sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then ${value} end`;
     return value;
   });
-  return sql`insert into ${creditLedger} (${sql.join(names, sql`, `)}, balance_allowance, balance_used, balance_remaining)
-    select ${sql.join(values, sql`, `)}, ${balance.allowance}, ${balance.used}, ${balance.remaining} from ${source}`;
+  return sql`insert into ${creditLedger} (${sql.join(names, sql`, `)}, balance_allowance, balance_used, balance_remaining, balance_top_up)
+    select ${sql.join(values, sql`, `)}, ${balance.allowance}, ${balance.used}, ${balance.remaining}, ${balance.topUp} from ${source}`;
 }
 
 /** The row as read back, for a row written by a raw statement that returned only its id. */
@@ -112,7 +125,8 @@ export function balanceOfEvent(event: LedgerEvent, payer: Pick<Account, "anchorA
   const allowance = event.balanceAllowance ?? 0;
   const used = event.balanceUsed ?? 0;
   const remaining = event.balanceRemaining ?? allowance - used;
-  return { kind, allowance, used, reserved: allowance - used - remaining, remaining, cycleStart: cycle.start, cycleEnd: cycle.end };
+  const topUp = event.balanceTopUp ?? 0;
+  return { kind, allowance, used, reserved: allowance - used - remaining, remaining, cycleStart: cycle.start, cycleEnd: cycle.end, topUp, topUpExpiresAt: null, available: remaining + topUp };
 }
 
 /** The error a one-statement charge fails with when it got its row only after its deadline. */

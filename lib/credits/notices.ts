@@ -52,7 +52,7 @@ export async function recordThresholdNotices(
     )
     .onConflictDoNothing()
     .returning({ threshold: notifications.threshold });
-  return rows.map((r) => r.threshold);
+  return rows.map((r) => r.threshold!);
 }
 
 /** The notices a charge of `amount` may have crossed, for the holder of the account that paid. */
@@ -80,4 +80,21 @@ export function noticesAfterCharge(
     allowance: balance.allowance,
     now,
   });
+}
+
+/**
+ * A notice that is not a usage threshold (a top-up bought, a payment failed, a cap reached),
+ * sent once per `dedupeKey` however many requests try to send it.
+ */
+export async function notify(
+  db: Db,
+  notice: { userId: string; workspaceId: string; accountId: string; kind: CreditKind; cycleStart: Date; body: string; dedupeKey: string; href?: string },
+  now: Date,
+): Promise<boolean> {
+  const rows = await db
+    .insert(notifications)
+    .values({ ...notice, threshold: null, createdAt: now })
+    .onConflictDoNothing()
+    .returning({ id: notifications.id });
+  return rows.length > 0;
 }

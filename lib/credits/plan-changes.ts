@@ -5,15 +5,14 @@ import { accountUsage, creditAccounts, planChanges, plans, workspaces } from "@/
 import { conflict, invalid, notFound } from "@/lib/errors";
 import { writeAudit, type AuditAction } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
-import { cycleOf, getAccount, type Account } from "./accounts";
-import { claim, findDecision, pay, recordDecision, settled } from "./decisions";
+import { cycleOf } from "./accounts";
+import { activeSeatWorkspace, claim, findDecision, lockSeat, pay, recordDecision, settled, type Seat } from "./decisions";
 import { testModeProvider, type PaymentProvider } from "./payments";
-import { refreshPendingChangeAt, settleDueChanges, type PlanChange } from "./scheduled-changes";
+import { refreshPendingChangeAt, type PlanChange } from "./scheduled-changes";
 import { ensureUsageRow } from "./usage";
 
 export type { PlanChange };
 type Plan = typeof plans.$inferSelect;
-type Seat = Account & { workspaceId: string };
 
 /**
  * Owners' plan decisions. "One decision, one charge": a decision that costs money is recorded
@@ -27,27 +26,6 @@ async function paidPlan(db: Db, planId: string): Promise<Plan> {
   if (!plan || !plan.active) throw invalid(`There is no plan called "${planId}".`);
   if (plan.cadence !== "monthly") throw invalid("A paid seat needs a paid plan (Starter, Builder, Pro or Elite).");
   return plan;
-}
-
-/**
- * Locks an active seat for the rest of the transaction, after applying its changes that have
- * come due (a removal that is due cannot be revived by a later decision).
- */
-async function lockSeat(tx: Db, seatId: string, now: Date): Promise<Seat> {
-  const [row] = await tx.select({ id: creditAccounts.id }).from(creditAccounts).where(eq(creditAccounts.id, seatId)).for("update");
-  if (!row) throw notFound("Seat");
-  await settleDueChanges(tx, seatId, now);
-  const seat = await getAccount(tx, seatId);
-  if (seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
-  return seat as Seat;
-}
-
-/** The seat's workspace, after applying (and committing) its changes that have come due. */
-async function activeSeatWorkspace(db: Db, seatId: string, now: Date): Promise<string> {
-  await settleDueChanges(db, seatId, now);
-  const seat = await getAccount(db, seatId).catch(() => null);
-  if (!seat || seat.type !== "seat" || !seat.workspaceId) throw notFound("Seat");
-  return seat.workspaceId;
 }
 
 /**

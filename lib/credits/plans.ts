@@ -34,3 +34,20 @@ export function planSpec(id: PlanId): PlanSpec {
   if (!plan) throw new Error(`unknown plan ${id}`);
   return plan;
 }
+
+/** A top-up pack: credits of one kind for a price. The `top_up_packs` table is seeded from these. */
+export interface PackSpec {
+  kind: "message" | "integration";
+  credits: Millicredits;
+  priceCents: number;
+}
+
+export const TOP_UP_PACKS: readonly PackSpec[] = [
+  { kind: "message", credits: credits(50), priceCents: 1_500 },
+  { kind: "integration", credits: credits(1_000), priceCents: 1_000 },
+];
+
+/** Packs per purchase: larger needs are pointed to an upgrade. */
+export const MAX_PACKS_PER_PURCHASE = 8;
+/** Top-up credits expire this many months after purchase. */
+export const TOP_UP_VALIDITY_MONTHS = 12;

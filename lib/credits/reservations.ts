@@ -1,11 +1,12 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, creditLedger, reservations } from "@/db/schema";
+import { accountUsage, creditLedger, reservations, type LotParts } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 import { getAccount } from "./accounts";
 import type { CreditKind } from "./costs";
 import { baseOf, findLedgerEvent, ledgerRow, type LedgerEvent } from "./ledger";
 import { noticesAfterCharge } from "./notices";
+import { returnToLots } from "./top-ups";
 import { kindBalance, usageColumns } from "./usage";
 
 /**
@@ -18,7 +19,11 @@ import { kindBalance, usageColumns } from "./usage";
 export const RESERVATION_TTL_MS = 2 * 60 * 1000;
 
 /** Records the hold of a reservation taken in the same transaction. */
-export async function holdReservation(tx: Db, hold: { accountId: string; cycleStart: Date; kind: CreditKind; amount: number }, now: Date): Promise<string> {
+export async function holdReservation(
+  tx: Db,
+  hold: { accountId: string; cycleStart: Date; kind: CreditKind; amount: number; fromAllowance?: number; lotParts?: LotParts },
+  now: Date,
+): Promise<string> {
   const [reservation] = await tx
     .insert(reservations)
     .values({ ...hold, expiresAt: new Date(now.getTime() + RESERVATION_TTL_MS), createdAt: now })
@@ -49,7 +54,10 @@ async function settleReservation(tx: Db, reservationId: string, status: "confirm
   if (!reservation) return null;
   const kind: CreditKind = reservation.kind === "integration" ? "integration" : "message";
   const c = usageColumns[kind];
-  const amount = reservation.amount;
+  // Each part goes back where it came from: the allowance's part through `reserved`, the
+  // top-ups' parts to their lots (on release; a confirmed charge keeps them spent).
+  const amount = reservation.fromAllowance ?? reservation.amount;
+  if (status === "released") await returnToLots(tx, reservation.lotParts);
   const moved =
     kind === "message"
       ? { messageReserved: sql`${c.reserved} - ${amount}`, ...(status === "confirmed" ? { messageUsed: sql`${c.used} + ${amount}` } : {}) }
@@ -64,6 +72,9 @@ async function settleReservation(tx: Db, reservationId: string, status: "confirm
 
 class SettledError extends Error {}
 
+/** The follow-up rows of a reservation that drew top-ups say so too (the consistency check reads them). */
+const drawOf = (held: LedgerEvent) => (held.fromAllowance === null ? undefined : { fromAllowance: held.fromAllowance, lotParts: held.lotParts ?? [] });
+
 /** Turns a reservation into a charge. Confirming twice is harmless; confirming a released one is refused. */
 export async function confirmReservation(db: Db, reservationId: string, now: Date): Promise<LedgerEvent> {
   const held = await reservedEvent(db, reservationId);
@@ -75,7 +86,7 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
       const { reservation, kind, balance } = settled;
       const [event] = await tx
         .insert(creditLedger)
-        .values(ledgerRow(baseOf(held, key, now), { kind, amount: held.amount, outcome: "charged", balance }))
+        .values(ledgerRow(baseOf(held, key, now), { kind, amount: held.amount, outcome: "charged", balance, draw: drawOf(held) }))
         .returning();
       const account = await getAccount(tx, reservation.accountId);
       await noticesAfterCharge(tx, { account, workspaceId: held.workspaceId, kind, cycleStart: reservation.cycleStart, balance, amount: reservation.amount }, now);
@@ -100,7 +111,7 @@ export async function releaseReservation(db: Db, reservationId: string, now: Dat
     if (!settled) return false;
     await tx
       .insert(creditLedger)
-      .values(ledgerRow(baseOf(held, `${held.idempotencyKey}:release`, now), { kind: settled.kind, amount: held.amount, outcome: "released", balance: settled.balance }));
+      .values(ledgerRow(baseOf(held, `${held.idempotencyKey}:release`, now), { kind: settled.kind, amount: held.amount, outcome: "released", balance: settled.balance, draw: drawOf(held) }));
     return true;
   });
 }

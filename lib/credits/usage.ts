@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage } from "@/db/schema";
-import type { Account, KindBalance } from "./accounts";
+import type { Account, KindBalance, LotsLeft } from "./accounts";
 import type { CreditKind } from "./costs";
 import type { Cycle } from "./cycle";
 
@@ -32,11 +32,14 @@ export async function getUsageRow(db: Db, accountId: string, cycleStart: Date): 
   return row;
 }
 
-export function kindBalance(row: UsageRow, kind: CreditKind): KindBalance {
+export const NO_LOTS: LotsLeft = { remaining: 0, nextExpiresAt: null };
+
+export function kindBalance(row: UsageRow, kind: CreditKind, lots: LotsLeft = NO_LOTS): KindBalance {
   const allowance = kind === "message" ? row.messageAllowance : row.integrationAllowance;
   const used = kind === "message" ? row.messageUsed : row.integrationUsed;
   const reserved = kind === "message" ? row.messageReserved : row.integrationReserved;
-  return { kind, allowance, used, reserved, remaining: allowance - used - reserved, cycleStart: row.cycleStart, cycleEnd: row.cycleEnd };
+  const remaining = allowance - used - reserved;
+  return { kind, allowance, used, reserved, remaining, cycleStart: row.cycleStart, cycleEnd: row.cycleEnd, topUp: lots.remaining, topUpExpiresAt: lots.nextExpiresAt, available: remaining + lots.remaining };
 }
 
 /** The usage row an untouched cycle would get: full allowance, nothing used. Not written. */

@@ -26,6 +26,12 @@ export const AUDIT_LABELS = {
   "app_key.created": "Created an app key",
   "app_key.revoked": "Revoked an app key",
   "app.owner_changed": "App passed to the owner",
+  "app.cap_changed": "Changed an app's integration cap",
+  "top_up.bought": "Bought top-up credits",
+  "top_up.auto_bought": "Auto top-up bought credits",
+  "top_up.granted": "Support granted top-up credits",
+  "top_up.moved": "Moved paused top-ups to a seat",
+  "top_up.auto_changed": "Changed auto top-up",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_LABELS;

@@ -1,13 +1,16 @@
 /**
  * Runs before every test file (vitest `setupFiles`). After each test, every database the
  * file opened must still have usage rows equal to what its ledger says: the engine's central
- * invariant, checked test by test rather than once at the end, so a test run alone with `-t`
+ * invariant (and every top-up lot equals the parts the ledger drew from it), checked test by test rather than once at the end, so a test run alone with `-t`
  * checks it too.
  */
 import { afterEach, expect } from "vitest";
-import { findUsageMismatches } from "@/lib/credits/check";
+import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { openTestDbs } from "./test-db";
 
 afterEach(async () => {
-  for (const handle of openTestDbs) expect(await findUsageMismatches(handle.db)).toEqual([]);
+  for (const handle of openTestDbs) {
+    expect(await findUsageMismatches(handle.db)).toEqual([]);
+    expect(await findLotMismatches(handle.db)).toEqual([]);
+  }
 });
