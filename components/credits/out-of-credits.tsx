@@ -1,26 +1,62 @@
 import Link from "next/link";
-import { formatCredits } from "@/lib/credits/amounts";
+import { Button } from "@/components/ui/button";
 import type { OutOfCredits } from "@/lib/apps/editor";
+import { formatCredits } from "@/lib/credits/amounts";
 import { LocalTime } from "../local-time";
+import { BuyTopUpDialog } from "./buy-top-up-dialog";
 
-/** The one place an "out of credits" refusal is rendered: which kind, when it resets, what to do. */
-export function OutOfCreditsNotice({ refusal, isOwner, ownerName }: { refusal: OutOfCredits; isOwner: boolean; ownerName: string }) {
+/**
+ * The one place an "out of credits" refusal is rendered: which kind, when it resets, and what
+ * this reader can do about it — the owner can buy a top-up right here (or give a seat), anyone
+ * else learns whom to ask.
+ */
+export function OutOfCreditsNotice({ refusal, isOwner, ownerName, workspaceId }: { refusal: OutOfCredits; isOwner: boolean; ownerName: string; workspaceId: string }) {
   const whose = refusal.payer === "you" ? "You have" : "The app's owner has";
+  const capped = refusal.refusal === "app_cap_reached";
   return (
-    <div role="alert" className="space-y-1 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+    <div role="alert" className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
       <p className="font-semibold">
-        {whose} {formatCredits(refusal.remaining)} {refusal.kind} credits left; this needs {formatCredits(refusal.needed)}.
+        {capped
+          ? "This app reached the integration cap set for it this cycle."
+          : `${whose} ${formatCredits(refusal.remaining)} ${refusal.kind} credits available; this needs ${formatCredits(refusal.needed)}.`}
       </p>
       <p>
-        Nothing was charged. Credits reset <LocalTime iso={refusal.resetsAt} />.{" "}
-        {isOwner && refusal.payer === "you" ? (
+        Nothing was charged. {capped ? "The cap" : "Credits"} reset <LocalTime iso={refusal.resetsAt} />.
+      </p>
+      <div className="flex flex-wrap items-center gap-2">
+        {capped ? (
+          refusal.payer === "you" || isOwner ? (
+            <Link href="/" className="font-medium underline">
+              Raise the app&apos;s cap on the apps page
+            </Link>
+          ) : (
+            <span>Ask the app&apos;s owner to raise its cap.</span>
+          )
+        ) : isOwner && refusal.onSeat ? (
+          <>
+            <BuyTopUpDialog
+              workspaceId={workspaceId}
+              kind={refusal.kind === "message" ? "message" : "integration"}
+              trigger={
+                <Button type="button" variant="secondary" className="py-1">
+                  Buy a top-up
+                </Button>
+              }
+            />
+            <Link href="/settings/billing" className="font-medium underline">
+              or change plans
+            </Link>
+          </>
+        ) : isOwner ? (
           <Link href="/settings/billing" className="font-medium underline">
-            Upgrade your plan
+            Give yourself a paid seat for more credits
           </Link>
         ) : (
-          <>Ask {ownerName}, the workspace owner, for a bigger plan.</>
+          <span>
+            Ask {ownerName}, the workspace owner, for a top-up or a bigger plan{refusal.payer === "you" ? "" : " for the app's owner"}.
+          </span>
         )}
-      </p>
+      </div>
     </div>
   );
 }

@@ -27,6 +27,8 @@ export function balanceJson(b: KindBalance) {
     remaining: toCreditNumber(b.remaining),
     cycleStart: b.cycleStart.toISOString(),
     cycleEnd: b.cycleEnd.toISOString(),
+    topUp: { remaining: toCreditNumber(b.topUp), nextExpiresAt: b.topUpExpiresAt?.toISOString() ?? null },
+    available: toCreditNumber(b.available),
   };
 }
 

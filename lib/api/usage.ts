@@ -73,20 +73,29 @@ export async function postUsage(db: Db, req: Request, now: Date, deadline?: Date
         appId: app.id,
         source: "api",
         payer,
+        appCap: app.integrationCap,
         deadline,
       },
       now,
     );
     const headers = { "Cache-Control": "no-store", ...(result.replay ? { "Idempotent-Replayed": "true" } : {}) };
     if (result.outcome === "refused") {
+      const capped = result.refusal === "app_cap_reached";
+      const needs = formatCredits(result.event.amount);
+      const message = capped
+        ? `This app reached the integration cap its owner set for this cycle; this call needs ${needs}. The cap resets at ${result.resetsAt.toISOString()}, or the owner can raise it.`
+        : `The app owner has ${formatCredits(result.balance.available)} integration credits available; this call needs ${needs}. Credits reset at ${result.resetsAt.toISOString()}.`;
       return NextResponse.json(
         {
           error: {
-            code: "insufficient_credits",
-            message: `The app owner has ${formatCredits(result.balance.remaining)} integration credits left this cycle; this call needs ${formatCredits(result.event.amount)}. Credits reset at ${result.resetsAt.toISOString()}.`,
+            code: result.refusal,
+            message,
             kind: result.kind,
             balance: balanceJson(result.balance),
             resetsAt: result.resetsAt.toISOString(),
+            // What would let this call through: raising the app's cap, a top-up (paid seats),
+            // or a plan with a bigger allowance (the free plan has no top-ups).
+            help: capped ? "raise_app_cap" : payer.type === "seat" ? "top_up_or_upgrade" : "upgrade",
           },
         },
         { status: 402, headers },

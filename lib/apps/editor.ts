@@ -4,7 +4,7 @@ import { apps, type AppDesign } from "@/db/schema";
 
 export type { AppDesign };
 import type { AiMode, AiProvider } from "./ai";
-import type { KindBalance } from "@/lib/credits/accounts";
+import { getAccount, type KindBalance } from "@/lib/credits/accounts";
 import { COSTS, type ActionName, type CreditKind } from "@/lib/credits/costs";
 import { debitCredits, reserveCredits } from "@/lib/credits/debit";
 import { confirmReservation, releaseReservation } from "@/lib/credits/reservations";
@@ -21,6 +21,10 @@ export interface OutOfCredits {
   resetsAt: string;
   /** Whose credits ran out: the person themselves, or the app's owner (integrations). */
   payer: "you" | "app_owner";
+  /** Not enough credits, or the app's own integration cap. */
+  refusal: "insufficient_credits" | "app_cap_reached";
+  /** Whether the account that ran out can take top-ups (a paid seat) or only an upgrade. */
+  onSeat: boolean;
 }
 
 export type EditorResult<T> = ({ status: "ok" } & T) | OutOfCredits | { status: "failed"; message: string };
@@ -33,9 +37,15 @@ export async function appForMember(db: Db, appId: string, userId: string) {
   return { app, role };
 }
 
-function outOfCredits(r: { kind: CreditKind; balance: KindBalance; resetsAt: Date; event: { amount: number } }, payer: OutOfCredits["payer"]): OutOfCredits {
-  return { status: "out_of_credits", kind: r.kind, remaining: r.balance.remaining, needed: r.event.amount, resetsAt: r.resetsAt.toISOString(), payer };
+function outOfCredits(
+  r: { kind: CreditKind; balance: KindBalance; resetsAt: Date; event: { amount: number; payerAccountId: string | null }; refusal: OutOfCredits["refusal"] },
+  payer: OutOfCredits["payer"],
+  onSeat: boolean,
+): OutOfCredits {
+  return { status: "out_of_credits", kind: r.kind, remaining: r.balance.available, needed: r.event.amount, resetsAt: r.resetsAt.toISOString(), payer, refusal: r.refusal, onSeat };
 }
+
+const onSeat = async (db: Db, accountId: string | null) => !!accountId && (await getAccount(db, accountId)).type === "seat";
 
 /**
  * A chat message: the prompter's message credits are reserved, the AI is called, and the
@@ -58,7 +68,7 @@ export async function sendMessage(
     { key: `user:${args.userId}:${args.requestId}`, action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id, deadline: args.deadline },
     clock(),
   );
-  if (held.outcome === "refused") return outOfCredits(held, "you");
+  if (held.outcome === "refused") return outOfCredits(held, "you", await onSeat(db, held.event.payerAccountId));
   if (held.replay) return { status: "failed", message: "This message was already sent." };
   const reservationId = held.event.reservationId!;
   let reply: string;
@@ -131,6 +141,6 @@ export async function runIntegration(
     { key: `user:${args.userId}:${args.requestId}`, action: args.action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id, deadline: args.deadline },
     now,
   );
-  if (r.outcome === "refused") return outOfCredits(r, app.ownerUserId === args.userId ? "you" : "app_owner");
+  if (r.outcome === "refused") return outOfCredits(r, app.ownerUserId === args.userId ? "you" : "app_owner", await onSeat(db, r.event.payerAccountId));
   return { status: "ok", output: simulated[args.action] ?? "Done.", charged: r.event.amount, paidByOwner: app.ownerUserId !== args.userId };
 }

@@ -2,6 +2,7 @@ import type { Db } from "@/db/client";
 import { cycleOf, getAccount, getActingAccount, getAppPayer, getMembersActingAccounts, type Account, type AccountBalance } from "./accounts";
 import { settleDueChanges } from "./scheduled-changes";
 import { releaseExpiredReservations } from "./reservations";
+import { lotsLeft, lotsLeftMany } from "./top-ups";
 import { freshUsageRow, getUsageRow, getUsageRows, kindBalance } from "./usage";
 
 /**
@@ -20,7 +21,8 @@ export async function getAccountBalance(db: Db, account: Account, now: Date): Pr
     if ((await releaseExpiredReservations(db, account.id, now)) > 0) row = await getUsageRow(db, account.id, cycle.start);
   }
   const usage = row ?? freshUsageRow(account, cycle);
-  return { account, message: kindBalance(usage, "message"), integration: kindBalance(usage, "integration") };
+  const lots = account.type === "seat" ? await lotsLeft(db, account.id, now) : null;
+  return { account, message: kindBalance(usage, "message", lots?.message), integration: kindBalance(usage, "integration", lots?.integration) };
 }
 
 /** A member's balances in a workspace: the account they act with there. */
@@ -48,10 +50,10 @@ export async function getMemberBalances(db: Db, workspaceId: string, now: Date):
   const accounts = await getMembersActingAccounts(db, workspaceId);
   const out = new Map<string, AccountBalance>();
   const simple = [...accounts].filter(([, a]) => !(a.pendingChangeAt && a.pendingChangeAt <= now));
-  const rows = await getUsageRows(
-    db,
-    simple.map(([, a]) => ({ accountId: a.id, cycleStart: cycleOf(a, now).start })),
-  );
+  const [rows, lots] = await Promise.all([
+    getUsageRows(db, simple.map(([, a]) => ({ accountId: a.id, cycleStart: cycleOf(a, now).start }))),
+    lotsLeftMany(db, simple.filter(([, a]) => a.type === "seat").map(([, a]) => a.id), now),
+  ]);
   for (const [userId, account] of accounts) {
     const cycle = cycleOf(account, now);
     const row = rows.get(`${account.id}|${cycle.start.toISOString()}`);
@@ -61,7 +63,8 @@ export async function getMemberBalances(db: Db, workspaceId: string, now: Date):
       continue;
     }
     const usage = row ?? freshUsageRow(account, cycle);
-    out.set(userId, { account, message: kindBalance(usage, "message"), integration: kindBalance(usage, "integration") });
+    const left = lots.get(account.id);
+    out.set(userId, { account, message: kindBalance(usage, "message", left?.message), integration: kindBalance(usage, "integration", left?.integration) });
   }
   return out;
 }

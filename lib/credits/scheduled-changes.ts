@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, min } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { creditAccounts, planChanges } from "@/db/schema";
+import { creditAccounts, planChanges, topUpLots } from "@/db/schema";
 import { writeAudit } from "@/lib/workspaces/audit";
 
 /**
@@ -36,6 +36,8 @@ export async function settleDueChanges(db: Db, accountId: string, now: Date): Pr
         await tx.update(creditAccounts).set({ planId: change.toPlanId }).where(eq(creditAccounts.id, accountId));
       } else {
         await tx.update(creditAccounts).set({ status: "removed", removedAt: change.effectiveAt }).where(eq(creditAccounts.id, accountId));
+        // Its unexpired top-ups pause with it; the owner can move them to an active seat.
+        await tx.update(topUpLots).set({ pausedAt: change.effectiveAt }).where(and(eq(topUpLots.accountId, accountId), isNull(topUpLots.pausedAt)));
       }
       await tx.update(planChanges).set({ status: "applied", settledAt: now }).where(eq(planChanges.id, change.id));
       await writeAudit(tx, {

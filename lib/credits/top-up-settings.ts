@@ -74,11 +74,6 @@ export async function moveLots(db: Db, args: { lotIds: string[]; toSeatId: strin
   });
 }
 
-/** Pauses a seat's unexpired lots when the seat ends (in the transaction that ends it). */
-export async function pauseLots(tx: Db, accountId: string, now: Date): Promise<void> {
-  await tx.update(topUpLots).set({ pausedAt: now }).where(and(eq(topUpLots.accountId, accountId), sql`${topUpLots.pausedAt} is null`));
-}
-
 /** Support's grant (the CLI): credits for a seat, as a lot, audit-logged with the reason. */
 export async function grantTopUp(db: Db, args: { seatId: string; kind: CreditKind; credits: number; reason: string }, now: Date): Promise<Lot> {
   if (!Number.isSafeInteger(args.credits) || args.credits < 1) throw invalid("Grant a positive number of credits.");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { addMonths } from "date-fns";
-import { and, asc, count, eq, gt, gte, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, topUpLots, topUpPacks, workspaces, type LotParts } from "@/db/schema";
 import { conflict, invalid } from "@/lib/errors";
@@ -37,6 +37,24 @@ export async function lotsLeft(db: Db, accountId: string, now: Date): Promise<Re
   for (const r of rows) {
     if (r.kind === "none") continue;
     out[r.kind] = { remaining: Number(r.remaining), nextExpiresAt: r.next ? new Date(r.next) : null };
+  }
+  return out;
+}
+
+/** The same for many accounts at once (a workspace's members), keyed by account id. */
+export async function lotsLeftMany(db: Db, accountIds: string[], now: Date): Promise<Map<string, Record<CreditKind, LotsLeft>>> {
+  const out = new Map<string, Record<CreditKind, LotsLeft>>();
+  if (accountIds.length === 0) return out;
+  const rows = await db
+    .select({ accountId: topUpLots.accountId, kind: topUpLots.kind, remaining: sql<string>`sum(${topUpLots.credits} - ${topUpLots.used})`, next: sql<Date | string | null>`min(${topUpLots.expiresAt})` })
+    .from(topUpLots)
+    .where(and(inArray(topUpLots.accountId, accountIds), isNull(topUpLots.pausedAt), gt(topUpLots.expiresAt, now), lt(topUpLots.used, topUpLots.credits)))
+    .groupBy(topUpLots.accountId, topUpLots.kind);
+  for (const r of rows) {
+    if (r.kind === "none") continue;
+    const entry = out.get(r.accountId) ?? { message: { remaining: 0, nextExpiresAt: null }, integration: { remaining: 0, nextExpiresAt: null } };
+    entry[r.kind] = { remaining: Number(r.remaining), nextExpiresAt: r.next ? new Date(r.next) : null };
+    out.set(r.accountId, entry);
   }
   return out;
 }

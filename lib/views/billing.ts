@@ -74,7 +74,3 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
 }
 
 export type BillingView = Awaited<ReturnType<typeof getBillingView>>;
-
-export function formatPrice(cents: number) {
-  return new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: cents % 100 === 0 ? 0 : 2 }).format(cents / 100);
-}

@@ -1,6 +1,7 @@
 import { DataTable } from "@/components/ui/data-table";
 import { LocalTime } from "@/components/local-time";
-import { formatPrice, type BillingView } from "@/lib/views/billing";
+import { formatPrice } from "@/lib/format/price";
+import type { BillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
 import { SeatPlanControl } from "./owner-controls";
 import { EmptyState } from "@/components/ui/surface";

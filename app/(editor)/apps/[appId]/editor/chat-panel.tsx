@@ -23,7 +23,7 @@ interface Message {
 const modeLabel: Record<Mode, string> = { discuss: "Discuss", implement: "Implement" };
 
 /** The AI chat: two modes, the cost of the next message shown before it is sent. */
-export function ChatPanel({ appId, costs, isOwner, ownerName }: { appId: string; costs: Record<Mode, number>; isOwner: boolean; ownerName: string }) {
+export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { appId: string; workspaceId: string; costs: Record<Mode, number>; isOwner: boolean; ownerName: string }) {
   const [mode, setMode] = useState<Mode>("discuss");
   const [text, setText] = useState("");
   const [messages, setMessages] = useState<Message[]>([]);
@@ -90,7 +90,7 @@ export function ChatPanel({ appId, costs, isOwner, ownerName }: { appId: string;
         )}
       </ol>
       <form onSubmit={onSubmit} className="space-y-2 border-t border-zinc-200 p-4 dark:border-zinc-800">
-        {refusal ? <OutOfCreditsNotice refusal={refusal} isOwner={isOwner} ownerName={ownerName} /> : null}
+        {refusal ? <OutOfCreditsNotice refusal={refusal} isOwner={isOwner} ownerName={ownerName} workspaceId={workspaceId} /> : null}
         {error ? <Alert>{error}</Alert> : null}
         <label htmlFor={inputId} className="sr-only">
           Message

@@ -20,12 +20,14 @@ interface ActionInfo {
 /** Runs the app's integrations; each costs the app owner's integration credits. */
 export function IntegrationsPanel({
   appId,
+  workspaceId,
   actions,
   payerName,
   isOwner,
   ownerName,
 }: {
   appId: string;
+  workspaceId: string;
   actions: ActionInfo[];
   payerName: string;
   isOwner: boolean;
@@ -82,7 +84,7 @@ export function IntegrationsPanel({
       </ul>
       <div aria-live="polite">
         {output ? <Alert tone="info">{output}</Alert> : null}
-        {refusal ? <OutOfCreditsNotice refusal={refusal} isOwner={isOwner} ownerName={ownerName} /> : null}
+        {refusal ? <OutOfCreditsNotice refusal={refusal} isOwner={isOwner} ownerName={ownerName} workspaceId={workspaceId} /> : null}
         {error ? <Alert>{error}</Alert> : null}
       </div>
     </section>

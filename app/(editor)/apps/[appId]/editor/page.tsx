@@ -41,11 +41,12 @@ export default async function EditorPage({ params }: { params: Promise<{ appId: 
         </div>
       </header>
       <main className="grid gap-4 p-3 sm:p-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
-        <ChatPanel appId={app.id} costs={view.messageCosts} isOwner={isOwner} ownerName={ownerName} />
+        <ChatPanel appId={app.id} workspaceId={app.workspaceId} costs={view.messageCosts} isOwner={isOwner} ownerName={ownerName} />
         <div className="space-y-4">
           <VisualEditor appId={app.id} initial={app.design} appName={app.name} />
           <IntegrationsPanel
             appId={app.id}
+            workspaceId={app.workspaceId}
             actions={view.integrations}
             payerName={appOwnerName ?? "you"}
             isOwner={isOwner}

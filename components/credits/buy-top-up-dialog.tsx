@@ -1,0 +1,105 @@
+"use client";
+
+import * as Dialog from "@radix-ui/react-dialog";
+import { useState, type ReactNode } from "react";
+import { ActionStatus } from "@/components/action-status";
+import { Button, buttonClass } from "@/components/ui/button";
+import { SelectField } from "@/components/ui/field";
+import { floatingClass } from "@/components/ui/surface";
+import { useAction, useDecisionKey } from "@/components/use-action";
+import { buyTopUpAction, topUpOptionsAction } from "@/lib/actions/top-ups";
+import { formatCredits } from "@/lib/credits/amounts";
+import { MAX_PACKS_PER_PURCHASE } from "@/lib/credits/plans";
+import type { TopUpOptions } from "@/lib/views/top-ups";
+import { formatPrice } from "@/lib/format/price";
+import { useRefreshCredits } from "./queries";
+
+type Kind = "message" | "integration";
+
+/**
+ * Buy top-up credits: how many packs, for which seat, at what price, and what the seat will
+ * have afterwards — said before paying. The owner opens it from Billing or from an
+ * out-of-credits message; after buying, the balances on screen refresh without a reload.
+ */
+export function BuyTopUpDialog({ workspaceId, kind: initialKind = "integration", trigger }: { workspaceId: string; kind?: Kind; trigger: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const [options, setOptions] = useState<TopUpOptions | null>(null);
+  const [kind, setKind] = useState<Kind>(initialKind);
+  const [packs, setPacks] = useState(1);
+  const [seatId, setSeatId] = useState("");
+  const load = useAction<TopUpOptions>();
+  const buy = useAction();
+  const decision = useDecisionKey();
+  const refresh = useRefreshCredits();
+
+  function onOpenChange(next: boolean) {
+    setOpen(next);
+    if (next && !options) {
+      void load.run(topUpOptionsAction, { workspaceId }, { then: (r) => (r.ok ? (setOptions(r.data), setSeatId(r.data.seats[0]?.seatId ?? "")) : undefined) });
+    }
+  }
+
+  const pack = options?.packs.find((p) => p.kind === kind);
+  const seat = options?.seats.find((s) => s.seatId === seatId);
+  const credits = (pack?.credits ?? 0) * packs;
+  const price = (pack?.priceCents ?? 0) * packs;
+
+  return (
+    <Dialog.Root open={open} onOpenChange={onOpenChange}>
+      <Dialog.Trigger asChild>{trigger}</Dialog.Trigger>
+      <Dialog.Portal>
+        <Dialog.Overlay className="fixed inset-0 z-50 bg-black/40" />
+        <Dialog.Content className={floatingClass("fixed top-1/2 left-1/2 w-[min(30rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 space-y-4 rounded-xl p-5 shadow-xl")}>
+          <Dialog.Title className="text-lg font-semibold">Buy top-up credits</Dialog.Title>
+          <Dialog.Description className="text-sm text-zinc-700 dark:text-zinc-300">
+            Top-ups are spent after the seat&apos;s monthly allowance, never reset, and expire 12 months after purchase.
+          </Dialog.Description>
+          {!options ? (
+            <ActionStatus status={load.message ?? { tone: "info", text: "Loading your seats…" }} />
+          ) : options.seats.length === 0 ? (
+            <p className="text-sm">Top-ups are for paid seats. Add a paid seat first, then buy top-ups for it.</p>
+          ) : (
+            <form
+              className="space-y-4"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void buy.run(buyTopUpAction, { seatId, kind, packs, decisionKey: decision.decisionKey }, {
+                  success: (r) => `Done: ${formatCredits(r.credits)} ${r.kind} credits added to the seat.`,
+                  then: async (r) => {
+                    decision.next();
+                    if (!r.ok) return;
+                    setOptions(null);
+                    await refresh();
+                  },
+                });
+              }}
+            >
+              <div className="grid gap-3 sm:grid-cols-2">
+                <SelectField label="Credits" value={kind} onChange={(e) => setKind(e.target.value as Kind)} options={options.packs.map((p) => ({ value: p.kind, label: `${p.kind === "message" ? "Message" : "Integration"}: ${formatCredits(p.credits)} a pack, ${formatPrice(p.priceCents)}` }))} />
+                <SelectField
+                  label="Packs"
+                  value={String(packs)}
+                  onChange={(e) => setPacks(Number(e.target.value))}
+                  options={Array.from({ length: MAX_PACKS_PER_PURCHASE }, (_, i) => ({ value: String(i + 1), label: String(i + 1) }))}
+                />
+              </div>
+              <SelectField label="For the seat" value={seatId} onChange={(e) => setSeatId(e.target.value)} options={options.seats.map((s) => ({ value: s.seatId, label: s.label }))} />
+              <p className="rounded-md bg-zinc-100 p-3 text-sm dark:bg-zinc-800" data-testid="top-up-summary">
+                {formatCredits(credits)} {kind} credits for <strong>{formatPrice(price)}</strong>. The seat will have{" "}
+                <strong>{formatCredits((seat?.available[kind] ?? 0) + credits)}</strong> {kind} credits available, up from {formatCredits(seat?.available[kind] ?? 0)}.
+                Need more than {MAX_PACKS_PER_PURCHASE} packs? A bigger plan costs less.
+              </p>
+              <div className="flex justify-end gap-2">
+                <Dialog.Close className={buttonClass("secondary")}>Close</Dialog.Close>
+                <Button type="submit" disabled={buy.pending || !seatId}>
+                  {buy.pending ? "Paying…" : `Pay ${formatPrice(price)}`}
+                </Button>
+              </div>
+            </form>
+          )}
+          <ActionStatus status={buy.message} />
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
