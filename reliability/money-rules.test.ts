@@ -2,11 +2,15 @@ import { randomUUID } from "node:crypto";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres, type DbHandle } from "@/db/client";
-import { creditAccounts, paymentCharges, planChanges, seatTransfers, signInFailures } from "@/db/schema";
+import { creditAccounts, paymentCharges, planChanges, seatTransfers, signInFailures, topUpLots } from "@/db/schema";
 import { claimSignInTry, MAX_FAILURES_PER_EMAIL_AND_ADDRESS } from "@/lib/auth/rate-limit";
+import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
+import { debitCredits } from "@/lib/credits/debit";
 import { addSeat, changeSeatPlan, removeSeat } from "@/lib/credits/plan-changes";
+import { grantTopUp, setAutoTopUp } from "@/lib/credits/top-up-settings";
+import { buyTopUp } from "@/lib/credits/top-ups";
 import { transferSeat } from "@/lib/credits/seats";
-import { makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { freshDatabase } from "./server";
 
 // Money outside the debit path, on real PostgreSQL with two connection pools (as two app
@@ -90,5 +94,49 @@ describe("money outside the debit path, two processes", () => {
     const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => claimSignInTry(pools()[i % 2]!, who, now())));
     expect(claims.filter((c) => c !== null)).toHaveLength(MAX_FAILURES_PER_EMAIL_AND_ADDRESS);
     expect((await db.handle.db.select({ n: count() }).from(signInFailures).where(eq(signInFailures.email, who.email)))[0]!.n).toBe(MAX_FAILURES_PER_EMAIL_AND_ADDRESS);
+  });
+});
+
+describe("top-ups under concurrency, two processes", () => {
+  async function seatWithLots() {
+    const t = await team();
+    return { ...t, app: await makeApp(db.handle.db, t.ws, t.linus, "Busy app") };
+  }
+
+  it("300 charges at once against allowance + two lots: never overdrawn, every credit accounted for", async () => {
+    const t = await seatWithLots(); // Linus's Starter seat: 2,000 integration credits
+    await grantTopUp(db.handle.db, { seatId: t.seat.id, kind: "integration", credits: 300_000, reason: "test" }, now());
+    await grantTopUp(db.handle.db, { seatId: t.seat.id, kind: "integration", credits: 200_000, reason: "test" }, now());
+    // 2,500 credits in all; 300 charges of 10 = 3,000 asked.
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        debitCredits(pools()[i % 2]!, { key: `c:${i}:${randomUUID()}`, action: "integration.llm", quantity: 10, workspaceId: t.ws.id, actorUserId: null, appId: t.app.id }, now()),
+      ),
+    );
+    expect(results.filter((r) => r.outcome === "charged")).toHaveLength(250);
+    const lots = await db.handle.db.select().from(topUpLots).where(eq(topUpLots.accountId, t.seat.id));
+    expect(lots.map((l) => l.used === l.credits)).toEqual([true, true]);
+    expect(await findUsageMismatches(db.handle.db)).toEqual([]);
+    expect(await findLotMismatches(db.handle.db)).toEqual([]);
+  });
+
+  it("50 charges crossing the auto top-up threshold at once buy exactly once", async () => {
+    const t = await seatWithLots();
+    await setAutoTopUp(db.handle.db, { seatId: t.seat.id, kind: "integration", rule: { enabled: true, threshold: 500_000, packs: 1, maxPerCycle: 5 }, byUserId: t.ada.id }, now());
+    const charge = (i: number, quantity: number) =>
+      debitCredits(pools()[i % 2]!, { key: `x:${i}:${randomUUID()}`, action: "integration.llm", quantity, workspaceId: t.ws.id, actorUserId: null, appId: t.app.id }, now());
+    await charge(0, 1_460); // 540 left; the 50 charges of 1 take it to 490, across 500
+    await Promise.all(Array.from({ length: 50 }, (_, i) => charge(i, 1)));
+    const autos = await db.handle.db.select().from(topUpLots).where(and(eq(topUpLots.accountId, t.seat.id), eq(topUpLots.source, "auto")));
+    expect(autos).toHaveLength(1);
+    expect(await charges(t.ws.id)).toBe(1);
+  });
+
+  it("the same top-up purchase sent 6 times at once across two processes charges once", async () => {
+    const t = await team();
+    const decisionKey = randomUUID();
+    const lots = await Promise.all(Array.from({ length: 6 }, (_, i) => buyTopUp(pools()[i % 2]!, { seatId: t.seat.id, kind: "message", packs: 3, byUserId: t.ada.id, decisionKey }, now())));
+    expect(new Set(lots.map((l) => l.id)).size).toBe(1);
+    expect(await charges(t.ws.id)).toBe(1);
   });
 });

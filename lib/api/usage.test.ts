@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
+import { eq } from "drizzle-orm";
+import { apps } from "@/db/schema";
 import { createAppKey } from "@/lib/apps/keys";
+import { grantTopUp } from "@/lib/credits/top-up-settings";
 import { getBalanceForAppKey, postUsage } from "./usage";
 
 let h: DbHandle & { cleanup(): Promise<void> };
@@ -52,6 +55,8 @@ describe("POST /api/v1/usage", () => {
       remaining: 1994,
       cycleStart: "2026-01-31T10:00:00.000Z",
       cycleEnd: "2026-02-28T10:00:00.000Z",
+      topUp: { remaining: 0, nextExpiresAt: null },
+      available: 1994,
     });
   });
 
@@ -89,10 +94,41 @@ describe("POST /api/v1/usage", () => {
     expect(body.error).toMatchObject({
       code: "insufficient_credits",
       kind: "integration",
-      balance: { allowance: 2000, used: 2000, remaining: 0 },
+      balance: { allowance: 2000, used: 2000, remaining: 0, topUp: { remaining: 0 }, available: 0 },
       resetsAt: "2026-02-28T10:00:00.000Z",
+      help: "top_up_or_upgrade",
     });
-    expect(body.error.message).toMatch(/0 integration credits left/);
+    expect(body.error.message).toMatch(/0 integration credits available/);
+  });
+});
+
+describe("POST /api/v1/usage with top-ups and caps", () => {
+  async function freshApp(cap: number | null) {
+    const owner = await makeUser(h.db, "Capped", new Date("2026-01-01T00:00:00Z"));
+    const ws = await makeWorkspace(h.db, owner, { billingAnchor: new Date("2026-01-31T10:00:00.000Z") });
+    const seat = await makeSeat(h.db, ws, "starter", owner.id);
+    const app = await makeApp(h.db, ws, owner, "Capped app");
+    if (cap !== null) await h.db.update(apps).set({ integrationCap: cap }).where(eq(apps.id, app.id));
+    return { seat, key: (await createAppKey(h.db, app.id, owner.id, now)).key };
+  }
+
+  it("the balance carries top-up remaining, its next expiry, and what is available in all", async () => {
+    const { seat, key: k } = await freshApp(null);
+    await grantTopUp(h.db, { seatId: seat.id, kind: "integration", credits: 500_000, reason: "test" }, new Date("2026-02-01T00:00:00.000Z"));
+    const { status, body } = await call(usage({ action: "integration.llm", quantity: 1999 }, { key: k }));
+    expect(status).toBe(201);
+    expect(body.balance).toMatchObject({ remaining: 1, topUp: { remaining: 500, nextExpiresAt: "2027-02-01T00:00:00.000Z" }, available: 501 });
+    const spanning = await call(usage({ action: "integration.llm", quantity: 3 }, { key: k }));
+    expect(spanning.body.balance).toMatchObject({ remaining: 0, topUp: { remaining: 498 }, available: 498 });
+  });
+
+  it("an app past its cap gets 402 app_cap_reached, saying the cap is what stops it", async () => {
+    const { key: k } = await freshApp(5_000);
+    expect((await call(usage({ action: "integration.llm", quantity: 5 }, { key: k }))).status).toBe(201);
+    const { status, body } = await call(usage({ action: "integration.llm" }, { key: k }));
+    expect(status).toBe(402);
+    expect(body.error).toMatchObject({ code: "app_cap_reached", help: "raise_app_cap", balance: { remaining: 1995 } });
+    expect(body.error.message).toMatch(/cap its owner set/);
   });
 });
 
