@@ -1,4 +1,5 @@
 import { formatCredits } from "@/lib/credits/amounts";
+import { LocalTime } from "./local-time";
 
 /** Used and remaining credits of one kind, as numbers and as a meter. */
 export function CreditMeter({
@@ -6,12 +7,15 @@ export function CreditMeter({
   used,
   allowance,
   remaining,
+  topUp,
   compact = false,
 }: {
   label: string;
   used: number;
   allowance: number;
   remaining: number;
+  /** Top-up credits on top of the allowance, and when the first of them expires. */
+  topUp?: { remaining: number; expiresAt: string | null; available: number };
   compact?: boolean;
 }) {
   const pct = allowance > 0 ? Math.min(100, (used / allowance) * 100) : 100;
@@ -39,6 +43,17 @@ export function CreditMeter({
         <p className="text-sm">
           <span className="text-2xl font-semibold tabular-nums">{formatCredits(remaining)}</span>{" "}
           <span className="text-zinc-600 dark:text-zinc-400">left this cycle</span>
+          {topUp && topUp.remaining > 0 ? (
+            <span className="block text-zinc-600 dark:text-zinc-400">
+              + {formatCredits(topUp.remaining)} top-up credits
+              {topUp.expiresAt ? (
+                <>
+                  {" "}(first expire <LocalTime iso={topUp.expiresAt} withTime={false} />)
+                </>
+              ) : null}{" "}
+              · <strong className="text-zinc-900 dark:text-zinc-100">{formatCredits(topUp.available)}</strong> available in all
+            </span>
+          ) : null}
         </p>
       )}
     </div>

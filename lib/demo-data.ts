@@ -1,17 +1,21 @@
 import { eq } from "drizzle-orm";
 import { COSTS, costOf, type ActionName } from "@/lib/credits/costs";
 import { cycleAt } from "@/lib/credits/cycle";
-import { planSpec, type PlanId } from "@/lib/credits/plans";
+import { planSpec, TOP_UP_PACKS, TOP_UP_VALIDITY_MONTHS, type PlanId } from "@/lib/credits/plans";
+import { credits } from "@/lib/credits/amounts";
+import { addMonths } from "date-fns";
 import { hashPassword } from "@/lib/auth/password";
 import type { Db } from "@/db/client";
 import {
   accountUsage,
+  appCycleUsage,
   apps,
   auditLog,
   creditAccounts,
   creditLedger,
   memberships,
   planChanges,
+  topUpLots,
   users,
   workspaces,
 } from "@/db/schema";
@@ -263,5 +267,24 @@ export async function seedDemo(db: Db, now: Date): Promise<void> {
       await tx.insert(creditLedger).values(ledgerRows.slice(i, i + 1000));
     }
     await tx.insert(accountUsage).values([...usage.values()]);
+
+    // Top-ups and a cap, so a newcomer sees them: Ada bought 2 integration packs for her seat
+    // 20 days ago; Helpdesk (Linus's app) may spend at most 500 integration credits a cycle.
+    const adaSeat = seats.find((s) => s.holderUserId === ada.id)!;
+    const pack = TOP_UP_PACKS.find((p) => p.kind === "integration")!;
+    const boughtAt = new Date(now.getTime() - 20 * DAY);
+    const [purchase] = await tx
+      .insert(planChanges)
+      .values({ workspaceId: acme.id, accountId: adaSeat.id, kind: "top_up", topUpKind: "integration", packs: 2, amountCents: 2 * pack.priceCents, status: "applied", effectiveAt: boughtAt, requestedBy: ada.id, providerRef: "test-mode", createdAt: boughtAt, settledAt: boughtAt })
+      .returning();
+    await tx.insert(topUpLots).values({ workspaceId: acme.id, accountId: adaSeat.id, kind: "integration", credits: 2 * pack.credits, purchasedAt: boughtAt, expiresAt: addMonths(boughtAt, TOP_UP_VALIDITY_MONTHS), source: "purchase", decisionId: purchase!.id, createdAt: boughtAt });
+    await tx.insert(auditLog).values({ workspaceId: acme.id, actorUserId: ada.id, action: "top_up.bought", targetType: "seat", targetId: adaSeat.id, details: { kind: "integration", packs: 2, credits: "2,000" }, createdAt: boughtAt });
+    const helpdeskPayer = actingAccount(helpdesk.ownerUserId);
+    const helpdeskCycle = cycleAt(helpdeskPayer.anchor, planSpec(helpdeskPayer.planId).cadence, now).start;
+    const helpdeskUsed = ledgerRows
+      .filter((r) => r.appId === helpdesk.id && r.outcome === "charged" && r.kind === "integration" && r.cycleStart!.getTime() === helpdeskCycle.getTime())
+      .reduce((sum, r) => sum + r.amount, 0);
+    await tx.update(apps).set({ integrationCap: credits(500) }).where(eq(apps.id, helpdesk.id));
+    await tx.insert(appCycleUsage).values({ appId: helpdesk.id, cycleStart: helpdeskCycle, used: helpdeskUsed });
   });
 }

@@ -3,18 +3,22 @@
  *   keys create --app <name or id>   print a new app key (shown this once)
  *   keys revoke --key <prefix or id> revoke a key: requests with it answer 401 at once
  *   balance --email <address>        both balances of a person, this cycle, per workspace
- *   check                            recompute usage rows from the ledger; exit 1 on mismatch
+ *   topups list --email <address>    the top-ups of every seat the person holds or owns
+ *   topups grant --email <address> --kind message|integration --credits <n> --reason <text>
+ *                                    support's grant to the person's seat (audit-logged)
+ *   check                            recompute usage rows and top-ups from the ledger; exit 1 on mismatch
  * Uses DATABASE_URL when set, else the embedded database (stop `npm run dev` first: the
  * embedded database admits one process at a time).
  */
 import { parseArgs } from "node:util";
-import { eq, or } from "drizzle-orm";
+import { and, eq, inArray, or } from "drizzle-orm";
 import { migrateDb, type DbHandle } from "@/db/client";
-import { appKeys, apps, users } from "@/db/schema";
+import { appKeys, apps, creditAccounts, topUpLots, users, workspaces } from "@/db/schema";
 import { seedCatalog } from "@/lib/credits/catalog";
 import { openConfiguredDb } from "@/lib/db";
 import { createAppKey, revokeAppKey } from "@/lib/apps/keys";
-import { formatCredits } from "@/lib/credits/amounts";
+import { credits, formatCredits } from "@/lib/credits/amounts";
+import { grantTopUp } from "@/lib/credits/top-up-settings";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { listMemberships } from "@/lib/workspaces/memberships";
@@ -23,6 +27,8 @@ const USAGE = `usage: npm run credits -- <command>
   keys create --app <name or id>
   keys revoke --key <prefix (ck_…) or id>
   balance --email <address>
+  topups list --email <address>
+  topups grant --email <address> --kind message|integration --credits <n> --reason <text> [--workspace <id>]
   check`;
 
 async function open(): Promise<DbHandle> {
@@ -40,7 +46,16 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { app: { type: "string" }, key: { type: "string" }, email: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      app: { type: "string" },
+      key: { type: "string" },
+      email: { type: "string" },
+      kind: { type: "string" },
+      credits: { type: "string" },
+      reason: { type: "string" },
+      workspace: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const [command, sub] = positionals;
   if (values.help || !command) {
@@ -75,6 +90,36 @@ async function main(argv: string[]): Promise<number> {
       if (matches.length > 1) throw new Error(`Several keys start with "${wanted}"; pass the id instead: ${matches.map((k) => k.id).join(", ")}`);
       const revoked = await revokeAppKey(db, { keyId: matches[0]!.id, byUserId: null }, now);
       console.log(revoked.alreadyRevoked ? `Key ${revoked.prefix}… of "${matches[0]!.appName}" was already revoked.` : `Revoked key ${revoked.prefix}… of "${matches[0]!.appName}": requests with it now answer 401.`);
+      return 0;
+    }
+    if (command === "topups" && (sub === "list" || sub === "grant")) {
+      if (!values.email) throw new Error(`topups ${sub} needs --email <address>`);
+      const [user] = await db.select().from(users).where(eq(users.email, values.email.trim().toLowerCase()));
+      if (!user) throw new Error(`No account with the email ${values.email}.`);
+      const seats = await db
+        .select({ id: creditAccounts.id, workspaceId: creditAccounts.workspaceId, planId: creditAccounts.planId, workspaceName: workspaces.name })
+        .from(creditAccounts)
+        .innerJoin(workspaces, eq(workspaces.id, creditAccounts.workspaceId))
+        .where(and(eq(creditAccounts.holderUserId, user.id), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")));
+      if (sub === "grant") {
+        const kind = values.kind;
+        if (kind !== "message" && kind !== "integration") throw new Error("topups grant needs --kind message or --kind integration");
+        const amount = Number(values.credits);
+        if (!Number.isInteger(amount) || amount < 1) throw new Error("topups grant needs --credits <whole number of credits>");
+        if (!values.reason?.trim()) throw new Error("topups grant needs --reason <why>: it goes into the workspace's audit log");
+        const seat = values.workspace ? seats.find((s) => s.workspaceId === values.workspace) : seats.length === 1 ? seats[0] : undefined;
+        if (!seat) throw new Error(seats.length === 0 ? `${user.email} holds no paid seat: top-ups need one.` : `${user.email} holds seats in several workspaces; pass --workspace <id>: ${seats.map((s) => `${s.workspaceId} (${s.workspaceName})`).join(", ")}`);
+        const lot = await grantTopUp(db, { seatId: seat.id, kind, credits: credits(amount), reason: values.reason.trim() }, now);
+        console.log(`Granted ${formatCredits(lot.credits)} ${kind} credits to ${user.email}'s ${seat.planId} seat in "${seat.workspaceName}", until ${lot.expiresAt.toISOString()}.`);
+        return 0;
+      }
+      const lots = await db.select().from(topUpLots).where(inArray(topUpLots.accountId, seats.length ? seats.map((s) => s.id) : ["00000000-0000-0000-0000-000000000000"]));
+      if (lots.length === 0) console.log(`${user.email} has no top-ups on their seats.`);
+      for (const l of lots) {
+        const seat = seats.find((s) => s.id === l.accountId)!;
+        const state = l.expiresAt <= now ? "expired" : l.pausedAt ? "paused" : "active";
+        console.log(`${seat.workspaceName}  ${l.kind.padEnd(11)} ${formatCredits(l.credits - l.used).padStart(8)} left of ${formatCredits(l.credits).padStart(8)}  expires ${l.expiresAt.toISOString()}  ${state}  (${l.source})`);
+      }
       return 0;
     }
     if (command === "balance") {

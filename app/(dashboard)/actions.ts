@@ -5,6 +5,8 @@ import { z } from "zod";
 import { authedAction } from "@/lib/action";
 import { plainText } from "@/lib/validation";
 import { createApp } from "@/lib/apps/apps";
+import { credits } from "@/lib/credits/amounts";
+import { setAppCap } from "@/lib/credits/app-caps";
 
 const createAppSchema = z.object({
   workspaceId: z.string().uuid(),
@@ -16,3 +18,16 @@ export const createAppAction = authedAction(createAppSchema, async (input, { db,
   revalidatePath("/");
   return { id: app.id, name: app.name };
 });
+
+/** Sets (whole credits) or removes (empty) an app's integration cap per cycle. */
+export const setAppCapAction = authedAction(
+  z.object({
+    appId: z.string().uuid(),
+    cap: z.union([z.literal(""), z.coerce.number().int("Use whole credits.").min(1, "Set a cap of at least 1 credit, or leave it empty for none.").max(10_000_000)]),
+  }),
+  async ({ appId, cap }, { db, user }) => {
+    const app = await setAppCap(db, { appId, cap: cap === "" ? null : credits(cap), byUserId: user.id }, new Date());
+    revalidatePath("/");
+    return { cap: app.integrationCap };
+  },
+);

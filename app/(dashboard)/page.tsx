@@ -4,8 +4,9 @@ import { focusRing } from "@/components/ui/button";
 import { formatCredits } from "@/lib/credits/amounts";
 import { requireWorkspace } from "@/lib/auth/session";
 import { getHomeView } from "@/lib/views/home";
+import { AppCapForm } from "./app-cap-form";
 import { CreateAppForm } from "./create-app-form";
-import { EmptyState } from "@/components/ui/surface";
+import { cardClass, EmptyState } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Apps" };
 
@@ -25,17 +26,23 @@ export default async function HomePage() {
       ) : (
         <ul className="grid gap-3 sm:grid-cols-2">
           {rows.map((app) => (
-            <li key={app.id}>
-              <Link
-                href={`/apps/${app.id}/editor`}
-                className={`block rounded-lg border border-zinc-200 bg-white p-4 hover:border-indigo-400 dark:border-zinc-800 dark:bg-zinc-900 dark:hover:border-indigo-500 ${focusRing}`}
-              >
-                <span className="block font-medium">{app.name}</span>
+            <li key={app.id} className={cardClass("space-y-3 p-4")} data-testid={`app-${app.name}`}>
+              <div>
+                <Link href={`/apps/${app.id}/editor`} className={`font-medium text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300 ${focusRing}`}>
+                  {app.name}
+                </Link>
                 <span className="block text-sm text-zinc-600 dark:text-zinc-400">Owned by {app.ownerUserId === user.id ? "you" : app.ownerName}</span>
-                <span className="mt-2 block text-sm tabular-nums">
-                  {formatCredits(app.integrationUsed)} integration credits used this cycle
-                </span>
-              </Link>
+              </div>
+              <p className="text-sm tabular-nums">
+                {formatCredits(app.integrationUsed)} integration credits used this cycle
+                {app.integrationCap !== null ? (
+                  <span className="block" data-testid="cap">
+                    Cap: {formatCredits(app.capUsed)} of {formatCredits(app.integrationCap)} used
+                    {app.capUsed >= app.integrationCap ? <strong className="text-amber-700 dark:text-amber-300"> — reached, its integrations are paused</strong> : null}
+                  </span>
+                ) : null}
+              </p>
+              {app.ownerUserId === user.id || current.role !== "member" ? <AppCapForm appId={app.id} appName={app.name} cap={app.integrationCap} /> : null}
             </li>
           ))}
         </ul>

@@ -12,14 +12,21 @@ import { floatingClass } from "@/components/ui/surface";
 const milli = (credits: number) => Math.round(credits * 1000);
 
 function Line({ label, b }: { label: string; b: BalanceJson }) {
+  const id = label.split(" ")[0]!.toLowerCase();
   return (
     <div className="flex items-baseline justify-between gap-4">
       <dt className="text-sm">{label}</dt>
       <dd className="text-right">
-        <span className="text-lg font-semibold tabular-nums" data-testid={`${label.split(" ")[0]!.toLowerCase()}-remaining`}>
+        <span className="text-lg font-semibold tabular-nums" data-testid={`${id}-remaining`}>
           {formatCredits(milli(b.remaining))}
         </span>
         <span className="text-sm text-zinc-600 dark:text-zinc-400"> of {formatCredits(milli(b.allowance))} left</span>
+        {b.topUp.remaining > 0 ? (
+          <span className="block text-xs text-zinc-600 dark:text-zinc-400">
+            + <span data-testid={`${id}-top-up`}>{formatCredits(milli(b.topUp.remaining))}</span> top-up ·{" "}
+            <span data-testid={`${id}-available`}>{formatCredits(milli(b.available))}</span> available
+          </span>
+        ) : null}
       </dd>
     </div>
   );
@@ -77,12 +84,12 @@ export function CreditsPopover({
           )}
           <div className="border-t border-zinc-200 pt-3 text-sm dark:border-zinc-800">
             {isOwner ? (
-              <Link href="/settings/billing" className="font-medium text-indigo-700 underline dark:text-indigo-300">
-                Upgrade your plan
+              <Link href="/settings/billing#top-ups" className="font-medium text-indigo-700 underline dark:text-indigo-300">
+                Get more credits: top-ups and plans
               </Link>
             ) : (
               <p>
-                Need more? Ask {ownerName}, the workspace owner, to upgrade your seat.
+                Need more? Ask {ownerName}, the workspace owner, for a top-up or a bigger plan.
               </p>
             )}
           </div>

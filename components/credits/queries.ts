@@ -8,6 +8,8 @@ export interface BalanceJson {
   remaining: number;
   cycleStart: string;
   cycleEnd: string;
+  topUp: { remaining: number; nextExpiresAt: string | null };
+  available: number;
 }
 
 export interface NotificationJson {

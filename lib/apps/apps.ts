@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, creditLedger, users } from "@/db/schema";
 import { cycleOf, getActingAccount } from "@/lib/credits/accounts";
+import { appCapUsed } from "@/lib/credits/app-caps";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { invalid } from "@/lib/errors";
 import { requireRole } from "@/lib/workspaces/roles";
@@ -25,7 +26,7 @@ export async function createApp(db: Db, args: { workspaceId: string; userId: str
  */
 export async function listAppsWithUsage(db: Db, workspaceId: string, now: Date) {
   const rows = await db
-    .select({ id: apps.id, name: apps.name, ownerUserId: apps.ownerUserId, ownerName: users.name })
+    .select({ id: apps.id, name: apps.name, ownerUserId: apps.ownerUserId, ownerName: users.name, integrationCap: apps.integrationCap })
     .from(apps)
     .innerJoin(users, eq(users.id, apps.ownerUserId))
     .where(eq(apps.workspaceId, workspaceId))
@@ -46,7 +47,8 @@ export async function listAppsWithUsage(db: Db, workspaceId: string, now: Date) 
             eq(creditLedger.kind, "integration"),
           ),
         );
-      return { ...app, integrationUsed: Number(sum?.used ?? 0), cycleEnd: cycle.end };
+      const capUsed = app.integrationCap === null ? 0 : await appCapUsed(db, app.id, cycle.start);
+      return { ...app, integrationUsed: Number(sum?.used ?? 0), cycleEnd: cycle.end, capUsed };
     }),
   );
 }

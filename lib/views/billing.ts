@@ -1,11 +1,12 @@
 import { and, asc, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { creditAccounts, plans, users, workspaces } from "@/db/schema";
+import { creditAccounts, plans, topUpPacks, users, workspaces } from "@/db/schema";
 import { getAccount, type AccountBalance } from "@/lib/credits/accounts";
 import { getAccountBalance } from "@/lib/credits/balance";
 import { cycleAt } from "@/lib/credits/cycle";
 import { scheduledChanges, settleWorkspaceDueChanges, type PlanChange } from "@/lib/credits/scheduled-changes";
+import { listLots } from "@/lib/credits/top-up-settings";
 import { listMembers } from "@/lib/workspaces/members";
 import { requireRole } from "@/lib/workspaces/roles";
 
@@ -22,7 +23,7 @@ export async function listSeats(db: Db, workspaceId: string, now: Date) {
   const planById = new Map(catalog.map((p) => [p.id, p]));
   const holder = alias(users, "holder");
   const rows = await db
-    .select({ id: creditAccounts.id, planId: creditAccounts.planId, holderUserId: creditAccounts.holderUserId, holderName: holder.name, createdAt: creditAccounts.createdAt })
+    .select({ id: creditAccounts.id, planId: creditAccounts.planId, holderUserId: creditAccounts.holderUserId, holderName: holder.name, createdAt: creditAccounts.createdAt, autoTopUp: creditAccounts.autoTopUp })
     .from(creditAccounts)
     .leftJoin(holder, eq(holder.id, creditAccounts.holderUserId))
     .where(and(eq(creditAccounts.workspaceId, workspaceId), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")))
@@ -59,6 +60,8 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
   const seesUsage = (s: { holderUserId: string | null }) => role !== "member" || s.holderUserId === userId;
   const seats: VisibleSeat[] = await Promise.all(rows.map(async (s) => ({ ...s, balance: seesUsage(s) ? await seatBalance(db, s.id, now) : null })));
   const seated = new Set(seats.map((s) => s.holderUserId));
+  // Top-ups: owners and admins see every seat's; a member sees their own seat's.
+  const lots = (await listLots(db, workspaceId)).filter((l) => role !== "member" || l.holderUserId === userId).map((l) => ({ ...l.lot, holderName: l.holderName, state: lotState(l.lot, now) }));
   const withoutSeat = role === "owner" ? (await listMembers(db, workspaceId)).filter((m) => !seated.has(m.userId)) : [];
   return {
     role,
@@ -67,6 +70,8 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
     catalog,
     seats,
     withoutSeat: withoutSeat.map((m) => ({ userId: m.userId, name: m.name })),
+    lots,
+    packs: await db.select().from(topUpPacks).where(eq(topUpPacks.active, true)),
     monthlyCents: seats.reduce((sum, s) => sum + s.plan.priceCents, 0),
     nextTotalCents: nextTotal(seats, planById),
     nextBillingAt: ws!.billingAnchor ? cycleAt(ws!.billingAnchor, "monthly", now).end : null,
@@ -74,3 +79,10 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
 }
 
 export type BillingView = Awaited<ReturnType<typeof getBillingView>>;
+
+/** How a lot reads on the billing page. */
+function lotState(lot: { used: number; credits: number; pausedAt: Date | null; expiresAt: Date }, now: Date) {
+  if (lot.expiresAt <= now) return "expired" as const;
+  if (lot.pausedAt) return "paused" as const;
+  return lot.used >= lot.credits ? ("used up" as const) : ("active" as const);
+}

@@ -3,7 +3,9 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
-import { PAID_PLAN_IDS } from "@/lib/credits/plans";
+import { MAX_PACKS_PER_PURCHASE, PAID_PLAN_IDS } from "@/lib/credits/plans";
+import { moveLots, setAutoTopUp } from "@/lib/credits/top-up-settings";
+import { credits } from "@/lib/credits/amounts";
 import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, undoScheduledChange } from "@/lib/credits/plan-changes";
 
 const id = z.string().uuid();
@@ -43,4 +45,26 @@ export const undoChangeAction = authedAction(z.object({ changeId: id }), async (
   await undoScheduledChange(db, { ...input, byUserId: user.id }, new Date());
   done();
   return { undone: true };
+});
+
+export const setAutoTopUpAction = authedAction(
+  z.object({
+    seatId: id,
+    kind: z.enum(["message", "integration"]),
+    enabled: z.union([z.boolean(), z.enum(["on", "off", "true", "false"]).transform((v) => v === "on" || v === "true")]).default(false),
+    threshold: z.coerce.number().int("Use whole credits for the threshold.").min(1, "Set a threshold of at least 1 credit.").max(1_000_000, "Keep the threshold under 1,000,000 credits."),
+    packs: z.coerce.number().int().min(1).max(MAX_PACKS_PER_PURCHASE, `At most ${MAX_PACKS_PER_PURCHASE} packs at a time.`),
+    maxPerCycle: z.coerce.number().int().min(1, "Allow at least one purchase a cycle.").max(10, "At most 10 automatic purchases a cycle."),
+  }),
+  async (input, { db, user }) => {
+    const rule = await setAutoTopUp(db, { seatId: input.seatId, kind: input.kind, rule: { enabled: input.enabled, threshold: credits(input.threshold), packs: input.packs, maxPerCycle: input.maxPerCycle }, byUserId: user.id }, new Date());
+    done();
+    return { enabled: rule.enabled };
+  },
+);
+
+export const moveLotsAction = authedAction(z.object({ lotIds: z.array(id).min(1).max(50), toSeatId: id }), async (input, { db, user }) => {
+  const moved = await moveLots(db, { ...input, byUserId: user.id }, new Date());
+  done();
+  return { moved };
 });

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
 import { formatBillingPlan, SeatsTable } from "./seats-table";
 import { AddSeatForm, CancelPlanButton } from "./owner-controls";
+import { TopUpsSection } from "./top-ups-section";
 import { formatPrice } from "@/lib/format/price";
 import { getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
@@ -59,6 +60,8 @@ export default async function BillingPage() {
       </section>
 
       <SeatsTable seats={view.seats} catalog={view.catalog} isOwner={isOwner} />
+
+      <TopUpsSection view={view} workspaceId={current.workspaceId} isOwner={isOwner} />
 
       {isOwner ? (
         <section aria-labelledby="add-title" className={cardClass("space-y-3 p-5")}>

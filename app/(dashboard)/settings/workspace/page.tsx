@@ -44,8 +44,19 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
           </span>
         </div>
         <div className="grid gap-6 sm:grid-cols-2">
-          <CreditMeter label="Message credits" used={message.used} allowance={message.allowance} remaining={message.remaining} />
-          <CreditMeter label="Integration credits" used={integration.used} allowance={integration.allowance} remaining={integration.remaining} />
+          {[
+            { label: "Message credits", b: message },
+            { label: "Integration credits", b: integration },
+          ].map(({ label, b }) => (
+            <CreditMeter
+              key={label}
+              label={label}
+              used={b.used}
+              allowance={b.allowance}
+              remaining={b.remaining}
+              topUp={{ remaining: b.topUp, expiresAt: b.topUpExpiresAt?.toISOString() ?? null, available: b.available }}
+            />
+          ))}
         </div>
         <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
           <dt className="text-zinc-600 dark:text-zinc-400">This cycle</dt>
