@@ -1,11 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { expectNoSeriousA11yViolations, openPopover, shown, signIn, sql, usageOf } from "./helpers";
+import { expectNoSeriousA11yViolations, openEditor, openPopover, shown, signIn, sql, usageOf } from "./helpers";
 
-async function openEditor(page: import("@playwright/test").Page, app: string) {
-  await page.goto("/");
-  await page.getByRole("link", { name: new RegExp(app) }).click();
-  await expect(page.getByRole("heading", { name: "Chat with the AI" })).toBeVisible();
-}
 
 test("profile icon → Settings → Workspace shows the numbers in the database", async ({ page }) => {
   await signIn(page, "linus@example.com");
@@ -100,9 +95,9 @@ test("a member at zero is refused, told when credits reset, and charged nothing"
     await page.getByRole("button", { name: /^Send/ }).click();
     await expect(alert.or(page.getByText(`Implemented in Storefront: Change number ${i}`))).toBeVisible();
   }
-  await expect(alert).toContainText("You have 0 message credits left; this needs 1.");
+  await expect(alert).toContainText("You have 0 message credits available; this needs 1.");
   await expect(alert).toContainText(/Nothing was charged\. Credits reset .+ E[SD]T\./);
-  await expect(alert).toContainText("Ask Ada Lovelace, the workspace owner, for a bigger plan.");
+  await expect(alert).toContainText("Ask Ada Lovelace, the workspace owner, for a top-up or a bigger plan.");
   const db = await usageOf("ken@example.com");
   expect(db).toMatchObject({ type: "free", messageLeft: 0 });
   const dialog = await openPopover(page);
@@ -116,7 +111,7 @@ test("the editor and the open popover have no serious accessibility violations",
   await expectNoSeriousA11yViolations(page);
   await openPopover(page);
   await expectNoSeriousA11yViolations(page, "[role=dialog]");
-  await expect(page.getByRole("dialog").getByRole("link", { name: "Upgrade your plan" })).toBeVisible();
+  await expect(page.getByRole("dialog").getByRole("link", { name: "Get more credits: top-ups and plans" })).toBeVisible();
 });
 
 test("the popover and the menus work from the keyboard", async ({ page }) => {

@@ -67,3 +67,37 @@ export async function openPopover(page: Page) {
   await expect(dialog.getByTestId("message-remaining")).toBeVisible();
   return dialog;
 }
+
+/** From the apps list into an app's editor. */
+export async function openEditor(page: Page, app: string) {
+  await page.goto("/");
+  await page.getByRole("link", { name: new RegExp(app) }).click();
+  await expect(page.getByRole("heading", { name: "Chat with the AI" })).toBeVisible();
+}
+
+/**
+ * Spends a member's remaining credits of one kind in Acme the way the product would record it
+ * (a charged ledger row and the usage row moving together), so a test starts at the edge.
+ */
+export async function spendAll(email: string, kind: "message" | "integration") {
+  await sql.begin(async (tx) => {
+    const [row] = await tx<{ account_id: string; cycle_start: Date; left: string; workspace_id: string; user_id: string }[]>`
+      with u as (select id from users where email = ${email}),
+           acct as (select a.* from credit_accounts a, u where a.holder_user_id = u.id and a.status = 'active'
+                      and (a.type = 'free' or a.workspace_id = (select id from workspaces where name = 'Acme'))
+                    order by (a.type = 'seat') desc limit 1)
+      select au.account_id, au.cycle_start, (select id from workspaces where name = 'Acme') as workspace_id, (select id from u) as user_id,
+             case when ${kind} = 'message' then au.message_allowance - au.message_used - au.message_reserved
+                  else au.integration_allowance - au.integration_used - au.integration_reserved end as left
+      from account_usage au join acct on acct.id = au.account_id
+      where au.cycle_start <= now() and au.cycle_end > now()`;
+    if (!row) throw new Error(`no usage row this cycle for ${email}`);
+    const left = Number(row.left);
+    if (left <= 0) return;
+    await tx`update account_usage set ${tx(kind === "message" ? "message_used" : "integration_used")} = ${tx(kind === "message" ? "message_used" : "integration_used")} + ${left}
+             where account_id = ${row.account_id} and cycle_start = ${row.cycle_start}`;
+    await tx`insert into credit_ledger (idempotency_key, request_hash, actor_user_id, payer_account_id, payer_user_id, workspace_id, action, kind, quantity, amount, outcome, cycle_start, source)
+             values (${`e2e-spend:${email}:${kind}:${Date.now()}`}, 'e2e', ${row.user_id}, ${row.account_id}, ${row.user_id}, ${row.workspace_id},
+                     ${kind === "message" ? "message.implement" : "integration.llm"}, ${kind}, 1, ${left}, 'charged', ${row.cycle_start}, 'editor')`;
+  });
+}

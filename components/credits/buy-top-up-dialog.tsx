@@ -63,13 +63,17 @@ export function BuyTopUpDialog({ workspaceId, kind: initialKind = "integration",
               className="space-y-4"
               onSubmit={(e) => {
                 e.preventDefault();
+                // React events bubble through portals: this form may sit, in React's tree, inside
+                // another (the editor's chat), which must not see this submit.
+                e.stopPropagation();
                 void buy.run(buyTopUpAction, { seatId, kind, packs, decisionKey: decision.decisionKey }, {
                   success: (r) => `Done: ${formatCredits(r.credits)} ${r.kind} credits added to the seat.`,
                   then: async (r) => {
                     decision.next();
                     if (!r.ok) return;
-                    setOptions(null);
                     await refresh();
+                    // What each seat has now, for a next purchase.
+                    void load.run(topUpOptionsAction, { workspaceId }, { then: (o) => (o.ok ? setOptions(o.data) : undefined) });
                   },
                 });
               }}

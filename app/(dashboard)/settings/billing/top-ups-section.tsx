@@ -52,7 +52,7 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
           <h4 className="font-semibold">Auto top-up</h4>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">So nobody is cut off mid-work: when what a seat can spend falls below your threshold, its packs are bought for you.</p>
           {view.seats.map((s) => (
-            <div key={s.id} className="space-y-3 border-t border-zinc-200 pt-3 dark:border-zinc-800">
+            <div key={s.id} className="space-y-3 border-t border-zinc-200 pt-3 dark:border-zinc-800" data-testid={`auto-top-up-${s.holderName ?? "unassigned"}`}>
               <p className="text-sm font-medium">{s.holderName ?? "Unassigned"} · {s.plan.name}</p>
               {(["message", "integration"] as const).map((kind) => (
                 <AutoTopUpForm

@@ -1,0 +1,87 @@
+import { expect, test } from "@playwright/test";
+import { expectNoSeriousA11yViolations, openEditor, openPopover, signIn, spendAll, sql } from "./helpers";
+
+// Runs after the other specs (files run in name order): it spends Ada's and Linus's credits.
+
+test("the owner, out of message credits, buys a top-up from the refusal, and the popover shows it without a reload", async ({ page }) => {
+  await signIn(page, "ada@example.com");
+  await openEditor(page, "Storefront");
+  await spendAll("ada@example.com", "message");
+  await page.getByRole("radio", { name: "Implement" }).check({ force: true });
+  await page.getByLabel("Message", { exact: true }).fill("Add a gift-card page");
+  await page.getByRole("button", { name: /^Send/ }).click();
+  const alert = page.getByRole("main").getByRole("alert");
+  await expect(alert).toContainText("You have 0 message credits available; this needs 1.");
+
+  await alert.getByRole("button", { name: "Buy a top-up" }).click();
+  const dialog = page.getByRole("dialog", { name: "Buy top-up credits" });
+  await expect(dialog.getByLabel("Credits")).toHaveValue("message");
+  await dialog.getByLabel("Packs").selectOption("2");
+  await expect(dialog.getByTestId("top-up-summary")).toContainText("100 message credits for $30.");
+  await expect(dialog.getByTestId("top-up-summary")).toContainText("The seat will have 100 message credits available, up from 0.");
+  await expectNoSeriousA11yViolations(page, "[role=dialog]");
+  await dialog.getByRole("button", { name: "Pay $30" }).click();
+  await expect(dialog.getByRole("status")).toContainText("Done: 100 message credits added to the seat.");
+  await page.keyboard.press("Escape");
+
+  const popover = await openPopover(page);
+  await expect(popover.getByTestId("message-remaining")).toHaveText("0");
+  await expect(popover.getByTestId("message-top-up")).toHaveText("100");
+  await expect(popover.getByTestId("message-available")).toHaveText("100");
+  await page.keyboard.press("Escape");
+  const [lot] = await sql`select t.credits::int as credits, t.used::int as used, t.source from top_up_lots t join credit_accounts a on a.id = t.account_id
+                          join users u on u.id = a.holder_user_id where u.email = 'ada@example.com' and t.kind = 'message'`;
+  expect(lot).toMatchObject({ credits: 100_000, used: 0, source: "purchase" });
+
+  // The message now goes through, paid from the top-up.
+  await page.getByRole("button", { name: /^Send/ }).click();
+  await expect(page.getByText("Implemented in Storefront: Add a gift-card page")).toBeVisible();
+  const [after] = await sql`select t.used::int as used from top_up_lots t join credit_accounts a on a.id = t.account_id
+                            join users u on u.id = a.holder_user_id where u.email = 'ada@example.com' and t.kind = 'message'`;
+  expect(after!.used).toBe(1000);
+});
+
+test("a member out of credits is told whom to ask, and gets no purchase button", async ({ page }) => {
+  await signIn(page, "linus@example.com");
+  await openEditor(page, "Helpdesk");
+  await spendAll("linus@example.com", "message");
+  await page.getByLabel("Message", { exact: true }).fill("How do refunds work?");
+  await page.getByRole("button", { name: /^Send/ }).click();
+  const alert = page.getByRole("main").getByRole("alert");
+  await expect(alert).toContainText("Ask Ada Lovelace, the workspace owner, for a top-up or a bigger plan.");
+  await expect(alert.getByRole("button", { name: "Buy a top-up" })).toHaveCount(0);
+});
+
+test("a cap stops one app's integrations and not the owner's other apps", async ({ page }) => {
+  await signIn(page, "linus@example.com");
+  const card = page.getByTestId("app-Helpdesk");
+  await expect(card.getByTestId("cap")).toContainText("of 500 used");
+  await card.getByLabel("Cap per cycle (credits)").fill("1");
+  await card.getByRole("button", { name: "Save cap" }).click();
+  await expect(card.getByRole("status")).toContainText("Helpdesk stops at 1 integration credits a cycle.");
+  await expect(card.getByTestId("cap")).toContainText("reached, its integrations are paused");
+  await expectNoSeriousA11yViolations(page);
+
+  await openEditor(page, "Helpdesk");
+  await page.getByRole("button", { name: "Run LLM call (1 credits)" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("This app reached the integration cap set for it this cycle.");
+  await openEditor(page, "Storefront");
+  await page.getByRole("button", { name: "Run LLM call (1 credits)" }).click();
+  await expect(page.getByText(/1 integration credit used from Ada Lovelace's balance\./)).toBeVisible();
+});
+
+test("Billing lists the top-ups with their expiry, and the owner's auto top-up can be switched on", async ({ page }) => {
+  await signIn(page, "ada@example.com");
+  await page.goto("/settings/billing#top-ups");
+  const section = page.getByRole("region", { name: "Top-up credits" });
+  await expect(section.getByRole("row", { name: /Ada Lovelace integration 2,000 of 2,000/ })).toBeVisible();
+  await expect(section.getByRole("row", { name: /Ada Lovelace message 99 of 100/ })).toBeVisible();
+  const form = section.getByTestId("auto-top-up-Ada Lovelace").locator("form").filter({ hasText: "Buy integration credits automatically" });
+  await form.getByLabel(/Buy integration credits automatically/).check();
+  await form.getByLabel("When available falls below").fill("300");
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(form.getByRole("status")).toContainText("Auto top-up of integration credits is on for Ada Lovelace.");
+  const [acct] = await sql`select a.auto_top_up from credit_accounts a join users u on u.id = a.holder_user_id where u.email = 'ada@example.com' and a.type = 'seat'`;
+  expect(acct!.auto_top_up).toMatchObject({ integration: { enabled: true, threshold: 300_000, packs: 1, maxPerCycle: 2 } });
+  await expectNoSeriousA11yViolations(page);
+});
