@@ -76,7 +76,10 @@ test("Billing lists the top-ups with their expiry, and the owner's auto top-up c
   const section = page.getByRole("region", { name: "Top-up credits" });
   await expect(section.getByRole("row", { name: /Ada Lovelace integration 2,000 of 2,000/ })).toBeVisible();
   await expect(section.getByRole("row", { name: /Ada Lovelace message 99 of 100/ })).toBeVisible();
-  const form = section.getByTestId("auto-top-up-Ada Lovelace").locator("form").filter({ hasText: "Buy integration credits automatically" });
+  const ada = section.getByTestId("auto-top-up-Ada Lovelace");
+  await expect(ada.locator("summary")).toContainText("message: off · integration: off");
+  await ada.locator("summary").click();
+  const form = ada.locator("form").filter({ hasText: "Buy integration credits automatically" });
   await form.getByLabel(/Buy integration credits automatically/).check();
   await form.getByLabel("When available falls below").fill("300");
   await form.getByRole("button", { name: "Save" }).click();

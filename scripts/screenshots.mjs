@@ -37,6 +37,14 @@ for (const [scheme, suffix] of [["light", ""], ["dark", "-dark"]]) {
   await ctx.close();
 }
 {
+  const { ctx, page } = await session({ ...desktop, colorScheme: "light" }, "ada@example.com");
+  await page.goto(`${base}/settings/billing#top-ups`);
+  await page.getByRole("button", { name: "Buy top-up" }).click();
+  await page.getByTestId("top-up-summary").waitFor();
+  await page.screenshot({ path: `${out}top-up.png` });
+  await ctx.close();
+}
+{
   const { ctx, page } = await session({ ...phone, colorScheme: "light" }, "linus@example.com");
   await page.goto(`${base}/settings/workspace`);
   await page.screenshot({ path: `${out}workspace-phone.png` });

@@ -78,7 +78,7 @@ export function BuyTopUpDialog({ workspaceId, kind: initialKind = "integration",
                 });
               }}
             >
-              <div className="grid gap-3 sm:grid-cols-2">
+              <div className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_auto]">
                 <SelectField label="Credits" value={kind} onChange={(e) => setKind(e.target.value as Kind)} options={options.packs.map((p) => ({ value: p.kind, label: `${p.kind === "message" ? "Message" : "Integration"}: ${formatCredits(p.credits)} a pack, ${formatPrice(p.priceCents)}` }))} />
                 <SelectField
                   label="Packs"

@@ -115,9 +115,12 @@ describe("POST /api/v1/usage with top-ups and caps", () => {
   it("the balance carries top-up remaining, its next expiry, and what is available in all", async () => {
     const { seat, key: k } = await freshApp(null);
     await grantTopUp(h.db, { seatId: seat.id, kind: "integration", credits: 500_000, reason: "test" }, new Date("2026-02-01T00:00:00.000Z"));
-    const { status, body } = await call(usage({ action: "integration.llm", quantity: 1999 }, { key: k }));
+    const { status, body } = await call(usage({ action: "integration.llm", quantity: 1998 }, { key: k }));
     expect(status).toBe(201);
-    expect(body.balance).toMatchObject({ remaining: 1, topUp: { remaining: 500, nextExpiresAt: "2027-02-01T00:00:00.000Z" }, available: 501 });
+    expect(body.balance).toMatchObject({ remaining: 2, topUp: { remaining: 500, nextExpiresAt: "2027-02-01T00:00:00.000Z" }, available: 502 });
+    // The same answer from the one-statement path (the usage row exists now).
+    const fast = await call(usage({ action: "integration.llm" }, { key: k }));
+    expect(fast.body.balance).toMatchObject({ remaining: 1, topUp: { remaining: 500, nextExpiresAt: "2027-02-01T00:00:00.000Z" }, available: 501 });
     const spanning = await call(usage({ action: "integration.llm", quantity: 3 }, { key: k }));
     expect(spanning.body.balance).toMatchObject({ remaining: 0, topUp: { remaining: 498 }, available: 498 });
   });

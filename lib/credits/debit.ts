@@ -180,23 +180,27 @@ function capReachedNotice(tx: Db, payer: Account, appId: string, cap: number, cy
 async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind, amount: number, now: Date, deadline?: Date) {
   const c = usageColumns[kind];
   const usedCol = sql.identifier(c.used.name);
-  const topUp = sql`(select coalesce(sum(${topUpLots.credits} - ${topUpLots.used}), 0) from ${topUpLots}
+  const lots = (what: ReturnType<typeof sql>) => sql`(select ${what} from ${topUpLots}
     where ${topUpLots.accountId} = ${row.payerAccountId} and ${topUpLots.kind} = ${kind}::credit_kind and ${topUpLots.pausedAt} is null
-      and ${topUpLots.expiresAt} > ${now.toISOString()}::timestamptz)`;
+      and ${topUpLots.expiresAt} > ${now.toISOString()}::timestamptz and ${topUpLots.used} < ${topUpLots.credits})`;
   const result = await db.execute(sql`
     with upd as (
       update ${accountUsage} set ${usedCol} = ${c.used} + ${amount}, updated_at = ${now.toISOString()}::timestamptz
       where ${accountUsage.accountId} = ${row.payerAccountId} and ${accountUsage.cycleStart} = ${row.cycleStart!.toISOString()}::timestamptz
         and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance}
-      returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved, ${topUp} as top_up
+      returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved,
+        ${lots(sql`coalesce(sum(${topUpLots.credits} - ${topUpLots.used}), 0)`)} as top_up, ${lots(sql`min(${topUpLots.expiresAt})`)} as top_up_expires
+    ), ins as (
+      ${insertLedgerFrom(row, { allowance: sql`upd.allowance`, used: sql`upd.used`, remaining: sql`upd.allowance - upd.used - upd.reserved`, topUp: sql`upd.top_up` }, sql`upd`, deadline)}
+      returning id, balance_allowance, balance_used, balance_remaining, balance_top_up
     )
-    ${insertLedgerFrom(row, { allowance: sql`upd.allowance`, used: sql`upd.used`, remaining: sql`upd.allowance - upd.used - upd.reserved`, topUp: sql`upd.top_up` }, sql`upd`, deadline)}
-    returning id, balance_allowance, balance_used, balance_remaining, balance_top_up`);
-  const [r] = rowsOf<Record<string, string | number>>(result);
+    select ins.*, upd.top_up_expires from ins, upd`);
+  const [r] = rowsOf<Record<string, string | number | Date | null>>(result);
   if (!r) return null;
   const b = { allowance: Number(r.balance_allowance), used: Number(r.balance_used), remaining: Number(r.balance_remaining), topUp: Number(r.balance_top_up) };
   const event = eventOf({ ...row, balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining, balanceTopUp: b.topUp }, Number(r.id));
-  return { event, balance: { kind, ...b, reserved: b.allowance - b.used - b.remaining, topUpExpiresAt: null, available: b.remaining + b.topUp } };
+  const topUpExpiresAt = r.top_up_expires ? new Date(r.top_up_expires) : null;
+  return { event, balance: { kind, ...b, reserved: b.allowance - b.used - b.remaining, topUpExpiresAt, available: b.remaining + b.topUp } };
 }
 
 /**

@@ -52,8 +52,14 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
           <h4 className="font-semibold">Auto top-up</h4>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">So nobody is cut off mid-work: when what a seat can spend falls below your threshold, its packs are bought for you.</p>
           {view.seats.map((s) => (
-            <div key={s.id} className="space-y-3 border-t border-zinc-200 pt-3 dark:border-zinc-800" data-testid={`auto-top-up-${s.holderName ?? "unassigned"}`}>
-              <p className="text-sm font-medium">{s.holderName ?? "Unassigned"} · {s.plan.name}</p>
+            <details key={s.id} className="group border-t border-zinc-200 pt-3 dark:border-zinc-800" data-testid={`auto-top-up-${s.holderName ?? "unassigned"}`}>
+              <summary className="cursor-pointer text-sm">
+                <span className="font-medium">{s.holderName ?? "Unassigned"} · {s.plan.name}</span>{" "}
+                <span className="text-zinc-600 dark:text-zinc-400">
+                  — {(["message", "integration"] as const).map((k) => `${k}: ${s.autoTopUp?.[k]?.enabled ? `on, below ${formatCredits(s.autoTopUp[k]!.threshold)}` : "off"}`).join(" · ")}
+                </span>
+              </summary>
+              <div className="mt-3 space-y-4">
               {(["message", "integration"] as const).map((kind) => (
                 <AutoTopUpForm
                   key={kind}
@@ -64,7 +70,8 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
                   rule={s.autoTopUp?.[kind] ?? null}
                 />
               ))}
-            </div>
+              </div>
+            </details>
           ))}
         </div>
       ) : null}
