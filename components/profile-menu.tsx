@@ -35,7 +35,7 @@ export function ProfileMenu({ name, email }: { name: string; email: string }) {
         </div>
         <DropdownMenu.Separator className="my-1 h-px bg-zinc-200 dark:bg-zinc-800" />
         <DropdownMenu.Item asChild className={menuItemClass}>
-          <Link href="/settings">Settings</Link>
+          <Link href="/settings/workspace">Settings</Link>
         </DropdownMenu.Item>
         <DropdownMenu.Item className={menuItemClass} onSelect={() => void signOut({ callbackUrl: "/sign-in" })}>
           Sign out

@@ -17,6 +17,11 @@ test("the owner upgrades Linus's seat mid-cycle and Linus sees the used credits 
   const row = seatRow(ada, "Linus Torvalds");
   await row.getByLabel("Plan for Linus Torvalds").selectOption("builder");
   await row.getByRole("button", { name: "Upgrade to Builder" }).click();
+  // Before paying: the new allowance, the price and when it applies.
+  const confirm = ada.getByRole("alertdialog", { name: "Upgrade Linus Torvalds's seat to Builder?" });
+  await expect(confirm.getByTestId("upgrade-terms")).toContainText("From now: 250 message and 10,000 integration credits this cycle.");
+  await expect(confirm).toContainText(/You pay \$30 now \(the difference from Starter\), then \$50 a month from .+\./);
+  await confirm.getByRole("button", { name: "Upgrade and pay $30" }).click();
   await expect(row.getByRole("status")).toContainText("Upgraded to Builder now");
   await expect(row).toContainText("Builder · $50/month");
   await expectNoSeriousA11yViolations(ada);
@@ -39,6 +44,7 @@ test("the owner schedules a downgrade, sees it pending, and undoes it", async ({
   const row = seatRow(ada, "Linus Torvalds");
   await row.getByLabel("Plan for Linus Torvalds").selectOption("starter");
   await row.getByRole("button", { name: "Downgrade to Starter" }).click();
+  await ada.getByRole("alertdialog").getByRole("button", { name: "Downgrade at cycle end" }).click();
   await expect(row.getByTestId("pending")).toContainText(/Pending: Moves to Starter on .+E[SD]T/);
   await expect(row).toContainText("Builder · $50/month");
   const [scheduled] = await sql`select count(*)::int as n from plan_changes where kind = 'downgrade' and status = 'scheduled'`;

@@ -48,7 +48,7 @@ test("a member out of credits is told whom to ask, and gets no purchase button",
   await page.getByLabel("Message", { exact: true }).fill("How do refunds work?");
   await page.getByRole("button", { name: /^Send/ }).click();
   const alert = page.getByRole("main").getByRole("alert");
-  await expect(alert).toContainText("Ask Ada Lovelace, the workspace owner, for a top-up or a bigger plan.");
+  await expect(alert).toContainText("Ask Ada Lovelace, the workspace owner, for a top-up or a bigger plan, or wait for the reset.");
   await expect(alert.getByRole("button", { name: "Buy a top-up" })).toHaveCount(0);
 });
 

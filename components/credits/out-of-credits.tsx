@@ -10,7 +10,20 @@ import { BuyTopUpDialog } from "./buy-top-up-dialog";
  * this reader can do about it — the owner can buy a top-up right here (or give a seat), anyone
  * else learns whom to ask.
  */
-export function OutOfCreditsNotice({ refusal, isOwner, ownerName, workspaceId }: { refusal: OutOfCredits; isOwner: boolean; ownerName: string; workspaceId: string }) {
+export function OutOfCreditsNotice({
+  refusal,
+  isOwner,
+  ownerName,
+  workspaceId,
+  before = false,
+}: {
+  refusal: OutOfCredits;
+  isOwner: boolean;
+  ownerName: string;
+  workspaceId: string;
+  /** Shown before trying (the balance already says it cannot pay), not after a refusal. */
+  before?: boolean;
+}) {
   const whose = refusal.payer === "you" ? "You have" : "The app's owner has";
   const capped = refusal.refusal === "app_cap_reached";
   return (
@@ -21,7 +34,8 @@ export function OutOfCreditsNotice({ refusal, isOwner, ownerName, workspaceId }:
           : `${whose} ${formatCredits(refusal.remaining)} ${refusal.kind} credits available; this needs ${formatCredits(refusal.needed)}.`}
       </p>
       <p>
-        Nothing was charged. {capped ? "The cap" : "Credits"} reset <LocalTime iso={refusal.resetsAt} />.
+        {before ? "" : "Nothing was charged. "}
+        {capped ? "The cap" : "Credits"} reset <LocalTime iso={refusal.resetsAt} />.
       </p>
       <div className="flex flex-wrap items-center gap-2">
         {capped ? (
@@ -51,10 +65,12 @@ export function OutOfCreditsNotice({ refusal, isOwner, ownerName, workspaceId }:
           <Link href="/settings/billing" className="font-medium underline">
             Give yourself a paid seat for more credits
           </Link>
-        ) : (
+        ) : refusal.onSeat || refusal.payer !== "you" ? (
           <span>
-            Ask {ownerName}, the workspace owner, for a top-up or a bigger plan{refusal.payer === "you" ? "" : " for the app's owner"}.
+            Ask {ownerName}, the workspace owner, for a top-up or a bigger plan{refusal.payer === "you" ? "" : " for the app's owner"}, or wait for the reset.
           </span>
+        ) : (
+          <span>Ask {ownerName}, the workspace owner, for a paid seat, or wait for the reset.</span>
         )}
       </div>
     </div>

@@ -34,7 +34,7 @@ export const notificationsKey = ["notifications"] as const;
 export function useBalance(workspaceId: string) {
   return useQuery({
     queryKey: balanceKey(workspaceId),
-    queryFn: () => getJson<{ message: BalanceJson; integration: BalanceJson }>(`/api/v1/balance?workspace=${encodeURIComponent(workspaceId)}`),
+    queryFn: () => getJson<{ accountType: "seat" | "free"; message: BalanceJson; integration: BalanceJson }>(`/api/v1/balance?workspace=${encodeURIComponent(workspaceId)}`),
   });
 }
 

@@ -54,3 +54,17 @@ export function costOf(action: ActionName, quantity = 1): Millicredits {
   }
   return COSTS[action].unit * quantity;
 }
+
+/**
+ * The cheapest action of each kind. Less than this left is nothing a person can spend: the
+ * screens and the 100% notice treat it as used up.
+ */
+export const CHEAPEST: Readonly<Record<CreditKind, Millicredits>> = {
+  message: Math.min(...ACTION_NAMES.filter((a) => COSTS[a].kind === "message").map((a) => COSTS[a].unit)),
+  integration: Math.min(...INTEGRATION_ACTIONS.map((a) => COSTS[a].unit)),
+};
+
+/** Whether what is left of a kind can still pay for anything. */
+export function usedUp(kind: CreditKind, available: Millicredits): boolean {
+  return available < CHEAPEST[kind];
+}

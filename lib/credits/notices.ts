@@ -1,15 +1,20 @@
 import type { Db } from "@/db/client";
 import { notifications } from "@/db/schema";
 import type { Millicredits } from "./amounts";
-import type { CreditKind } from "./costs";
+import { CHEAPEST, type CreditKind } from "./costs";
 
 export const THRESHOLDS = [80, 100] as const;
 
-/** Thresholds (percent of allowance) that usage crossed going from `before` to `after`. Pure. */
-export function crossedThresholds(before: Millicredits, after: Millicredits, allowance: Millicredits): number[] {
+/**
+ * Thresholds (percent of allowance) that usage crossed going from `before` to `after`. Pure.
+ * 100% means "nothing left to spend": less than `cheapest` (the cheapest action of the kind)
+ * remaining counts as used up, so 0.1 left of a kind whose cheapest action costs 0.3 is 100%.
+ */
+export function crossedThresholds(before: Millicredits, after: Millicredits, allowance: Millicredits, cheapest = 1): number[] {
   if (allowance <= 0 || after <= before) return [];
-  // Integer comparison: used*100 >= t*allowance, with no division.
-  return THRESHOLDS.filter((t) => before * 100 < t * allowance && after * 100 >= t * allowance);
+  const reached = (used: Millicredits, t: number) => (t === 100 ? allowance - used < cheapest : used * 100 >= t * allowance);
+  // Integer comparisons: used*100 >= t*allowance, with no division.
+  return THRESHOLDS.filter((t) => !reached(before, t) && reached(after, t));
 }
 
 /**
@@ -31,7 +36,7 @@ export async function recordThresholdNotices(
     now: Date;
   },
 ): Promise<number[]> {
-  const crossed = crossedThresholds(args.before, args.after, args.allowance);
+  const crossed = crossedThresholds(args.before, args.after, args.allowance, CHEAPEST[args.kind]);
   if (crossed.length === 0 || !args.holderUserId) return [];
   const rows = await db
     .insert(notifications)

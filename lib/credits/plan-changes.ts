@@ -258,3 +258,15 @@ export async function undoScheduledChange(db: Db, args: { changeId: string; byUs
     return undone;
   });
 }
+
+/** Takes back a cancellation: every seat's pending "ends with the plan" is undone. */
+export async function resumePaidPlan(db: Db, args: { workspaceId: string; byUserId: string }, now: Date): Promise<number> {
+  await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "resume the paid plan");
+  const pending = await db
+    .select({ id: planChanges.id })
+    .from(planChanges)
+    .where(and(eq(planChanges.workspaceId, args.workspaceId), eq(planChanges.kind, "cancel"), eq(planChanges.status, "scheduled")));
+  if (pending.length === 0) throw conflict("The paid plan is not being cancelled.");
+  for (const p of pending) await undoScheduledChange(db, { changeId: p.id, byUserId: args.byUserId }, now);
+  return pending.length;
+}

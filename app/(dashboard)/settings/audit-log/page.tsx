@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
 import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/surface";
 import { requireWorkspace } from "@/lib/auth/session";
 import { getAuditLogView } from "@/lib/views/audit-log";
 
@@ -21,18 +22,28 @@ export default async function AuditLogPage() {
     <div className="space-y-4">
       <h2 className="text-xl font-semibold">Audit log</h2>
       <p className="text-sm text-zinc-600 dark:text-zinc-400">Plan, seat and member changes in {current.name}, newest first.</p>
-      <DataTable minWidth="40rem" columns={[{ label: "When" }, { label: "Who" }, { label: "What" }, { label: "Details" }]}>
-        {view.rows.map((r) => (
-          <tr key={r.id}>
-            <td className="px-4 py-2 whitespace-nowrap">
-              <LocalTime iso={r.createdAt.toISOString()} />
-            </td>
-            <td className="px-4 py-2">{r.who}</td>
-            <td className="px-4 py-2">{r.what}</td>
-            <td className="px-4 py-2 text-xs break-all text-zinc-600 dark:text-zinc-400">{r.details}</td>
-          </tr>
-        ))}
-      </DataTable>
+      {view.rows.length === 0 ? (
+        <EmptyState>Nothing yet. Plan, seat, member, app and top-up changes will be listed here, with who made them and when.</EmptyState>
+      ) : (
+        <DataTable minWidth="36rem" columns={[{ label: "When" }, { label: "Who" }, { label: "What" }]}>
+          {view.rows.map((r) => (
+            <tr key={r.id}>
+              <td className="px-4 py-2 whitespace-nowrap">
+                <LocalTime iso={r.createdAt.toISOString()} />
+              </td>
+              <td className="px-4 py-2">{r.who}</td>
+              <td className="px-4 py-2">
+                {r.what}
+                {r.effectiveAt ? (
+                  <>
+                    , on <LocalTime iso={r.effectiveAt} />
+                  </>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
     </div>
   );
 }

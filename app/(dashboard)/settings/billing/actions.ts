@@ -6,7 +6,7 @@ import { authedAction } from "@/lib/action";
 import { MAX_PACKS_PER_PURCHASE, PAID_PLAN_IDS } from "@/lib/credits/plans";
 import { moveLots, setAutoTopUp } from "@/lib/credits/top-up-settings";
 import { credits } from "@/lib/credits/amounts";
-import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, undoScheduledChange } from "@/lib/credits/plan-changes";
+import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, resumePaidPlan, undoScheduledChange } from "@/lib/credits/plan-changes";
 
 const id = z.string().uuid();
 /** The owner's decision, made once in the page: sent twice (a double-click, a retry), it is charged once. */
@@ -67,4 +67,10 @@ export const moveLotsAction = authedAction(z.object({ lotIds: z.array(id).min(1)
   const moved = await moveLots(db, { ...input, byUserId: user.id }, new Date());
   done();
   return { moved };
+});
+
+export const resumePlanAction = authedAction(z.object({ workspaceId: id }), async (input, { db, user }) => {
+  const seats = await resumePaidPlan(db, { ...input, byUserId: user.id }, new Date());
+  done();
+  return { seats };
 });

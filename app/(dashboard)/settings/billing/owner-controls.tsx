@@ -7,8 +7,9 @@ import { Confirm } from "@/components/ui/confirm";
 import { SelectField } from "@/components/ui/field";
 import { useAction, useDecisionKey } from "@/components/use-action";
 import { formatCredits } from "@/lib/credits/amounts";
+import { formatPrice } from "@/lib/format/price";
 import { formatInZone } from "@/components/local-time";
-import { addSeatAction, cancelPlanAction, changeSeatPlanAction, removeSeatAction, undoChangeAction } from "./actions";
+import { addSeatAction, cancelPlanAction, changeSeatPlanAction, removeSeatAction, resumePlanAction, undoChangeAction } from "./actions";
 
 const when = (iso: string) => formatInZone(iso, true, undefined);
 
@@ -18,13 +19,17 @@ export function SeatPlanControl(props: {
   currentPlanId: string;
   currentRank: number;
   pendingChangeId: string | null;
-  plans: { id: string; name: string; rank: number; message: number }[];
+  plans: { id: string; name: string; rank: number; message: number; integration: number; priceCents: number }[];
   used: number;
+  usedIntegration: number;
+  /** When this cycle ends: when a downgrade applies and the next bill is due. */
+  cycleEnd: string | null;
 }) {
   const [toPlanId, setToPlanId] = useState(props.currentPlanId);
   const decision = useDecisionKey();
   const { pending, message, run } = useAction();
   const target = props.plans.find((p) => p.id === toPlanId)!;
+  const current = props.plans.find((p) => p.id === props.currentPlanId)!;
   const upgrade = target.rank > props.currentRank;
 
   return (
@@ -37,21 +42,42 @@ export function SeatPlanControl(props: {
           onChange={(e) => setToPlanId(e.target.value)}
           options={props.plans.map((p) => ({ value: p.id, label: p.name }))}
         />
-        <Button
-          type="button"
-          variant="secondary"
-          className="py-1.5"
-          disabled={pending || toPlanId === props.currentPlanId}
-          onClick={() =>
-            run(changeSeatPlanAction, { seatId: props.seatId, toPlanId, decisionKey: decision.decisionKey }, { then: decision.next, success: (r) =>
+        <Confirm
+          title={upgrade ? `Upgrade ${props.holder}'s seat to ${target.name}?` : `Move ${props.holder}'s seat to ${target.name}?`}
+          confirmLabel={upgrade ? `Upgrade and pay ${formatPrice(target.priceCents - current.priceCents)}` : `Downgrade at cycle end`}
+          onConfirm={() =>
+            run(changeSeatPlanAction, { seatId: props.seatId, toPlanId, decisionKey: decision.decisionKey }, {
+              then: decision.next,
+              success: (r) =>
                 r.effect === "now"
                   ? `Upgraded to ${target.name} now: ${formatCredits(props.used)} of ${formatCredits(target.message)} message credits used this cycle. Credits already used stay used.`
-                  : `Moves to ${target.name} on ${when(r.effectiveAt)}, when this cycle ends. You can undo it until then.`, }
-            )
+                  : `Moves to ${target.name} on ${when(r.effectiveAt)}, when this cycle ends. You can undo it until then.`,
+            })
+          }
+          trigger={
+            <Button type="button" variant="secondary" className="py-1.5" disabled={pending || toPlanId === props.currentPlanId}>
+              {toPlanId === props.currentPlanId ? "Change plan" : upgrade ? `Upgrade to ${target.name}` : `Downgrade to ${target.name}`}
+            </Button>
           }
         >
-          {toPlanId === props.currentPlanId ? "Change plan" : upgrade ? `Upgrade to ${target.name}` : `Downgrade to ${target.name}`}
-        </Button>
+          {upgrade ? (
+            <>
+              <p data-testid="upgrade-terms">
+                From now: <strong>{formatCredits(target.message)} message</strong> and <strong>{formatCredits(target.integration)} integration</strong> credits this cycle. What was
+                already used stays used ({formatCredits(props.used)} message, {formatCredits(props.usedIntegration)} integration).
+              </p>
+              <p>
+                You pay <strong>{formatPrice(target.priceCents - current.priceCents)}</strong> now (the difference from {current.name}), then{" "}
+                {formatPrice(target.priceCents)} a month{props.cycleEnd ? <> from {when(props.cycleEnd)}</> : null}.
+              </p>
+            </>
+          ) : (
+            <p>
+              The seat keeps {current.name} until {props.cycleEnd ? when(props.cycleEnd) : "this cycle ends"}; then {formatCredits(target.message)} message and{" "}
+              {formatCredits(target.integration)} integration credits a month, for {formatPrice(target.priceCents)} a month. You can undo it until then.
+            </p>
+          )}
+        </Confirm>
         {props.pendingChangeId ? (
           <Button type="button" variant="secondary" className="py-1.5" disabled={pending} onClick={() => run(undoChangeAction, { changeId: props.pendingChangeId! }, { success: () => "Pending change undone." })}>
             Undo pending change
@@ -108,7 +134,8 @@ export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: stri
 export function CancelPlanButton({ workspaceId, endsAt }: { workspaceId: string; endsAt: string | null }) {
   const { pending, message, run } = useAction();
   return (
-    <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
+    <div className="space-y-2">
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">Every paid seat stays until the cycle ends; you can resume until then.</p>
       <Confirm
         title="Cancel the paid plan?"
         confirmLabel="Cancel at cycle end"
@@ -122,6 +149,22 @@ export function CancelPlanButton({ workspaceId, endsAt }: { workspaceId: string;
       >
         <p>Every paid seat stays until {endsAt ? when(endsAt) : "the end of this cycle"}; after that everyone uses the daily Free allowance. You can undo this until then.</p>
       </Confirm>
+      <ActionStatus status={message} />
+    </div>
+  );
+}
+
+/** The one banner of a cancelled plan: when it ends, and one click to keep it. */
+export function ResumePlanBanner({ workspaceId, endsAt }: { workspaceId: string; endsAt: string }) {
+  const { pending, message, run } = useAction();
+  return (
+    <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+      <p>
+        <strong>The paid plan ends {when(endsAt)}.</strong> After that everyone uses the daily Free allowance.
+      </p>
+      <Button type="button" disabled={pending} onClick={() => run(resumePlanAction, { workspaceId }, { success: (r) => `Resumed: all ${r.seats} seats carry on.` })}>
+        Resume the plan
+      </Button>
       <ActionStatus status={message} />
     </div>
   );

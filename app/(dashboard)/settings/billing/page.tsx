@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
 import { formatBillingPlan, SeatsTable } from "./seats-table";
-import { AddSeatForm, CancelPlanButton } from "./owner-controls";
+import { AddSeatForm, CancelPlanButton, ResumePlanBanner } from "./owner-controls";
 import { TopUpsSection } from "./top-ups-section";
 import { formatPrice } from "@/lib/format/price";
 import { getBillingView } from "@/lib/views/billing";
@@ -16,6 +16,8 @@ export default async function BillingPage() {
   const { db, user, current } = await requireWorkspace();
   const view = await getBillingView(db, { workspaceId: current.workspaceId, userId: user.id }, new Date());
   const isOwner = view.role === "owner";
+  // Cancelled: every seat ends with the plan. One banner says when, and takes it back.
+  const cancelling = view.seats.length > 0 && view.seats.every((s) => s.pending?.kind === "cancel");
 
   return (
     <div className="space-y-8">
@@ -33,6 +35,8 @@ export default async function BillingPage() {
           You can see this workspace&apos;s plan, but only {view.ownerName}, the owner, can change plans and seats. Ask them for more credits.
         </p>
       ) : null}
+
+      {isOwner && cancelling && view.nextBillingAt ? <ResumePlanBanner workspaceId={current.workspaceId} endsAt={view.nextBillingAt.toISOString()} /> : null}
 
       <section aria-labelledby="summary-title" className={cardClass("grid gap-4 p-5 sm:grid-cols-3")}>
         <h3 id="summary-title" className="sr-only">
@@ -76,7 +80,15 @@ export default async function BillingPage() {
             plans={view.catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, label: formatBillingPlan(p) }))}
             members={view.withoutSeat}
           />
-          {view.seats.length > 0 ? <CancelPlanButton workspaceId={current.workspaceId} endsAt={view.nextBillingAt?.toISOString() ?? null} /> : null}
+        </section>
+      ) : null}
+
+      {isOwner && view.seats.length > 0 && !cancelling ? (
+        <section aria-labelledby="cancel-title" className={cardClass("space-y-3 p-5")}>
+          <h3 id="cancel-title" className="text-lg font-semibold">
+            Cancel the paid plan
+          </h3>
+          <CancelPlanButton workspaceId={current.workspaceId} endsAt={view.nextBillingAt?.toISOString() ?? null} />
         </section>
       ) : null}
 

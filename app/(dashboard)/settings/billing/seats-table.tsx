@@ -53,17 +53,19 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
                         Pending: {pendingText(s, catalog)} on <LocalTime iso={s.pending.effectiveAt.toISOString()} />
                       </p>
                     ) : null}
-                    {isOwner ? (
+                    {isOwner && s.pending?.kind !== "cancel" ? (
                       <SeatPlanControl
                         seatId={s.id}
                         holder={s.holderName ?? "Unassigned seat"}
                         currentPlanId={s.plan.id}
                         currentRank={s.plan.rank}
                         pendingChangeId={s.pending?.id ?? null}
-                        plans={catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, name: p.name, rank: p.rank, message: p.messageAllowance }))}
+                        plans={catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, name: p.name, rank: p.rank, message: p.messageAllowance, integration: p.integrationAllowance, priceCents: p.priceCents }))}
                         used={s.balance?.message.used ?? 0}
+                        usedIntegration={s.balance?.integration.used ?? 0}
+                        cycleEnd={s.balance?.message.cycleEnd.toISOString() ?? null}
                       />
-                    ) : s.pending ? null : (
+                    ) : s.pending || isOwner ? null : (
                       <span className="text-zinc-600 dark:text-zinc-400">Active</span>
                     )}
                   </td>

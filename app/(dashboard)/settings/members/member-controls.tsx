@@ -86,7 +86,7 @@ export function MemberControls(props: {
               hideLabel
               value={member.role}
               disabled={pending}
-              onChange={(e) => run(changeRoleAction, { workspaceId: props.workspaceId, userId: member.userId, role: e.target.value }, { success: () => `${member.name} is now ${e.target.value === "admin" ? "an admin" : "a member"}.` })}
+              onChange={(e) => run(changeRoleAction, { workspaceId: props.workspaceId, userId: member.userId, role: e.target.value }, { success: (r) => `${member.name} is now ${r.role === "admin" ? "an admin" : "a member"}.` })}
               options={ROLE_OPTIONS}
             />
           </>

@@ -26,7 +26,7 @@ async function balance(req: Request) {
     if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
     const b = await getMemberBalance(db, { workspaceId: ws.workspaceId, userId: user.id }, now);
     return NextResponse.json(
-      { workspaceId: ws.workspaceId, message: balanceJson(b.message), integration: balanceJson(b.integration) },
+      { workspaceId: ws.workspaceId, accountType: b.account.type, message: balanceJson(b.message), integration: balanceJson(b.integration) },
       { headers: { "Cache-Control": "no-store" } },
     );
   } catch (err) {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useId, useState, type FormEvent } from "react";
-import { useRefreshCredits } from "@/components/credits/queries";
+import { useBalance, useRefreshCredits } from "@/components/credits/queries";
 import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -32,13 +32,29 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
   const [failed, setFailed] = useState<string | null>(null);
   const error = message?.tone === "error" ? message.text : failed;
   const refresh = useRefreshCredits();
+  const { data: balance } = useBalance(workspaceId);
   const inputId = useId();
+  // Below the price of this message nothing can be sent: say so before, not after, sending.
+  const milli = (credits: number) => Math.round(credits * 1000);
+  const cannotAfford: OutOfCredits | null =
+    balance && milli(balance.message.available) < costs[mode]
+      ? {
+          status: "out_of_credits",
+          kind: "message",
+          remaining: milli(balance.message.available),
+          needed: costs[mode],
+          resetsAt: balance.message.cycleEnd,
+          payer: "you",
+          refusal: "insufficient_credits",
+          onSeat: balance.accountType === "seat",
+        }
+      : null;
   const costText = `${formatCredits(costs[mode])} message credit${costs[mode] === 1000 ? "" : "s"}`;
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
     const prompt = text.trim();
-    if (!prompt || pending) return;
+    if (!prompt || pending || cannotAfford) return;
     setFailed(null);
     setRefusal(null);
     const requestId = crypto.randomUUID();
@@ -56,7 +72,7 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
   }
 
   return (
-    <section aria-labelledby="chat-title" className={cardClass("flex min-h-[24rem] flex-col")}>
+    <section aria-labelledby="chat-title" className={cardClass("flex min-h-[24rem] flex-col lg:h-[calc(100dvh-5.5rem)]")}>
       <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
         <h2 id="chat-title" className="font-semibold">
           Chat with the AI
@@ -74,7 +90,7 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
           ))}
         </fieldset>
       </div>
-      <ol aria-label="Conversation" aria-live="polite" className="flex-1 space-y-3 overflow-y-auto p-4">
+      <ol aria-label="Conversation" aria-live="polite" className="max-h-[55dvh] min-h-0 flex-1 space-y-3 overflow-y-auto p-4 lg:max-h-none">
         {messages.length === 0 ? (
           <li className="text-sm text-zinc-600 dark:text-zinc-400">
             Ask a question in <strong>Discuss</strong> mode, or describe a change in <strong>Implement</strong> mode and the AI will make it.
@@ -90,7 +106,7 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
         )}
       </ol>
       <form onSubmit={onSubmit} className="space-y-2 border-t border-zinc-200 p-4 dark:border-zinc-800">
-        {refusal ? <OutOfCreditsNotice refusal={refusal} isOwner={isOwner} ownerName={ownerName} workspaceId={workspaceId} /> : null}
+        {(refusal ?? cannotAfford) ? <OutOfCreditsNotice refusal={(refusal ?? cannotAfford)!} before={!refusal} isOwner={isOwner} ownerName={ownerName} workspaceId={workspaceId} /> : null}
         {error ? <Alert>{error}</Alert> : null}
         <label htmlFor={inputId} className="sr-only">
           Message
@@ -100,18 +116,21 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) onSubmit(e);
+            // Enter sends, Shift+Enter starts a new line (as in every AI chat); not while an
+            // input method is composing a character.
+            if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) onSubmit(e);
           }}
-          rows={3}
+          aria-describedby={`${inputId}-hint`}
+          rows={2}
           maxLength={4000}
           placeholder={mode === "discuss" ? "Ask about your app…" : "Describe the change to make…"}
           className="block w-full resize-y rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/40 focus:outline-none dark:border-zinc-700 dark:bg-zinc-950"
         />
         <div className="flex flex-wrap items-center justify-between gap-2">
-          <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="next-cost">
-            This message will cost {costText}.
+          <p id={`${inputId}-hint`} className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="next-cost">
+            This message will cost {costText}. Enter sends; Shift+Enter starts a new line.
           </p>
-          <Button type="submit" disabled={pending || !text.trim()}>
+          <Button type="submit" disabled={pending || !text.trim() || !!cannotAfford}>
             {pending ? "Sending…" : `Send · ${formatCredits(costs[mode])}`}
           </Button>
         </div>
