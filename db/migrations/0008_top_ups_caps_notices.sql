@@ -35,6 +35,7 @@ ALTER TABLE "plan_changes" ADD COLUMN "top_up_kind" "credit_kind";--> statement-
 ALTER TABLE "plan_changes" ADD COLUMN "packs" integer;--> statement-breakpoint
 ALTER TABLE "credit_accounts" ADD COLUMN "auto_top_up" jsonb;--> statement-breakpoint
 ALTER TABLE "credit_ledger" ADD COLUMN "balance_top_up" bigint;--> statement-breakpoint
+ALTER TABLE "credit_ledger" ADD COLUMN "balance_top_up_expires_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "credit_ledger" ADD COLUMN "from_allowance" bigint;--> statement-breakpoint
 ALTER TABLE "credit_ledger" ADD COLUMN "lot_parts" jsonb;--> statement-breakpoint
 ALTER TABLE "credit_ledger" ADD COLUMN "refusal" text;--> statement-breakpoint

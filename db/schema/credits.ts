@@ -147,6 +147,7 @@ export const creditLedger = pgTable(
     balanceRemaining: mc("balance_remaining"),
     /** Top-up credits of `kind` left right after this event (part of what a replay answers). */
     balanceTopUp: mc("balance_top_up"),
+    balanceTopUpExpiresAt: ts("balance_top_up_expires_at"),
     /** Of `amount`, what the cycle allowance paid; the rest is in lot_parts. Null: all of it. */
     fromAllowance: mc("from_allowance"),
     lotParts: jsonb("lot_parts").$type<LotParts>(),

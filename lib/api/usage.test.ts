@@ -119,8 +119,11 @@ describe("POST /api/v1/usage with top-ups and caps", () => {
     expect(status).toBe(201);
     expect(body.balance).toMatchObject({ remaining: 2, topUp: { remaining: 500, nextExpiresAt: "2027-02-01T00:00:00.000Z" }, available: 502 });
     // The same answer from the one-statement path (the usage row exists now).
-    const fast = await call(usage({ action: "integration.llm" }, { key: k }));
+    const fast = await call(usage({ action: "integration.llm" }, { key: k, idem: "fast-once" }));
     expect(fast.body.balance).toMatchObject({ remaining: 1, topUp: { remaining: 500, nextExpiresAt: "2027-02-01T00:00:00.000Z" }, available: 501 });
+    // A replay answers the very same body, top-up expiry included.
+    const replay = await call(usage({ action: "integration.llm" }, { key: k, idem: "fast-once" }));
+    expect(replay).toEqual({ status: 200, body: fast.body });
     const spanning = await call(usage({ action: "integration.llm", quantity: 3 }, { key: k }));
     expect(spanning.body.balance).toMatchObject({ remaining: 0, topUp: { remaining: 498 }, available: 498 });
   });

@@ -191,15 +191,15 @@ async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind,
       returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved,
         ${lots(sql`coalesce(sum(${topUpLots.credits} - ${topUpLots.used}), 0)`)} as top_up, ${lots(sql`min(${topUpLots.expiresAt})`)} as top_up_expires
     ), ins as (
-      ${insertLedgerFrom(row, { allowance: sql`upd.allowance`, used: sql`upd.used`, remaining: sql`upd.allowance - upd.used - upd.reserved`, topUp: sql`upd.top_up` }, sql`upd`, deadline)}
-      returning id, balance_allowance, balance_used, balance_remaining, balance_top_up
+      ${insertLedgerFrom(row, { allowance: sql`upd.allowance`, used: sql`upd.used`, remaining: sql`upd.allowance - upd.used - upd.reserved`, topUp: sql`upd.top_up`, topUpExpiresAt: sql`upd.top_up_expires` }, sql`upd`, deadline)}
+      returning id, balance_allowance, balance_used, balance_remaining, balance_top_up, balance_top_up_expires_at
     )
-    select ins.*, upd.top_up_expires from ins, upd`);
+    select * from ins`);
   const [r] = rowsOf<Record<string, string | number | Date | null>>(result);
   if (!r) return null;
   const b = { allowance: Number(r.balance_allowance), used: Number(r.balance_used), remaining: Number(r.balance_remaining), topUp: Number(r.balance_top_up) };
-  const event = eventOf({ ...row, balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining, balanceTopUp: b.topUp }, Number(r.id));
-  const topUpExpiresAt = r.top_up_expires ? new Date(r.top_up_expires) : null;
+  const topUpExpiresAt = r.balance_top_up_expires_at ? new Date(r.balance_top_up_expires_at) : null;
+  const event = eventOf({ ...row, balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining, balanceTopUp: b.topUp, balanceTopUpExpiresAt: topUpExpiresAt }, Number(r.id));
   return { event, balance: { kind, ...b, reserved: b.allowance - b.used - b.remaining, topUpExpiresAt, available: b.remaining + b.topUp } };
 }
 

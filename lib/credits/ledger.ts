@@ -18,11 +18,11 @@ export type LedgerBase = Required<Pick<LedgerInsert, "idempotencyKey" | "request
 
 export type Outcome = LedgerEvent["outcome"];
 
-type Snapshot = Pick<KindBalance, "allowance" | "used" | "remaining"> & Partial<Pick<KindBalance, "topUp">>;
+type Snapshot = Pick<KindBalance, "allowance" | "used" | "remaining"> & Partial<Pick<KindBalance, "topUp" | "topUpExpiresAt">>;
 
 /** The balance after the event, kept on the row so that a replay answers the same. */
 export function snapshot(b: Snapshot) {
-  return { balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining, balanceTopUp: b.topUp ?? null };
+  return { balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining, balanceTopUp: b.topUp ?? null, balanceTopUpExpiresAt: b.topUpExpiresAt ?? null };
 }
 
 /** The one ledger row builder. */
@@ -49,7 +49,7 @@ export function ledgerRow(
     kind: entry.kind,
     amount: entry.amount,
     outcome: entry.outcome,
-    ...(entry.balance ? snapshot(entry.balance) : { balanceAllowance: null, balanceUsed: null, balanceRemaining: null, balanceTopUp: null }),
+    ...(entry.balance ? snapshot(entry.balance) : { balanceAllowance: null, balanceUsed: null, balanceRemaining: null, balanceTopUp: null, balanceTopUpExpiresAt: null }),
     fromAllowance: entry.draw?.fromAllowance ?? null,
     lotParts: entry.draw?.lotParts.length ? entry.draw.lotParts : null,
     refusal: entry.refusal ?? (entry.outcome === "refused" ? "insufficient_credits" : null),
@@ -89,7 +89,7 @@ const ledgerColumns = getTableColumns(creditLedger);
  * the row's values as typed parameters, for statements that insert a ledger row computed by
  * an earlier part of the same statement (the one-statement charge).
  */
-export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; used: SQL; remaining: SQL; topUp: SQL }, source: SQL, deadline?: Date): SQL {
+export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; used: SQL; remaining: SQL; topUp: SQL; topUpExpiresAt: SQL }, source: SQL, deadline?: Date): SQL {
   const keys = (Object.keys(row) as (keyof LedgerInsert)[]).filter((k) => !k.startsWith("balance") && row[k] !== undefined && row[k] !== null);
   const names = keys.map((k) => sql.identifier(ledgerColumns[k].name));
   const values = keys.map((k) => {
@@ -102,8 +102,8 @@ export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; u
     if (k === "requestHash" && deadline) return sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then ${value} end`;
     return value;
   });
-  return sql`insert into ${creditLedger} (${sql.join(names, sql`, `)}, balance_allowance, balance_used, balance_remaining, balance_top_up)
-    select ${sql.join(values, sql`, `)}, ${balance.allowance}, ${balance.used}, ${balance.remaining}, ${balance.topUp} from ${source}`;
+  return sql`insert into ${creditLedger} (${sql.join(names, sql`, `)}, balance_allowance, balance_used, balance_remaining, balance_top_up, balance_top_up_expires_at)
+    select ${sql.join(values, sql`, `)}, ${balance.allowance}, ${balance.used}, ${balance.remaining}, ${balance.topUp}, ${balance.topUpExpiresAt} from ${source}`;
 }
 
 /** The row as read back, for a row written by a raw statement that returned only its id. */
@@ -126,7 +126,7 @@ export function balanceOfEvent(event: LedgerEvent, payer: Pick<Account, "anchorA
   const used = event.balanceUsed ?? 0;
   const remaining = event.balanceRemaining ?? allowance - used;
   const topUp = event.balanceTopUp ?? 0;
-  return { kind, allowance, used, reserved: allowance - used - remaining, remaining, cycleStart: cycle.start, cycleEnd: cycle.end, topUp, topUpExpiresAt: null, available: remaining + topUp };
+  return { kind, allowance, used, reserved: allowance - used - remaining, remaining, cycleStart: cycle.start, cycleEnd: cycle.end, topUp, topUpExpiresAt: event.balanceTopUpExpiresAt, available: remaining + topUp };
 }
 
 /** The error a one-statement charge fails with when it got its row only after its deadline. */
