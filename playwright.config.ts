@@ -2,6 +2,8 @@ import { defineConfig, devices } from "@playwright/test";
 
 const embeddedPort = Number(process.env.E2E_PORT ?? 3100);
 const postgresPort = embeddedPort + 1;
+/** A second app process on the same PostgreSQL database: changes made through one reach pages served by the other. */
+export const secondProcessURL = `http://127.0.0.1:${embeddedPort + 2}`;
 // A fresh embedded database for every run, outside the repo tree.
 const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/credits-e2e-${embeddedPort}`;
 // A fresh PostgreSQL database for every run; the specs read it to check what the pages show.
@@ -62,6 +64,19 @@ export default defineConfig({
         DATABASE_URL: e2eDatabaseUrl,
         AUTH_SECRET: "e2e-only-secret-not-used-anywhere-else-0123456789",
         NEXTAUTH_URL: `http://127.0.0.1:${postgresPort}`,
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `exec node_modules/.bin/next start -p ${embeddedPort + 2} -H 127.0.0.1`,
+      url: `${secondProcessURL}/sign-in`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      env: {
+        DATABASE_URL: e2eDatabaseUrl,
+        AUTH_SECRET: "e2e-only-secret-not-used-anywhere-else-0123456789",
+        NEXTAUTH_URL: secondProcessURL,
       },
       stdout: "pipe",
       stderr: "pipe",

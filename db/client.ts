@@ -14,6 +14,8 @@ export interface DbHandle {
   db: Db;
   driver: "postgres" | "pglite";
   close(): Promise<void>;
+  /** LISTEN on a channel (a dedicated connection on a server); resolves to the way to stop. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /** Opens a server database through the `postgres` driver. Does not migrate. */
@@ -39,7 +41,15 @@ export async function openPostgres(url: string, max = 10, opts: { statementTimeo
       : {}),
   });
   const db = drizzle({ client, schema }) as unknown as Db;
-  return { db, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+  return {
+    db,
+    driver: "postgres",
+    close: () => client.end({ timeout: 5 }),
+    async listen(channel, onPayload) {
+      const { unlisten } = await client.listen(channel, onPayload);
+      return unlisten;
+    },
+  };
 }
 
 /** Opens embedded PostgreSQL (PGlite) in `dataDir`, or in memory when dataDir is undefined. */
@@ -49,7 +59,12 @@ export async function openPglite(dataDir?: string): Promise<DbHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   const db = drizzle({ client, schema }) as unknown as Db;
-  return { db, driver: "pglite", close: () => client.close() };
+  return {
+    db,
+    driver: "pglite",
+    close: () => client.close(),
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
+  };
 }
 
 /** Applies the committed drizzle-kit migrations. */

@@ -57,7 +57,7 @@ test("the owner schedules a downgrade, sees it pending, and undoes it", async ({
                              from plan_changes where status = 'scheduled'`;
   expect(after).toEqual({ scheduled: 0, undone: 1 });
   await ada.goto("/settings/audit-log");
-  await expect(ada.getByRole("row", { name: /Ada Lovelace Undid a pending change/ })).toBeVisible();
+  await expect(ada.getByRole("row", { name: /Ada Lovelace Took back the pending downgrade of Linus Torvalds's Builder seat/ })).toBeVisible();
   await ada.context().close();
 });
 

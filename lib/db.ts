@@ -2,6 +2,7 @@ import path from "node:path";
 import { migrateDb, openPglite, openPostgres, type Db, type DbHandle } from "@/db/client";
 import { seedCatalog } from "./credits/catalog";
 import { env } from "./env";
+import { connectEvents } from "./events";
 
 const globalForDb = globalThis as unknown as { creditsDb?: Promise<DbHandle> };
 
@@ -12,6 +13,8 @@ const globalForDb = globalThis as unknown as { creditsDb?: Promise<DbHandle> };
  * instances on one data folder would corrupt it.
  */
 export function getDbHandle(): Promise<DbHandle> {
+  // This process's pages hear of other processes' credit changes through this database.
+  connectEvents(getDbHandle);
   globalForDb.creditsDb ??= openAppDb().catch((err) => {
     globalForDb.creditsDb = undefined;
     throw err;

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { LiveCredits } from "@/components/credits/live-credits";
 import { LogoMark } from "@/components/logo";
 import { NotificationsMenu } from "@/components/notifications-menu";
 import { ProfileMenu } from "@/components/profile-menu";
@@ -34,6 +35,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-4 py-8">{children}</main>
+      <LiveCredits />
     </div>
   );
 }

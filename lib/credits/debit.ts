@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger, topUpLots } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
+import { publishChange } from "@/lib/events";
 import { invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { cycleOf, getActingAccount, getAppPayer, type Account, type KindBalance } from "./accounts";
 import { formatCredits } from "./amounts";
@@ -76,7 +77,10 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
   const notices = (tx: Db, kind: CreditKind, balance: { used: number; allowance: number }) =>
     noticesAfterCharge(tx, { account: payer, workspaceId: input.workspaceId, kind, cycleStart: cycle.start, balance, amount }, now);
   const afterCharge = async (result: DebitResult) => {
-    if (result.outcome === "charged" || result.outcome === "reserved") await maybeAutoTopUp(db, payer, result.balance.kind, result.balance.available, now);
+    if (result.outcome === "charged" || result.outcome === "reserved") {
+      publishChange([payer.holderUserId, input.actorUserId]);
+      await maybeAutoTopUp(db, payer, result.balance.kind, result.balance.available, now);
+    }
     return result;
   };
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, plans, workspaces } from "@/db/schema";
+import { publishChange } from "@/lib/events";
 import { conflict, invalid, notFound } from "@/lib/errors";
 import { writeAudit, type AuditAction } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
@@ -80,6 +81,7 @@ export async function addSeat(
       details: { plan: change.toPlanId, holderUserId: holder, billingAnchor: anchor.toISOString() },
       now,
     });
+    publishChange([holder]);
     return seat!;
   });
 }
@@ -160,6 +162,7 @@ export async function changeSeatPlan(
       .set({ planId: to.id, messageAllowance: to.messageAllowance, integrationAllowance: to.integrationAllowance, updatedAt: now })
       .where(and(eq(accountUsage.accountId, seat.id), eq(accountUsage.cycleStart, cycle.start)));
     await writeAudit(tx, { workspaceId, actorUserId: change.requestedBy, action: "plan.upgraded", targetType: "seat", targetId: seat.id, details: { from: change.fromPlanId, to: change.toPlanId }, now });
+    publishChange([seat.holderUserId]);
     return { effect: "now" as const, change: claimed };
   });
 }

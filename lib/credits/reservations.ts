@@ -2,6 +2,7 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger, reservations, type LotParts } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
+import { publishChange } from "@/lib/events";
 import { getAccount } from "./accounts";
 import type { CreditKind } from "./costs";
 import { baseOf, findLedgerEvent, ledgerRow, type LedgerEvent } from "./ledger";
@@ -90,6 +91,7 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
         .returning();
       const account = await getAccount(tx, reservation.accountId);
       await noticesAfterCharge(tx, { account, workspaceId: held.workspaceId, kind, cycleStart: reservation.cycleStart, balance, amount: reservation.amount }, now);
+      publishChange([held.payerUserId, held.actorUserId]);
       return event!;
     });
   } catch (err) {
@@ -112,6 +114,7 @@ export async function releaseReservation(db: Db, reservationId: string, now: Dat
     await tx
       .insert(creditLedger)
       .values(ledgerRow(baseOf(held, `${held.idempotencyKey}:release`, now), { kind: settled.kind, amount: held.amount, outcome: "released", balance: settled.balance, draw: drawOf(held) }));
+    publishChange([held.payerUserId, held.actorUserId]);
     return true;
   });
 }

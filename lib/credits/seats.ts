@@ -4,6 +4,7 @@ import { creditAccounts, seatTransfers } from "@/db/schema";
 import { getAccount } from "./accounts";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
+import { publishChange } from "@/lib/events";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
 
 const stale = () => conflict("This seat changed while you were looking at it. Reload and try again.");
@@ -55,6 +56,7 @@ export async function transferSeat(
         details: { plan: seat.planId, fromUserId: seat.holderUserId, toUserId: args.toUserId },
         now,
       });
+      publishChange([seat.holderUserId, args.toUserId]);
       return transfer!;
     });
   } catch (err) {

@@ -4,6 +4,7 @@ import { and, asc, count, eq, gt, gte, inArray, isNull, lt, sql } from "drizzle-
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, topUpLots, topUpPacks, workspaces, type LotParts } from "@/db/schema";
 import { conflict, invalid } from "@/lib/errors";
+import { publishChange } from "@/lib/events";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { requireRole } from "@/lib/workspaces/roles";
 import { cycleOf, type Account, type LotsLeft } from "./accounts";
@@ -189,6 +190,8 @@ export async function buyTopUp(
       details: { kind: args.kind, packs: change.packs, credits: formatCredits(credits), priceCents: change.amountCents },
       now,
     });
+    const [holder] = await tx.select({ id: creditAccounts.holderUserId }).from(creditAccounts).where(eq(creditAccounts.id, change.accountId!));
+    publishChange([holder?.id]);
     return lot!;
   });
 }

@@ -127,8 +127,8 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
           className="block w-full resize-y rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/40 focus:outline-none dark:border-zinc-700 dark:bg-zinc-950"
         />
         <div className="flex flex-wrap items-center justify-between gap-2">
-          <p id={`${inputId}-hint`} className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="next-cost">
-            This message will cost {costText}. Enter sends; Shift+Enter starts a new line.
+          <p id={`${inputId}-hint`} className="text-sm text-zinc-600 dark:text-zinc-400">
+            <span data-testid="next-cost">This message will cost {costText}.</span> Enter sends; Shift+Enter starts a new line.
           </p>
           <Button type="submit" disabled={pending || !text.trim() || !!cannotAfford}>
             {pending ? "Sending…" : `Send · ${formatCredits(costs[mode])}`}

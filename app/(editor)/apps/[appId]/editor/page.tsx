@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CreditsPopover } from "@/components/credits/credits-popover";
+import { LiveCredits } from "@/components/credits/live-credits";
 import { NotificationsMenu } from "@/components/notifications-menu";
 import { ProfileMenu } from "@/components/profile-menu";
 import { focusRing } from "@/components/ui/button";
@@ -54,6 +55,7 @@ export default async function EditorPage({ params }: { params: Promise<{ appId: 
           />
         </div>
       </main>
+      <LiveCredits />
     </>
   );
 }
