@@ -2,6 +2,8 @@ import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import "./globals.css";
 import { Providers } from "./providers";
+import { cookies } from "next/headers";
+import { safeTimeZone } from "@/lib/format/time";
 
 export const metadata: Metadata = {
   title: { default: "Credits", template: "%s · Credits" },
@@ -11,11 +13,12 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const timeZone = safeTimeZone((await cookies()).get("tz")?.value);
   return (
     <html lang="en">
       <body>
-        <Providers>{children}</Providers>
+        <Providers timeZone={timeZone}>{children}</Providers>
       </body>
     </html>
   );

@@ -15,7 +15,7 @@ test("Ada's open popover follows, within 2 s, an integration Linus runs in her a
   const linus = await linusContext.newPage();
   await signIn(linus, "linus@example.com");
   await openEditor(linus, "Storefront");
-  await linus.getByRole("button", { name: "Run Send email (1 credits)" }).click();
+  await linus.getByRole("button", { name: "Run Send email (1 credit)" }).click();
   await expect(linus.getByText("The email was sent. 1 integration credit used from Ada Lovelace's balance.")).toBeVisible();
   const charged = Date.now();
 

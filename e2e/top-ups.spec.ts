@@ -63,10 +63,10 @@ test("a cap stops one app's integrations and not the owner's other apps", async 
   await expectNoSeriousA11yViolations(page);
 
   await openEditor(page, "Helpdesk");
-  await page.getByRole("button", { name: "Run LLM call (1 credits)" }).click();
+  await page.getByRole("button", { name: "Run LLM call (1 credit)" }).click();
   await expect(page.getByRole("region", { name: "Integrations" }).getByRole("alert")).toContainText("This app reached the integration cap set for it this cycle.");
   await openEditor(page, "Storefront");
-  await page.getByRole("button", { name: "Run LLM call (1 credits)" }).click();
+  await page.getByRole("button", { name: "Run LLM call (1 credit)" }).click();
   await expect(page.getByText(/1 integration credit used from Ada Lovelace's balance\./)).toBeVisible();
 });
 

@@ -34,3 +34,8 @@ export function formatCredits(mc: Millicredits): string {
   const wholeText = whole.toLocaleString("en-US");
   return dec === 0 ? `${sign}${wholeText}` : `${sign}${wholeText}.${dec}`;
 }
+
+/** "1 credit", "0.3 credits", "2,000 integration credits": the amount with its noun, in the right number. */
+export function creditsText(mc: Millicredits, kind?: "message" | "integration"): string {
+  return `${formatCredits(mc)} ${kind ? `${kind} ` : ""}credit${formatCredits(mc) === "1" ? "" : "s"}`;
+}

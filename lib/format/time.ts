@@ -13,3 +13,20 @@ export function timeUntil(iso: string, now: Date): string {
 function plural(n: number, unit: string) {
   return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
+
+/** A time zone name the database and Intl both accept, else UTC. */
+export function safeTimeZone(raw: string | undefined): string {
+  let tz = raw;
+  try {
+    tz = raw ? decodeURIComponent(raw) : raw;
+  } catch {
+    return "UTC";
+  }
+  if (!tz || tz.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(tz)) return "UTC";
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return tz;
+  } catch {
+    return "UTC";
+  }
+}

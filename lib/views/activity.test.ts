@@ -4,7 +4,8 @@ import type { DbHandle } from "@/db/client";
 import { users, workspaces } from "@/db/schema";
 import { seedDemoIfEmpty } from "@/lib/demo-data";
 import { createTestDb } from "@/tests/support/test-db";
-import { breakdownByAction, listActivity, safeTimeZone, usageByDay } from "./activity";
+import { safeTimeZone } from "@/lib/format/time";
+import { breakdownByAction, listActivity, usageByDay } from "./activity";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 const now = new Date("2026-11-25T15:30:00Z");

@@ -119,20 +119,3 @@ export async function listActivity(
 }
 
 export type ActivityRow = Awaited<ReturnType<typeof listActivity>>[number];
-
-/** A time zone name the database and Intl both accept, else UTC. */
-export function safeTimeZone(raw: string | undefined): string {
-  let tz = raw;
-  try {
-    tz = raw ? decodeURIComponent(raw) : raw;
-  } catch {
-    return "UTC";
-  }
-  if (!tz || tz.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(tz)) return "UTC";
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return tz;
-  } catch {
-    return "UTC";
-  }
-}

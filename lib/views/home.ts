@@ -1,7 +1,9 @@
 import type { Db } from "@/db/client";
 import { listAppsWithUsage } from "@/lib/apps/apps";
+import { getMemberBalance } from "@/lib/credits/balance";
 
-/** Home: the workspace's apps with the integration credits each used this cycle. */
-export async function getHomeView(db: Db, { workspaceId }: { workspaceId: string }, now: Date) {
-  return { apps: await listAppsWithUsage(db, workspaceId, now) };
+/** Home: the viewer's own credits here at a glance, and the workspace's apps with this cycle's usage. */
+export async function getHomeView(db: Db, { workspaceId, userId }: { workspaceId: string; userId: string }, now: Date) {
+  const [apps, me] = await Promise.all([listAppsWithUsage(db, workspaceId, now), getMemberBalance(db, { workspaceId, userId }, now)]);
+  return { apps, me };
 }

@@ -1,4 +1,7 @@
+import { asc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { apps } from "@/db/schema";
+import { planSpec } from "@/lib/credits/plans";
 import type { AccountBalance } from "@/lib/credits/accounts";
 import { getMemberBalance, getMemberBalances } from "@/lib/credits/balance";
 import { listInvitations } from "@/lib/workspaces/invitations";
@@ -26,5 +29,14 @@ export async function getMembersView(db: Db, { workspaceId, userId }: { workspac
   });
   const unassigned: Seat[] = manager ? await Promise.all(seats.filter((s) => !s.holderUserId).map(async (s) => ({ ...s, balance: await seatBalance(db, s.id, now) }))) : [];
   const invitations = manager ? await listInvitations(db, { workspaceId, viewerId: userId }, now) : [];
-  return { role, rows, unassigned, invitations, withoutSeat: rows.filter((m) => !m.seat).map((m) => ({ userId: m.userId, name: m.name })) };
+  const owned = await db.select({ name: apps.name, ownerUserId: apps.ownerUserId }).from(apps).where(eq(apps.workspaceId, workspaceId)).orderBy(asc(apps.name));
+  const free = planSpec("free");
+  return {
+    role,
+    rows: rows.map((r) => ({ ...r, apps: owned.filter((a) => a.ownerUserId === r.userId).map((a) => a.name) })),
+    unassigned,
+    invitations,
+    withoutSeat: rows.filter((m) => !m.seat).map((m) => ({ userId: m.userId, name: m.name })),
+    freeAllowance: { message: free.messageAllowance, integration: free.integrationAllowance },
+  };
 }

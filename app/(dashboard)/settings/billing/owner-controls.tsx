@@ -103,9 +103,20 @@ export function SeatPlanControl(props: {
   );
 }
 
-export function AddSeatForm({ workspaceId, plans, members }: { workspaceId: string; plans: { id: string; label: string }[]; members: { userId: string; name: string }[] }) {
+export function AddSeatForm({
+  workspaceId,
+  plans,
+  members,
+  defaultHolder = "",
+}: {
+  workspaceId: string;
+  plans: { id: string; label: string }[];
+  members: { userId: string; name: string }[];
+  /** Who gets the seat unless the owner picks someone else: the owner, when they have no seat yet. */
+  defaultHolder?: string;
+}) {
   const [planId, setPlanId] = useState(plans[0]?.id ?? "starter");
-  const [holder, setHolder] = useState("");
+  const [holder, setHolder] = useState(defaultHolder);
   const decision = useDecisionKey();
   const { pending, message, run } = useAction();
   return (

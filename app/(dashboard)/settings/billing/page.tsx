@@ -79,6 +79,7 @@ export default async function BillingPage() {
             workspaceId={current.workspaceId}
             plans={view.catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, label: formatBillingPlan(p) }))}
             members={view.withoutSeat}
+            defaultHolder={view.withoutSeat.some((m) => m.userId === user.id) ? user.id : ""}
           />
         </section>
       ) : null}

@@ -67,6 +67,10 @@ export function MemberControls(props: {
   seat: SeatInfo | null;
   transferTargets: { userId: string; name: string }[];
   unassignedSeats: SeatInfo[];
+  /** The Free plan's daily allowance, for saying what a seat's giver falls back to. */
+  freeAllowance: { message: number; integration: number };
+  /** The names of the apps this member owns here (whose integrations they pay). */
+  memberApps: string[];
 }) {
   const { member, seat } = props;
   const [target, setTarget] = useState(props.transferTargets[0]?.userId ?? "");
@@ -118,7 +122,17 @@ export function MemberControls(props: {
                 </strong>{" "}
                 left this cycle.
               </p>
-              <p>{member.name} will use their daily Free allowance from then on.</p>
+              <p data-testid="giver-consequence">
+                {member.name} drops to the daily Free allowance: {formatCredits(props.freeAllowance.message)} message and {formatCredits(props.freeAllowance.integration)} integration
+                credits a day
+                {props.memberApps.length > 0 ? (
+                  <>
+                    , and their {props.memberApps.length === 1 ? "app" : "apps"} <strong>{props.memberApps.join(", ")}</strong> will spend that
+                    allowance: at most {formatCredits(props.freeAllowance.integration)} integration credits a day
+                  </>
+                ) : null}
+                .
+              </p>
             </Confirm>
           </>
         ) : null}

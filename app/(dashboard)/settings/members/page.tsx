@@ -44,6 +44,8 @@ export default async function MembersPage() {
                     <td className="px-4 py-2">
                       <MemberControls
                         workspaceId={current.workspaceId}
+                        memberApps={m.apps}
+                        freeAllowance={view.freeAllowance}
                         member={{ userId: m.userId, name: m.name, role: m.role }}
                         viewerRole={current.role}
                         viewerId={user.id}

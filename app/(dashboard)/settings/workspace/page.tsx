@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import { cookies } from "next/headers";
 import { CreditMeter } from "@/components/credit-meter";
 import { LocalTime } from "@/components/local-time";
-import { safeTimeZone } from "@/lib/views/activity";
+import { safeTimeZone } from "@/lib/format/time";
 import { formatCredits } from "@/lib/credits/amounts";
 import { getWorkspaceView } from "@/lib/views/workspace";
 import { requireWorkspace } from "@/lib/auth/session";

@@ -3,7 +3,9 @@ import { jsonError } from "@/lib/api/http";
 import { listActivity } from "@/lib/views/activity";
 import { toCreditNumber } from "@/lib/credits/amounts";
 import { currentWorkspace, getSessionUser } from "@/lib/auth/session";
+import { cookies } from "next/headers";
 import { csvCell } from "@/lib/format/csv";
+import { safeTimeZone } from "@/lib/format/time";
 import { parseFilters } from "../filters";
 
 const MAX_ROWS = 100_000;
@@ -18,11 +20,17 @@ export async function GET(req: Request) {
   const { current: ws } = await currentWorkspace(db, user.id);
   if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
   const rows = await listActivity(db, { workspaceId: ws.workspaceId, viewerId: user.id, role: ws.role, filters, limit: MAX_ROWS });
-  const header = ["time_utc", "action", "quantity", "kind", "outcome", "credits", "app", "actor", "paid_by", "source"];
+  // "credits" is what was charged (0 for a refusal or a free action), so summing the column
+  // gives the total spent; what a refused call asked for is in "requested_credits".
+  const header = ["time_utc", "action", "quantity", "kind", "outcome", "credits", "requested_credits", "app", "actor", "paid_by", "source"];
   const lines = rows.map((r) =>
-    [r.createdAt.toISOString(), r.action, r.quantity, r.kind, r.outcome, toCreditNumber(r.amount), r.appName, r.actorName, r.payerName, r.source].map(csvCell).join(","),
+    [r.createdAt.toISOString(), r.action, r.quantity, r.kind, r.outcome, r.outcome === "charged" ? toCreditNumber(r.amount) : 0, toCreditNumber(r.amount), r.appName, r.actorName, r.payerName, r.source]
+      .map(csvCell)
+      .join(","),
   );
-  const name = `credits-activity-${ws.name.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase()}-${new Date().toISOString().slice(0, 10)}.csv`;
+  // The date in the name is the viewer's today, not UTC's.
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: safeTimeZone((await cookies()).get("tz")?.value) }).format(new Date());
+  const name = `credits-activity-${ws.name.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase()}-${today}.csv`;
   return new Response([header.join(","), ...lines].join("\r\n") + "\r\n", {
     headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${name}"`, "Cache-Control": "no-store" },
   });

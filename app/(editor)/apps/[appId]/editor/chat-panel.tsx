@@ -6,7 +6,7 @@ import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { useAction } from "@/components/use-action";
-import { formatCredits } from "@/lib/credits/amounts";
+import { creditsText, formatCredits } from "@/lib/credits/amounts";
 import type { OutOfCredits } from "@/lib/apps/editor";
 import { sendMessageAction } from "./actions";
 import { cardClass } from "@/components/ui/surface";
@@ -49,7 +49,7 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
           onSeat: balance.accountType === "seat",
         }
       : null;
-  const costText = `${formatCredits(costs[mode])} message credit${costs[mode] === 1000 ? "" : "s"}`;
+  const costText = creditsText(costs[mode], "message");
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -100,7 +100,7 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
             <li key={m.id} className={m.from === "you" ? "ml-auto max-w-[85%] rounded-lg bg-indigo-600 px-3 py-2 text-sm text-white" : "max-w-[85%] rounded-lg bg-zinc-100 px-3 py-2 text-sm dark:bg-zinc-800"}>
               <span className="sr-only">{m.from === "you" ? "You" : "AI"}: </span>
               {m.text}
-              {m.cost !== undefined ? <span className="mt-1 block text-xs opacity-80">{modeLabel[m.mode]} · {formatCredits(m.cost)} credits</span> : null}
+              {m.cost !== undefined ? <span className="mt-1 block text-xs opacity-80">{modeLabel[m.mode]} · {creditsText(m.cost)}</span> : null}
             </li>
           ))
         )}

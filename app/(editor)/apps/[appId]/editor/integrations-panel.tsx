@@ -6,7 +6,7 @@ import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { useAction } from "@/components/use-action";
-import { formatCredits } from "@/lib/credits/amounts";
+import { creditsText } from "@/lib/credits/amounts";
 import type { OutOfCredits } from "@/lib/apps/editor";
 import { runIntegrationAction } from "./actions";
 import { cardClass } from "@/components/ui/surface";
@@ -54,7 +54,7 @@ export function IntegrationsPanel({
         const r = res.data;
         if (r.status === "out_of_credits") return setRefusal(r);
         if (r.status === "failed") return setFailed(r.message);
-        setOutput(`${r.output} ${formatCredits(r.charged)} integration credit${r.charged === 1000 ? "" : "s"} used from ${payerName === "you" ? "your" : `${payerName}'s`} balance.`);
+        setOutput(`${r.output} ${creditsText(r.charged, "integration")} used from ${payerName === "you" ? "your" : `${payerName}'s`} balance.`);
       },
     });
   }
@@ -73,10 +73,10 @@ export function IntegrationsPanel({
             <span>
               {a.label}
               <span className="block text-xs text-zinc-600 dark:text-zinc-400">
-                {formatCredits(a.unit)} integration credit{a.unit === 1000 ? "" : "s"}
+                {creditsText(a.unit, "integration")}
               </span>
             </span>
-            <Button type="button" variant="secondary" disabled={running !== null} onClick={() => run(a)} aria-label={`Run ${a.label} (${formatCredits(a.unit)} credits)`}>
+            <Button type="button" variant="secondary" disabled={running !== null} onClick={() => run(a)} aria-label={`Run ${a.label} (${creditsText(a.unit)})`}>
               {running === a.action ? "Running…" : "Run"}
             </Button>
           </li>

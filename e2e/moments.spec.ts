@@ -1,0 +1,95 @@
+import { expect, test, type Page } from "@playwright/test";
+import { expectNoSeriousA11yViolations, openEditor, signIn } from "./helpers";
+
+test("changing a role says the new role", async ({ page }) => {
+  await signIn(page, "ada@example.com");
+  await page.goto("/settings/members");
+  const grace = page.getByTestId("member-grace@example.com");
+  await grace.getByLabel("Role of Grace Hopper").selectOption("member");
+  await expect(grace.getByRole("status")).toHaveText("Grace Hopper is now a member.");
+  await grace.getByLabel("Role of Grace Hopper").selectOption("admin");
+  await expect(grace.getByRole("status")).toHaveText("Grace Hopper is now an admin.");
+});
+
+test("the transfer dialog says what both sides get: the receiver's balance, the giver's fallback and their apps'", async ({ page }) => {
+  await signIn(page, "ada@example.com");
+  await page.goto("/settings/members");
+  const linus = page.getByTestId("member-linus@example.com");
+  await linus.getByLabel("Transfer Linus Torvalds's seat to").selectOption({ label: "Ken Thompson" });
+  await linus.getByRole("button", { name: "Transfer seat" }).click();
+  const dialog = page.getByRole("alertdialog", { name: "Give Linus Torvalds's Starter seat to Ken Thompson?" });
+  await expect(dialog).toContainText(/Ken Thompson will have [\d,.]+ message and [\d,.]+ integration credits left this cycle\./);
+  await expect(dialog.getByTestId("giver-consequence")).toHaveText(
+    "Linus Torvalds drops to the daily Free allowance: 5 message and 25 integration credits a day, and their app Helpdesk will spend that allowance: at most 25 integration credits a day.",
+  );
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+});
+
+test("in the chat, Enter sends and Shift+Enter starts a new line", async ({ page }) => {
+  await signIn(page, "grace@example.com");
+  await openEditor(page, "Helpdesk");
+  const box = page.getByLabel("Message", { exact: true });
+  await box.fill("First line");
+  await box.press("Shift+Enter");
+  await box.pressSequentially("second line");
+  await expect(box).toHaveValue("First line\nsecond line");
+  await box.press("Enter");
+  await expect(page.getByRole("list", { name: "Conversation" })).toContainText("First line");
+  await expect(box).toHaveValue("");
+});
+
+test("an unknown app is a page inside the app's frame, with the way back", async ({ page }) => {
+  await signIn(page, "ken@example.com");
+  for (const path of ["/apps/not-an-id/editor", "/apps/00000000-0000-4000-8000-000000000000/editor", "/nothing/here"]) {
+    const res = await page.goto(path);
+    expect(res?.status(), path).toBe(404);
+    await expect(page.getByRole("heading", { name: "There is nothing here" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Credits" })).toBeVisible();
+  }
+  await page.getByRole("link", { name: "Back to your apps" }).click();
+  await expect(page.getByRole("heading", { name: /^Apps in/ })).toBeVisible();
+});
+
+async function everyControlWithinTheScreen(page: Page) {
+  const controls = page.getByRole("main").locator("button, select, input, a[href]");
+  const count = await controls.count();
+  expect(count).toBeGreaterThan(3);
+  for (let i = 0; i < count; i++) {
+    const control = controls.nth(i);
+    if (!(await control.isVisible())) continue;
+    await control.scrollIntoViewIfNeeded();
+    const box = (await control.boundingBox())!;
+    expect(box.x, await control.evaluate((e) => e.outerHTML.slice(0, 80))).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(391);
+  }
+}
+
+test("at 390 px every control of Billing and Members can be brought on screen", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await signIn(page, "ada@example.com");
+  for (const path of ["/settings/billing", "/settings/members"]) {
+    await page.goto(path);
+    await expect(page.getByText("Swipe the table sideways for more →").first()).toBeVisible();
+    await everyControlWithinTheScreen(page);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, `${path} is wider than the phone`).toBeLessThanOrEqual(390);
+  }
+  await context.close();
+});
+
+for (const colorScheme of ["light", "dark"] as const) {
+  test(`every page has no serious accessibility violations (${colorScheme})`, async ({ browser }) => {
+    const context = await browser.newContext({ baseURL: test.info().project.use.baseURL, colorScheme });
+    const page = await context.newPage();
+    await signIn(page, "ada@example.com");
+    for (const path of ["/", "/help", "/settings/workspace", "/settings/billing", "/settings/members", "/settings/audit-log", "/settings/api-keys", "/nowhere"]) {
+      await page.goto(path);
+      await page.waitForLoadState("networkidle");
+      await expectNoSeriousA11yViolations(page);
+    }
+    await openEditor(page, "Storefront");
+    await expectNoSeriousA11yViolations(page);
+    await context.close();
+  });
+}
