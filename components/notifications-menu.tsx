@@ -1,6 +1,7 @@
 "use client";
 
 import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
+import Link from "next/link";
 import { markNotificationsReadAction } from "@/lib/actions/workspace";
 import { useNotifications, useRefreshCredits } from "./credits/queries";
 import { LocalTime } from "./local-time";
@@ -48,14 +49,14 @@ export function NotificationsMenu() {
           </p>
         ) : (
           data.items.map((n) => (
-            <DropdownMenu.Item
-              key={n.id}
-              className={`${menuItemClass} flex-col items-start gap-0.5`}
-            >
-              <span className={n.read ? "" : "font-semibold"}>{n.body}</span>
-              <span className="text-xs text-zinc-600 dark:text-zinc-400">
-                <LocalTime iso={n.createdAt} />
-              </span>
+            <DropdownMenu.Item key={n.id} asChild className={`${menuItemClass} flex-col items-start gap-0.5`}>
+              {/* A notice leads where it can be acted on (the credits page, the billing page). */}
+              <Link href={n.href ?? "/settings/workspace"}>
+                <span className={n.read ? "" : "font-semibold"}>{n.body}</span>
+                <span className="text-xs text-zinc-600 dark:text-zinc-400">
+                  <LocalTime iso={n.createdAt} />
+                </span>
+              </Link>
             </DropdownMenu.Item>
           ))
         )}

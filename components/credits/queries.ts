@@ -19,6 +19,7 @@ export interface NotificationJson {
   threshold: number;
   createdAt: string;
   read: boolean;
+  href: string | null;
 }
 
 async function getJson<T>(url: string): Promise<T> {

@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
-import { notifications } from "@/db/schema";
+import { eq } from "drizzle-orm";
+import { notifications, workspaces } from "@/db/schema";
 import type { Millicredits } from "./amounts";
 import { CHEAPEST, type CreditKind } from "./costs";
 
@@ -38,6 +39,8 @@ export async function recordThresholdNotices(
 ): Promise<number[]> {
   const crossed = crossedThresholds(args.before, args.after, args.allowance, CHEAPEST[args.kind]);
   if (crossed.length === 0 || !args.holderUserId) return [];
+  const [ws] = args.workspaceId ? await db.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, args.workspaceId)) : [];
+  const where = ws ? ` in ${ws.name}` : "";
   const rows = await db
     .insert(notifications)
     .values(
@@ -50,8 +53,9 @@ export async function recordThresholdNotices(
         cycleStart: args.cycleStart,
         body:
           threshold >= 100
-            ? `You have used all of your ${args.kind} credits for this cycle.`
-            : `You have used ${threshold}% of your ${args.kind} credits for this cycle.`,
+            ? `You have used all of your ${args.kind} credits${where} for this cycle.`
+            : `You have used ${threshold}% of your ${args.kind} credits${where} for this cycle.`,
+        href: "/settings/workspace",
         createdAt: args.now,
       })),
     )

@@ -19,6 +19,7 @@ export async function GET() {
           kind: n.kind,
           threshold: n.threshold,
           createdAt: n.createdAt.toISOString(),
+          href: n.href,
           read: n.readAt !== null,
         })),
       },
