@@ -84,6 +84,11 @@ test("the owner transfers Grace's seat to Ken, and Ken's popover shows the carri
   await expect(popover.getByTestId("message-remaining")).toHaveText(shown(grace.messageLeft));
   await expect(popover.getByTestId("integration-remaining")).toHaveText(shown(grace.integrationLeft));
   await expect(popover).toContainText("of 250 left");
+  // Ken's page says the usage he finds on the seat was spent before it came to him.
+  await ken.goto("/settings/workspace");
+  await expect(ken.getByTestId("carried")).toHaveText(
+    `Carried with the seat: ${shown(grace.messageUsed)} message and ${shown(grace.integrationUsed)} integration credits of this cycle's usage were spent before the seat came to you.`,
+  );
   await ken.context().close();
   await ada.context().close();
 });

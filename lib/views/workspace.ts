@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
-import { plans } from "@/db/schema";
+import { and, eq, sql } from "drizzle-orm";
+import { creditLedger, plans } from "@/db/schema";
 import { listAppsWithUsage } from "@/lib/apps/apps";
 import type { AccountBalance } from "@/lib/credits/accounts";
 import { getMemberBalance, getMemberBalances } from "@/lib/credits/balance";
@@ -62,6 +63,7 @@ export async function getWorkspaceView(
   return {
     role,
     me,
+    carried: me.onSeat ? await carriedWithSeat(db, me.balance.account.id, me.balance.message.cycleStart, userId) : null,
     members,
     usage: { mineOnly, days, actions, appUsage },
     activity: { rows: activity.slice(0, ACTIVITY_PAGE_SIZE), more: activity.length > ACTIVITY_PAGE_SIZE },
@@ -69,3 +71,24 @@ export async function getWorkspaceView(
 }
 
 export type WorkspaceView = Awaited<ReturnType<typeof getWorkspaceView>>;
+
+/**
+ * What earlier holders of the viewer's seat used this cycle: a seat keeps its usage when it
+ * moves, so the new holder's meter starts where the last one's stopped — said, not hidden.
+ */
+async function carriedWithSeat(db: Db, seatId: string, cycleStart: Date, viewerId: string) {
+  const rows = await db
+    .select({ kind: creditLedger.kind, total: sql<string>`coalesce(sum(coalesce(${creditLedger.fromAllowance}, ${creditLedger.amount})), 0)` })
+    .from(creditLedger)
+    .where(
+      and(
+        eq(creditLedger.payerAccountId, seatId),
+        eq(creditLedger.cycleStart, cycleStart),
+        eq(creditLedger.outcome, "charged"),
+        sql`${creditLedger.payerUserId} is distinct from ${viewerId}`,
+      ),
+    )
+    .groupBy(creditLedger.kind);
+  const of = (k: string) => Number(rows.find((r) => r.kind === k)?.total ?? 0);
+  return { message: of("message"), integration: of("integration") };
+}

@@ -58,6 +58,12 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
             />
           ))}
         </div>
+        {view.carried && view.carried.message + view.carried.integration > 0 ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="carried">
+            Carried with the seat: {formatCredits(view.carried.message)} message and {formatCredits(view.carried.integration)} integration credits of this cycle&apos;s
+            usage were spent before the seat came to you.
+          </p>
+        ) : null}
         <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
           <dt className="text-zinc-600 dark:text-zinc-400">This cycle</dt>
           <dd>
