@@ -6,9 +6,11 @@ import { getAppOwnerBalance } from "@/lib/credits/balance";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
 import { debitCredits, MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY, MAX_QUANTITY, type DebitResult } from "@/lib/credits/debit";
 import { formatCredits, toCreditNumber } from "@/lib/credits/amounts";
+import type { KindBalance } from "@/lib/credits/accounts";
+import { DomainError } from "@/lib/errors";
 import { balanceJson, errorResponse, HttpError, readJson } from "./http";
 
-const usageBody = z
+export const usageBody = z
   .object({
     action: z.enum(INTEGRATION_ACTIONS as [string, ...string[]], {
       error: `action must be one of: ${INTEGRATION_ACTIONS.join(", ")}`,
@@ -47,61 +49,119 @@ function eventJson(r: DebitResult) {
   };
 }
 
+function invalidBody(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue?.code === "unrecognized_keys" ? `Unknown field: ${issue.keys.join(", ")}.` : (issue?.message ?? "Invalid body.");
+}
+
+type App = Awaited<ReturnType<typeof requireAppKey>>;
+
+/**
+ * One integration event charged to the app owner: the answer the single-event endpoint gives
+ * (status and body), and what each entry of a batch holds. The same engine path for both.
+ */
+async function chargeEvent(db: Db, { app, payer }: App, event: { idempotencyKey: string; action: string; quantity: number }, now: Date, deadline?: Date) {
+  const result = await debitCredits(
+    db,
+    {
+      key: `app:${app.id}:${event.idempotencyKey}`,
+      action: event.action as (typeof INTEGRATION_ACTIONS)[number],
+      quantity: event.quantity,
+      workspaceId: app.workspaceId,
+      actorUserId: null,
+      appId: app.id,
+      source: "api",
+      payer,
+      appCap: app.integrationCap,
+      deadline,
+    },
+    now,
+  );
+  if (result.outcome === "refused") {
+    const capped = result.refusal === "app_cap_reached";
+    const needs = formatCredits(result.event.amount);
+    const message = capped
+      ? `This app reached the integration cap its owner set for this cycle; this call needs ${needs}. The cap resets at ${result.resetsAt.toISOString()}, or the owner can raise it.`
+      : `The app owner has ${formatCredits(result.balance.available)} integration credits available; this call needs ${needs}. Credits reset at ${result.resetsAt.toISOString()}.`;
+    const error = {
+      code: result.refusal,
+      message,
+      kind: result.kind,
+      balance: balanceJson(result.balance),
+      resetsAt: result.resetsAt.toISOString(),
+      // What would let this call through: raising the app's cap, a top-up (paid seats), or a
+      // plan with a bigger allowance (the free plan has no top-ups).
+      help: capped ? "raise_app_cap" : payer.type === "seat" ? "top_up_or_upgrade" : "upgrade",
+    };
+    return { status: 402 as const, replay: result.replay, body: { error }, balance: result.balance };
+  }
+  return { status: result.replay ? (200 as const) : (201 as const), replay: result.replay, body: { event: eventJson(result), balance: balanceJson(result.balance) }, balance: result.balance };
+}
+
 /** POST /api/v1/usage: one integration charge to the app owner's credits. */
 export async function postUsage(db: Db, req: Request, now: Date, deadline?: Date): Promise<Response> {
   try {
-    const { app, payer } = await requireAppKey(db, req);
+    const app = await requireAppKey(db, req);
     const idempotencyKey = req.headers.get("idempotency-key")?.trim();
     if (!idempotencyKey) throw new HttpError(400, "missing_idempotency_key", "Send an Idempotency-Key header, unique per charge.");
     if (idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
       throw new HttpError(400, "invalid_idempotency_key", `The Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY} characters.`);
     }
     const parsed = usageBody.safeParse(await readJson(req));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const message = issue?.code === "unrecognized_keys" ? `Unknown field: ${issue.keys.join(", ")}.` : (issue?.message ?? "Invalid body.");
-      throw new HttpError(400, "invalid_request", message);
+    if (!parsed.success) throw new HttpError(400, "invalid_request", invalidBody(parsed.error));
+    const r = await chargeEvent(db, app, { idempotencyKey, ...parsed.data }, now, deadline);
+    return NextResponse.json(r.body, { status: r.status, headers: { "Cache-Control": "no-store", ...(r.replay ? { "Idempotent-Replayed": "true" } : {}) } });
+  } catch (err) {
+    return errorResponse(err);
+  }
+}
+
+export const MAX_BATCH_EVENTS = 100;
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+export const batchEvent = usageBody.extend({
+  idempotencyKey: z.string({ error: "idempotencyKey must be a string" }).trim().min(1, "idempotencyKey is required").max(MAX_IDEMPOTENCY_KEY, `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY} characters`),
+});
+export const batchBody = z
+  .object({
+    events: z.array(z.unknown(), { error: "events must be an array" }).min(1, "Send at least one event.").max(MAX_BATCH_EVENTS, `Send at most ${MAX_BATCH_EVENTS} events at a time.`),
+  })
+  .strict();
+
+/**
+ * POST /api/v1/usage/batch: up to 100 integration events, each its own charge (its own
+ * idempotency key, all or nothing), in the order given. One bad or refused event does not
+ * stop the others; each entry of `results` says what happened to its event.
+ */
+export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?: Date): Promise<Response> {
+  try {
+    const app = await requireAppKey(db, req);
+    const envelope = batchBody.safeParse(await readJson(req, MAX_BATCH_BYTES));
+    if (!envelope.success) throw new HttpError(400, "invalid_request", invalidBody(envelope.error));
+    const results: Record<string, unknown>[] = [];
+    let last: KindBalance | null = null;
+    for (const raw of envelope.data.events) {
+      const parsed = batchEvent.safeParse(raw);
+      if (!parsed.success) {
+        results.push({ status: 400, error: { code: "invalid_request", message: invalidBody(parsed.error) } });
+        continue;
+      }
+      try {
+        const r = await chargeEvent(db, app, parsed.data, now, deadline);
+        last = r.balance;
+        results.push({ status: r.status, ...r.body });
+      } catch (err) {
+        // One event's conflict (its key reused with another body) is its own answer; anything
+        // else (the database gone, the deadline passed) stops the batch with a 503 as usual.
+        if (err instanceof DomainError && (err.code === "idempotency_conflict" || err.code === "invalid")) {
+          results.push({ status: err.code === "idempotency_conflict" ? 409 : 400, error: { code: err.code, message: err.message } });
+          continue;
+        }
+        throw err;
+      }
     }
-    const result = await debitCredits(
-      db,
-      {
-        key: `app:${app.id}:${idempotencyKey}`,
-        action: parsed.data.action as (typeof INTEGRATION_ACTIONS)[number],
-        quantity: parsed.data.quantity,
-        workspaceId: app.workspaceId,
-        actorUserId: null,
-        appId: app.id,
-        source: "api",
-        payer,
-        appCap: app.integrationCap,
-        deadline,
-      },
-      now,
-    );
-    const headers = { "Cache-Control": "no-store", ...(result.replay ? { "Idempotent-Replayed": "true" } : {}) };
-    if (result.outcome === "refused") {
-      const capped = result.refusal === "app_cap_reached";
-      const needs = formatCredits(result.event.amount);
-      const message = capped
-        ? `This app reached the integration cap its owner set for this cycle; this call needs ${needs}. The cap resets at ${result.resetsAt.toISOString()}, or the owner can raise it.`
-        : `The app owner has ${formatCredits(result.balance.available)} integration credits available; this call needs ${needs}. Credits reset at ${result.resetsAt.toISOString()}.`;
-      return NextResponse.json(
-        {
-          error: {
-            code: result.refusal,
-            message,
-            kind: result.kind,
-            balance: balanceJson(result.balance),
-            resetsAt: result.resetsAt.toISOString(),
-            // What would let this call through: raising the app's cap, a top-up (paid seats),
-            // or a plan with a bigger allowance (the free plan has no top-ups).
-            help: capped ? "raise_app_cap" : payer.type === "seat" ? "top_up_or_upgrade" : "upgrade",
-          },
-        },
-        { status: 402, headers },
-      );
-    }
-    return NextResponse.json({ event: eventJson(result), balance: balanceJson(result.balance) }, { status: result.replay ? 200 : 201, headers });
+    const balance = last ?? (await getAppOwnerBalance(db, app.app.id, now)).integration;
+    return NextResponse.json({ results, balance: balanceJson(balance) }, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     return errorResponse(err);
   }

@@ -1,0 +1,75 @@
+import { count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbHandle } from "@/db/client";
+import { creditLedger } from "@/db/schema";
+import { createAppKey } from "@/lib/apps/keys";
+import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
+import { createTestDb } from "@/tests/support/test-db";
+import { postUsageBatch } from "./usage";
+
+let h: DbHandle & { cleanup(): Promise<void> };
+let key: string;
+let appId: string;
+const now = new Date("2026-02-10T12:00:00.000Z");
+
+beforeAll(async () => {
+  h = await createTestDb();
+  const owner = await makeUser(h.db, "Owner", new Date("2026-01-01T00:00:00Z"));
+  const ws = await makeWorkspace(h.db, owner, { billingAnchor: new Date("2026-01-31T10:00:00.000Z") });
+  await makeSeat(h.db, ws, "starter", owner.id); // 2,000 integration credits
+  const app = await makeApp(h.db, ws, owner, "Storefront");
+  appId = app.id;
+  key = (await createAppKey(h.db, app.id, owner.id, now)).key;
+});
+afterAll(async () => h?.cleanup());
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are asserted field by field
+type Json = Record<string, any>;
+async function batch(body: unknown, opts: { raw?: string } = {}) {
+  const req = new Request("http://localhost/api/v1/usage/batch", {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: opts.raw ?? JSON.stringify(body),
+  });
+  const res = await postUsageBatch(h.db, req, now);
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
+describe("POST /api/v1/usage/batch", () => {
+  it("charges each event on its own, in order: charged, replayed, invalid, conflicting and refused side by side", async () => {
+    const { status, body } = await batch({
+      events: [
+        { idempotencyKey: "b-1", action: "integration.llm", quantity: 3 },
+        { idempotencyKey: "b-2", action: "integration.email_custom_domain" },
+        { idempotencyKey: "b-1", action: "integration.llm", quantity: 3 },
+        { idempotencyKey: "b-3", action: "message.discuss" },
+        { idempotencyKey: "b-1", action: "integration.image" },
+        { idempotencyKey: "b-4", action: "integration.llm", quantity: 5000 },
+        { idempotencyKey: "b-5", action: "integration.api_call" },
+      ],
+    });
+    expect(status).toBe(200);
+    expect(body.results.map((r: Json) => r.status)).toEqual([201, 201, 200, 400, 409, 402, 201]);
+    expect(body.results[0].event).toMatchObject({ amount: 3, outcome: "charged" });
+    expect(body.results[2].event.id).toBe(body.results[0].event.id);
+    expect(body.results[3].error.code).toBe("invalid_request");
+    expect(body.results[5].error).toMatchObject({ code: "insufficient_credits", help: "top_up_or_upgrade" });
+    expect(body.balance).toMatchObject({ allowance: 2000, used: 6, remaining: 1994, available: 1994 });
+    const [n] = await h.db.select({ n: count() }).from(creditLedger).where(eq(creditLedger.appId, appId));
+    expect(n!.n).toBe(4); // three charges and the refusal, nothing for the replay, the invalid or the conflict
+  });
+
+  it("refuses a bad envelope whole, writing nothing", async () => {
+    const before = await writableRowCounts(h.db);
+    for (const [body, expected] of [
+      [{ events: [] }, 400],
+      [{ events: Array.from({ length: 101 }, (_, i) => ({ idempotencyKey: `x-${i}`, action: "integration.llm" })) }, 400],
+      [{ events: "no" }, 400],
+      [{ events: [{ idempotencyKey: "y", action: "integration.llm" }], extra: 1 }, 400],
+    ] as const) {
+      expect((await batch(body)).status).toBe(expected);
+    }
+    expect((await batch(null, { raw: JSON.stringify({ events: [{ idempotencyKey: "z".repeat(300_000), action: "integration.llm" }] }) })).status).toBe(413);
+    expect(await writableRowCounts(h.db)).toEqual(before);
+  });
+});
