@@ -96,5 +96,5 @@ export function methodNotAllowed(allowed: string[]) {
 
 /** 404 for any path under the API that does not exist, as JSON. */
 export function notFoundResponse() {
-  return jsonError(404, "not_found", "There is no such endpoint. The API has POST /api/v1/usage and GET /api/v1/balance.");
+  return jsonError(404, "not_found", "There is no such endpoint. GET /api/v1/openapi.json describes the ones there are.");
 }
