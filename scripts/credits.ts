@@ -20,7 +20,7 @@ import { createAppKey, revokeAppKey } from "@/lib/apps/keys";
 import { credits, formatCredits } from "@/lib/credits/amounts";
 import { grantTopUp } from "@/lib/credits/top-up-settings";
 import { getMemberBalance } from "@/lib/credits/balance";
-import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
+import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { listMemberships } from "@/lib/workspaces/memberships";
 
 const USAGE = `usage: npm run credits -- <command>
@@ -137,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === "check") {
-      const mismatches = [...(await findUsageMismatches(db)), ...(await findLotMismatches(db))];
+      const mismatches = [...(await findUsageMismatches(db)), ...(await findLotMismatches(db)), ...(await findRollupMismatches(db))];
       if (mismatches.length === 0) {
         console.log("OK: every usage row equals the ledger's totals.");
         return 0;

@@ -81,3 +81,27 @@ export async function findLotMismatches(db: Db): Promise<UsageMismatch[]> {
     fromLedger: Number(r.from_ledger),
   }));
 }
+
+/** Rollup rows that disagree with the ledger they sum (same shape; `accountId` is the workspace). */
+export async function findRollupMismatches(db: Db): Promise<UsageMismatch[]> {
+  const result = await db.execute(sql`
+    with sums as (
+      select workspace_id, date_trunc('hour', created_at, 'UTC') as hour, action, kind, actor_user_id, payer_user_id,
+             count(*)::bigint as events, coalesce(sum(amount) filter (where outcome = 'charged'), 0)::bigint as charged
+      from credit_ledger where outcome in ('charged', 'free')
+      group by 1, 2, 3, 4, 5, 6
+    )
+    select coalesce(r.workspace_id, s.workspace_id)::text as workspace_id, coalesce(r.hour, s.hour) as hour,
+           coalesce(r.charged, 0)::bigint as stored, coalesce(s.charged, 0)::bigint as from_ledger
+    from usage_rollup r
+    full join sums s on s.workspace_id = r.workspace_id and s.hour = r.hour and s.action = r.action and s.kind = r.kind
+      and s.actor_user_id is not distinct from r.actor_user_id and s.payer_user_id is not distinct from r.payer_user_id
+    where coalesce(r.charged, -1) <> coalesce(s.charged, -1) or coalesce(r.events, -1) <> coalesce(s.events, -1)`);
+  return rowsOf(result).map((r) => ({
+    accountId: String(r.workspace_id),
+    cycleStart: new Date(r.hour as string | Date).toISOString(),
+    field: "usage_rollup",
+    stored: Number(r.stored),
+    fromLedger: Number(r.from_ledger),
+  }));
+}

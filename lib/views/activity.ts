@@ -3,7 +3,7 @@ import { addDays, format, startOfDay, subDays } from "date-fns";
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { apps, creditLedger, users } from "@/db/schema";
+import { apps, creditLedger, usageRollup, users } from "@/db/schema";
 import type { Role } from "@/lib/workspaces/roles";
 
 export interface ActivityFilters {
@@ -34,21 +34,27 @@ function visible(workspaceId: string, viewerId: string, role: Role, filters: Act
   return and(...parts.filter((p): p is SQL => !!p))!;
 }
 
-/** Credits charged per day and kind: the last `days` calendar days in the viewer's time zone, today included. */
+/** Who may see a rollup row: as `visible`, on the rollup's actor and payer. */
+function visibleRollup(workspaceId: string, viewerId: string, mineOnly: boolean): SQL {
+  return and(
+    eq(usageRollup.workspaceId, workspaceId),
+    mineOnly ? or(eq(usageRollup.actorUserId, viewerId), eq(usageRollup.payerUserId, viewerId)) : undefined,
+  )!;
+}
+
+/**
+ * Credits charged per day and kind: the last `days` calendar days in the viewer's time zone,
+ * today included. Read from the hourly rollup (never the raw ledger), so it costs the same
+ * whatever the ledger's size; days are hours regrouped in the viewer's zone.
+ */
 export async function usageByDay(db: Db, args: { workspaceId: string; viewerId: string; role: Role; now: Date; days: number; timeZone: string; mineOnly: boolean }) {
   const firstDay = windowStart(args.now, args.days, args.timeZone);
   const since = new Date(firstDay.getTime());
-  const day = sql<string>`to_char(${creditLedger.createdAt} at time zone ${args.timeZone}, 'YYYY-MM-DD')`;
+  const day = sql<string>`to_char(${usageRollup.hour} at time zone ${args.timeZone}, 'YYYY-MM-DD')`;
   const rows = await db
-    .select({ day, kind: creditLedger.kind, total: sql<string>`sum(${creditLedger.amount})` })
-    .from(creditLedger)
-    .where(
-      and(
-        visible(args.workspaceId, args.viewerId, args.mineOnly ? "member" : args.role, { outcome: "charged" }),
-        gte(creditLedger.createdAt, since),
-        lt(creditLedger.createdAt, args.now),
-      ),
-    )
+    .select({ day, kind: usageRollup.kind, total: sql<string>`sum(${usageRollup.charged})` })
+    .from(usageRollup)
+    .where(and(visibleRollup(args.workspaceId, args.viewerId, args.mineOnly || args.role === "member"), gte(usageRollup.hour, since), lt(usageRollup.hour, args.now)))
     // By position: the day expression carries a parameter, and PostgreSQL does not treat
     // two separately bound copies of it as the same expression.
     .groupBy(sql`1`, sql`2`)
@@ -67,22 +73,15 @@ export async function usageByDay(db: Db, args: { workspaceId: string; viewerId: 
   return [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
 }
 
-/** What the credits went on, per action, over the same window. */
+/** What the credits went on, per action, over the same window (from the rollup too). */
 export async function breakdownByAction(db: Db, args: { workspaceId: string; viewerId: string; role: Role; now: Date; days: number; timeZone: string; mineOnly: boolean }) {
   const since = new Date(windowStart(args.now, args.days, args.timeZone).getTime());
   const rows = await db
-    .select({ action: creditLedger.action, kind: creditLedger.kind, events: sql<string>`count(*)`, total: sql<string>`sum(${creditLedger.amount})` })
-    .from(creditLedger)
-    .where(
-      and(
-        visible(args.workspaceId, args.viewerId, args.mineOnly ? "member" : args.role),
-        sql`${creditLedger.outcome} in ('charged', 'free')`,
-        gte(creditLedger.createdAt, since),
-        lt(creditLedger.createdAt, args.now),
-      ),
-    )
-    .groupBy(creditLedger.action, creditLedger.kind)
-    .orderBy(desc(sql`sum(${creditLedger.amount})`), creditLedger.action);
+    .select({ action: usageRollup.action, kind: usageRollup.kind, events: sql<string>`sum(${usageRollup.events})`, total: sql<string>`sum(${usageRollup.charged})` })
+    .from(usageRollup)
+    .where(and(visibleRollup(args.workspaceId, args.viewerId, args.mineOnly || args.role === "member"), gte(usageRollup.hour, since), lt(usageRollup.hour, args.now)))
+    .groupBy(usageRollup.action, usageRollup.kind)
+    .orderBy(desc(sql`sum(${usageRollup.charged})`), usageRollup.action);
   return rows.map((r) => ({ action: r.action, kind: r.kind, events: Number(r.events), total: Number(r.total) }));
 }
 

@@ -5,12 +5,13 @@
  * checks it too.
  */
 import { afterEach, expect } from "vitest";
-import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
+import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { openTestDbs } from "./test-db";
 
 afterEach(async () => {
   for (const handle of openTestDbs) {
     expect(await findUsageMismatches(handle.db)).toEqual([]);
     expect(await findLotMismatches(handle.db)).toEqual([]);
+    expect(await findRollupMismatches(handle.db)).toEqual([]);
   }
 });
