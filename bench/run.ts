@@ -61,6 +61,66 @@ async function loadApi(base: string, keys: string[], connections: number, second
   };
 }
 
+/** autocannon against a route that does nothing: the ceiling of one request through Next.js here. */
+async function loadNoop(base: string, connections: number, seconds: number) {
+  const result = await autocannon({ url: `${base}/api/health`, connections, duration: seconds });
+  return { requestsPerSecond: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
+}
+
+/** autocannon against the batch endpoint: `perRequest` events a request, each request one owner's key. */
+async function loadBatch(base: string, keys: string[], connections: number, seconds: number, perRequest: number) {
+  let n = 0;
+  const result = await autocannon({
+    url: `${base}/api/v1/usage/batch`,
+    connections,
+    duration: seconds,
+    method: "POST",
+    requests: [
+      {
+        setupRequest: (req: autocannon.Request) => {
+          const i = n++;
+          const events = Array.from({ length: perRequest }, (_, j) => ({ idempotencyKey: `batch-${i}-${j}-${Math.random()}`, action: "integration.llm" }));
+          return { ...req, headers: { authorization: `Bearer ${keys[i % keys.length]}`, "content-type": "application/json" }, body: JSON.stringify({ events }) };
+        },
+      },
+    ],
+  });
+  const rps = result.requests.average;
+  return { requestsPerSecond: Math.round(rps), eventsPerSecond: Math.round(rps * perRequest), eventsPerRequest: perRequest, p50Ms: result.latency.p50, p99Ms: result.latency.p99, responses2xx: result["2xx"], non2xx: result.non2xx };
+}
+
+/**
+ * pgbench running the best per-transaction SQL for one debit: the conditional update and the
+ * ledger insert in one statement (a CTE), prepared, at `clients` connections.
+ */
+function pgbenchOneStatement(dbUrl: string, owners: Awaited<ReturnType<typeof makeOwners>>, seconds: number, clients: number) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "credits-pgbench1-"));
+  const scripts = owners.slice(0, 100).map((o, i) => {
+    const file = path.join(dir, `debit-${i}.sql`);
+    writeFileSync(
+      file,
+      `WITH upd AS (UPDATE account_usage SET integration_used = integration_used + 1000, updated_at = now()
+ WHERE account_id = '${o.accountId}' AND cycle_start = '${o.cycleStart.toISOString()}'
+   AND integration_used + integration_reserved + 1000 <= integration_allowance
+ RETURNING integration_allowance, integration_used, integration_reserved)
+INSERT INTO credit_ledger (idempotency_key, request_hash, payer_account_id, workspace_id, app_id, action, kind, quantity, amount, outcome, cycle_start, source, balance_allowance, balance_used, balance_remaining)
+ SELECT 'pgbench:' || gen_random_uuid(), 'x', '${o.accountId}', '${o.workspaceId}', '${o.appId}', 'integration.llm', 'integration', 1, 1000, 'charged', '${o.cycleStart.toISOString()}', 'pgbench',
+        integration_allowance, integration_used, integration_allowance - integration_used - integration_reserved FROM upd;
+`,
+    );
+    return file;
+  });
+  const url = new URL(dbUrl);
+  const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", "postgres", "-n", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", String(seconds), "-l", "--log-prefix", path.join(dir, "log")];
+  for (const f of scripts) args.push("-f", f);
+  args.push(url.pathname.slice(1));
+  const out = execFileSync("pgbench", args, { cwd: dir, maxBuffer: 64 * 1024 * 1024 }).toString();
+  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+  const latencies = execSync(`cat ${dir}/log* | awk '{print $3}' | sort -n`, { maxBuffer: 512 * 1024 * 1024 }).toString().trim().split("\n").map(Number);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! / 1000;
+  return { clients, transactionsPerSecond: Math.round(tps), p50Ms: pct(50), p99Ms: pct(99) };
+}
+
 /** pgbench running the same bare SQL as one debit: conditional update + ledger insert, one transaction. */
 function pgbench(dbUrl: string, owners: Awaited<ReturnType<typeof makeOwners>>, seconds: number) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "credits-pgbench-"));
@@ -99,17 +159,31 @@ async function debitBench(name: string, ownerCount: number) {
     const server = await startServer(db.url, 3800);
     try {
       await loadApi(server.base, owners.map((o) => o.key), CONNECTIONS, 3, `${name}-warm`);
+      const noop = await loadNoop(server.base, CONNECTIONS, DURATION);
       const api = await loadApi(server.base, owners.map((o) => o.key), CONNECTIONS, DURATION, name);
+      const batch = ownerCount > 1 ? await loadBatch(server.base, owners.map((o) => o.key), 16, DURATION, 100) : null;
       const bare = pgbench(db.url, owners, DURATION);
+      const oneStatement64 = pgbenchOneStatement(db.url, owners, DURATION, CONNECTIONS);
+      const oneStatement16 = pgbenchOneStatement(db.url, owners, DURATION, 16);
       const mismatches = await findUsageMismatches(db.handle.db);
       save(name, {
         owners: ownerCount,
         connections: CONNECTIONS,
         seconds: DURATION,
+        noop,
         api,
+        batch,
         pgbench: bare,
-        ratio: Number((api.requestsPerSecond / bare.transactionsPerSecond).toFixed(2)),
-        targets: { ratioAtLeast: 0.5, p99AtMostMs: 50 },
+        pgbenchOneStatementPrepared: { at64: oneStatement64, at16: oneStatement16 },
+        ratios: {
+          apiToOneStatementAt64: Number((api.requestsPerSecond / oneStatement64.transactionsPerSecond).toFixed(2)),
+          apiToNoop: Number((api.requestsPerSecond / noop.requestsPerSecond).toFixed(2)),
+          batchEventsToOneStatementAt16: batch ? Number((batch.eventsPerSecond / oneStatement16.transactionsPerSecond).toFixed(2)) : null,
+        },
+        targets:
+          ownerCount === 1
+            ? { apiToOneStatementAt64AtLeast: 1.5, apiP99AtMostPgbenchP99: true }
+            : { apiToNoopAtLeast: 0.6, batchEventsToOneStatementAt16AtLeast: 5 },
         usageRowsAgreeWithLedger: mismatches.length === 0,
       });
     } finally {
@@ -170,7 +244,11 @@ function printTable() {
   const lines = ["", "| benchmark | figure | target |", "| --- | --- | --- |"];
   for (const name of ["debit-hot-row", "debit-spread"]) {
     const x = r[name];
-    if (x) lines.push(`| ${name} | API ${x.api.requestsPerSecond} req/s, p50 ${x.api.p50Ms} ms, p99 ${x.api.p99Ms} ms; pgbench ${x.pgbench.transactionsPerSecond} tps; ratio ${x.ratio} | ratio ≥ 0.5, p99 ≤ 50 ms |`);
+    if (!x) continue;
+    const one = x.pgbenchOneStatementPrepared;
+    lines.push(
+      `| ${name} | API ${x.api.requestsPerSecond} req/s (p50 ${x.api.p50Ms} ms, p99 ${x.api.p99Ms} ms); no-op route ${x.noop.requestsPerSecond} req/s; pgbench one statement prepared ${one.at64.transactionsPerSecond} tps at 64 (p99 ${one.at64.p99Ms} ms), ${one.at16.transactionsPerSecond} at 16${x.batch ? `; batch ${x.batch.eventsPerSecond} events/s` : ""}; ratios ${JSON.stringify(x.ratios)} | ${JSON.stringify(x.targets)} |`,
+    );
   }
   if (r["two-processes"]) lines.push(`| two-processes | ${r["two-processes"].requestsPerSecond} req/s; ledger agrees: ${r["two-processes"].usageRowsAgreeWithLedger && r["two-processes"].everyAnsweredChargeIsInTheLedger} | invariants hold |`);
   if (r["balance-reads"]) {
