@@ -1,12 +1,17 @@
 "use client";
 
-import { useCallback, useState, useTransition, type FormEvent } from "react";
+import { useCallback, useEffect, useId, useState, useTransition, type FormEvent } from "react";
 import type { Action, ActionInput, ActionResult } from "@/lib/action";
 
 export interface ActionMessage {
   tone: "info" | "error";
   text: string;
 }
+
+/** How long a success message stays: long enough to read, gone before it describes a past state. */
+export const SUCCESS_MESSAGE_MS = 8000;
+/** Told when any action on the page starts, so another control's old success message goes. */
+const actionStarts = typeof window === "undefined" ? null : new EventTarget();
 
 const UNREACHABLE: ActionResult<never> = { ok: false, error: "We couldn't reach the server. Check your connection; nothing was changed." };
 
@@ -27,11 +32,27 @@ export function useAction<T = unknown>() {
   const [pending, startTransition] = useTransition();
   const [result, setResult] = useState<ActionResult<T> | null>(null);
   const [message, setMessage] = useState<ActionMessage | null>(null);
+  const id = useId();
+
+  // A success message describes the moment it was written: it goes when another action on the
+  // page starts (the state it described may be gone) or after a while. Errors stay until the
+  // person acts again, so a failure is never missed.
+  useEffect(() => {
+    if (message?.tone !== "info") return;
+    const timer = setTimeout(() => setMessage(null), SUCCESS_MESSAGE_MS);
+    const onOther = (e: Event) => (e as CustomEvent<string>).detail !== id && setMessage(null);
+    actionStarts?.addEventListener("start", onOther);
+    return () => {
+      clearTimeout(timer);
+      actionStarts?.removeEventListener("start", onOther);
+    };
+  }, [message, id]);
 
   const run = useCallback(
     <R extends T>(action: Action<R>, input: ActionInput, opts: RunOptions<R> = {}) =>
       new Promise<ActionResult<R>>((resolve) => {
         setMessage(null);
+        actionStarts?.dispatchEvent(new CustomEvent("start", { detail: id }));
         startTransition(async () => {
           const res = await action(input).catch((): ActionResult<R> => UNREACHABLE);
           setResult(res);
@@ -45,7 +66,7 @@ export function useAction<T = unknown>() {
           resolve(res);
         });
       }),
-    [],
+    [id],
   );
 
   /** A form's submit handler: sends the form's fields to `action`. */

@@ -53,6 +53,9 @@ test("the owner schedules a downgrade, sees it pending, and undoes it", async ({
   await row.getByRole("button", { name: "Undo pending change" }).click();
   await expect(row.getByTestId("pending")).toHaveCount(0);
   await expect(row).toContainText("Builder · $50/month");
+  // The confirmation describes a moment: it is read, then it goes rather than lingering.
+  await expect(row.getByText("Pending change undone.")).toBeVisible();
+  await expect(row.getByText("Pending change undone.")).toHaveCount(0, { timeout: 15_000 });
   const [after] = await sql`select count(*)::int as scheduled, (select count(*)::int from plan_changes where kind = 'downgrade' and status = 'undone') as undone
                              from plan_changes where status = 'scheduled'`;
   expect(after).toEqual({ scheduled: 0, undone: 1 });

@@ -1,9 +1,10 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findUsageMismatches } from "@/lib/credits/check";
+import { findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
+import { listAppsWithUsage } from "@/lib/apps/apps";
 import { verifyCredentials } from "@/lib/auth/users";
 import type { DbHandle } from "@/db/client";
-import { accountUsage, apps, creditAccounts, creditLedger, memberships, plans, users, workspaces } from "@/db/schema";
+import { accountUsage, apps, appUsage, creditAccounts, creditLedger, memberships, plans, users, workspaces } from "@/db/schema";
 import { seedCatalog } from "./credits/catalog";
 import { DEMO_PASSWORD, seedDemoIfEmpty } from "./demo-data";
 import { createTestDb } from "@/tests/support/test-db";
@@ -109,5 +110,41 @@ describe("demo data", () => {
     ]);
     await h.db.update(accountUsage).set({ integrationUsed: row!.integrationUsed }).where(where);
     expect(await findUsageMismatches(h.db)).toEqual([]);
+  });
+});
+
+describe("per-app usage", () => {
+  it("each app's integration credits this cycle, read from app_usage, equal the ledger's sum", async () => {
+    const [acme] = await h.db.select().from(workspaces).where(eq(workspaces.name, "Acme"));
+    const listed = await listAppsWithUsage(h.db, acme!.id, now);
+    expect(listed.length).toBeGreaterThanOrEqual(2);
+    for (const app of listed) {
+      const [fromLedger] = await h.db
+        .select({ n: sql<string>`coalesce(sum(${creditLedger.amount}), 0)` })
+        .from(creditLedger)
+        .innerJoin(creditAccounts, eq(creditAccounts.id, creditLedger.payerAccountId))
+        .where(
+          and(
+            eq(creditLedger.appId, app.id),
+            eq(creditLedger.outcome, "charged"),
+            eq(creditLedger.kind, "integration"),
+            eq(creditAccounts.holderUserId, app.ownerUserId),
+            sql`${creditLedger.cycleStart} = (select max(cycle_start) from credit_ledger l where l.payer_account_id = ${creditLedger.payerAccountId})`,
+          ),
+        );
+      expect({ app: app.name, used: app.integrationUsed }).toEqual({ app: app.name, used: Number(fromLedger!.n) });
+    }
+    expect(listed.some((a) => a.integrationUsed > 0)).toBe(true);
+  });
+
+  it("the check finds per-app usage that disagrees with the ledger", async () => {
+    const [row] = await h.db.select().from(appUsage).limit(1);
+    const where = and(eq(appUsage.appId, row!.appId), eq(appUsage.payerAccountId, row!.payerAccountId), eq(appUsage.cycleStart, row!.cycleStart));
+    await h.db.update(appUsage).set({ charged: row!.charged + 1 }).where(where);
+    expect(await findRollupMismatches(h.db)).toEqual([
+      { accountId: row!.appId, cycleStart: row!.cycleStart.toISOString(), field: "app_usage", stored: row!.charged + 1, fromLedger: row!.charged },
+    ]);
+    await h.db.update(appUsage).set({ charged: row!.charged }).where(where);
+    expect(await findRollupMismatches(h.db)).toEqual([]);
   });
 });

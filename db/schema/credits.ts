@@ -264,3 +264,24 @@ export const usageRollup = pgTable(
     index("usage_rollup_workspace_hour").on(t.workspaceId, t.hour),
   ],
 );
+
+/**
+ * Integration credits each app charged to each payer in each cycle, kept by the database in the
+ * ledger insert's transaction (trigger), so "by app" never sums the raw ledger. Checked against
+ * the ledger with the rollup.
+ */
+export const appUsage = pgTable(
+  "app_usage",
+  {
+    appId: uuid("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    payerAccountId: uuid("payer_account_id")
+      .notNull()
+      .references(() => creditAccounts.id, { onDelete: "cascade" }),
+    cycleStart: ts("cycle_start").notNull(),
+    /** Credits charged, in millicredits. */
+    charged: mc("charged").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.payerAccountId, t.cycleStart] })],
+);

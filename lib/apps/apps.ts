@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, creditLedger, users } from "@/db/schema";
+import { apps, appUsage, users } from "@/db/schema";
 import { cycleOf, getActingAccount } from "@/lib/credits/accounts";
 import { appCapUsed } from "@/lib/credits/app-caps";
 import { writeAudit } from "@/lib/workspaces/audit";
@@ -36,17 +36,9 @@ export async function listAppsWithUsage(db: Db, workspaceId: string, now: Date) 
       const payer = await getActingAccount(db, { workspaceId: workspaceId, userId: app.ownerUserId });
       const cycle = cycleOf(payer, now);
       const [sum] = await db
-        .select({ used: sql<string>`coalesce(sum(${creditLedger.amount}), 0)` })
-        .from(creditLedger)
-        .where(
-          and(
-            eq(creditLedger.appId, app.id),
-            eq(creditLedger.payerAccountId, payer.id),
-            eq(creditLedger.cycleStart, cycle.start),
-            eq(creditLedger.outcome, "charged"),
-            eq(creditLedger.kind, "integration"),
-          ),
-        );
+        .select({ used: appUsage.charged })
+        .from(appUsage)
+        .where(and(eq(appUsage.appId, app.id), eq(appUsage.payerAccountId, payer.id), eq(appUsage.cycleStart, cycle.start)));
       const capUsed = app.integrationCap === null ? 0 : await appCapUsed(db, app.id, cycle.start);
       return { ...app, integrationUsed: Number(sum?.used ?? 0), cycleEnd: cycle.end, capUsed };
     }),

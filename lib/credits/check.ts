@@ -82,7 +82,10 @@ export async function findLotMismatches(db: Db): Promise<UsageMismatch[]> {
   }));
 }
 
-/** Rollup rows that disagree with the ledger they sum (same shape; `accountId` is the workspace). */
+/**
+ * Rollup rows that disagree with the ledger they sum (same shape; `accountId` is the workspace
+ * for the hourly rollup, the app for per-app usage).
+ */
 export async function findRollupMismatches(db: Db): Promise<UsageMismatch[]> {
   const result = await db.execute(sql`
     with sums as (
@@ -97,11 +100,32 @@ export async function findRollupMismatches(db: Db): Promise<UsageMismatch[]> {
     full join sums s on s.workspace_id = r.workspace_id and s.hour = r.hour and s.action = r.action and s.kind = r.kind
       and s.actor_user_id is not distinct from r.actor_user_id and s.payer_user_id is not distinct from r.payer_user_id
     where coalesce(r.charged, -1) <> coalesce(s.charged, -1) or coalesce(r.events, -1) <> coalesce(s.events, -1)`);
-  return rowsOf(result).map((r) => ({
-    accountId: String(r.workspace_id),
-    cycleStart: new Date(r.hour as string | Date).toISOString(),
-    field: "usage_rollup",
-    stored: Number(r.stored),
-    fromLedger: Number(r.from_ledger),
-  }));
+  const apps = await db.execute(sql`
+    with sums as (
+      select app_id, payer_account_id, cycle_start, sum(amount)::bigint as charged
+      from credit_ledger
+      where outcome = 'charged' and kind = 'integration' and app_id is not null and payer_account_id is not null and cycle_start is not null
+      group by 1, 2, 3
+    )
+    select coalesce(a.app_id, s.app_id)::text as app_id, coalesce(a.cycle_start, s.cycle_start) as cycle_start,
+           coalesce(a.charged, 0)::bigint as stored, coalesce(s.charged, 0)::bigint as from_ledger
+    from app_usage a
+    full join sums s on s.app_id = a.app_id and s.payer_account_id = a.payer_account_id and s.cycle_start = a.cycle_start
+    where coalesce(a.charged, -1) <> coalesce(s.charged, -1)`);
+  return [
+    ...rowsOf(result).map((r) => ({
+      accountId: String(r.workspace_id),
+      cycleStart: new Date(r.hour as string | Date).toISOString(),
+      field: "usage_rollup",
+      stored: Number(r.stored),
+      fromLedger: Number(r.from_ledger),
+    })),
+    ...rowsOf(apps).map((r) => ({
+      accountId: String(r.app_id),
+      cycleStart: new Date(r.cycle_start as string | Date).toISOString(),
+      field: "app_usage",
+      stored: Number(r.stored),
+      fromLedger: Number(r.from_ledger),
+    })),
+  ];
 }
