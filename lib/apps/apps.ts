@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, appUsage, users } from "@/db/schema";
 import { cycleOf, getActingAccount } from "@/lib/credits/accounts";
