@@ -86,7 +86,8 @@ describe("1,000 debits at once, single and batched, with replays, across two pro
     expect(answers.filter((a) => a.status === 201)).toHaveLength(766); // one 201 per charge, never two
 
     // Every 201 is in the ledger, as a charge, under its key; every replay names the same event.
-    const byKey = new Map(ledger.map((r) => [r.idempotencyKey, r]));
+    // The ledger keeps a key under its app (`app:<id>:<key>`): keys are the app's own.
+    const byKey = new Map(ledger.map((r) => [r.idempotencyKey.replace(/^app:[0-9a-f-]+:/, ""), r]));
     for (const a of answers) {
       const row = byKey.get(a.key)!;
       expect(row).toBeDefined();
