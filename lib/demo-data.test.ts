@@ -4,7 +4,7 @@ import { findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { listAppsWithUsage } from "@/lib/apps/apps";
 import { verifyCredentials } from "@/lib/auth/users";
 import type { DbHandle } from "@/db/client";
-import { accountUsage, apps, appUsage, creditAccounts, creditLedger, memberships, plans, users, workspaces } from "@/db/schema";
+import { accountUsage, apps, appUsage, creditAccounts, creditLedger, memberships, plans, usageRollupWorkspace, users, workspaces } from "@/db/schema";
 import { seedCatalog } from "./credits/catalog";
 import { DEMO_PASSWORD, seedDemoIfEmpty } from "./demo-data";
 import { createTestDb } from "@/tests/support/test-db";
@@ -145,6 +145,24 @@ describe("per-app usage", () => {
       { accountId: row!.appId, cycleStart: row!.cycleStart.toISOString(), field: "app_usage", stored: row!.charged + 1, fromLedger: row!.charged },
     ]);
     await h.db.update(appUsage).set({ charged: row!.charged }).where(where);
+    expect(await findRollupMismatches(h.db)).toEqual([]);
+  });
+});
+
+describe("whole-workspace rollup", () => {
+  it("the check finds an hour of the whole-workspace rollup that disagrees with the ledger", async () => {
+    const [row] = await h.db.select().from(usageRollupWorkspace).where(sql`${usageRollupWorkspace.charged} > 0`).limit(1);
+    const where = and(
+      eq(usageRollupWorkspace.workspaceId, row!.workspaceId),
+      eq(usageRollupWorkspace.hour, row!.hour),
+      eq(usageRollupWorkspace.action, row!.action),
+      eq(usageRollupWorkspace.kind, row!.kind),
+    );
+    await h.db.update(usageRollupWorkspace).set({ charged: row!.charged - 1 }).where(where);
+    expect(await findRollupMismatches(h.db)).toEqual([
+      { accountId: row!.workspaceId, cycleStart: row!.hour.toISOString(), field: "usage_rollup_workspace", stored: row!.charged - 1, fromLedger: row!.charged },
+    ]);
+    await h.db.update(usageRollupWorkspace).set({ charged: row!.charged }).where(where);
     expect(await findRollupMismatches(h.db)).toEqual([]);
   });
 });

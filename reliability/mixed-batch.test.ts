@@ -2,7 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountUsage, creditLedger, topUpLots } from "@/db/schema";
 import { createAppKey } from "@/lib/apps/keys";
-import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
+import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { grantTopUp } from "@/lib/credits/top-up-settings";
 import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { freshDatabase, postUsage, startServer, type AppServer } from "./server";
@@ -103,5 +103,6 @@ describe("1,000 debits at once, single and batched, with replays, across two pro
     expect(lot!.used).toBeLessThanOrEqual(lot!.credits);
     expect(await findUsageMismatches(d)).toEqual([]);
     expect(await findLotMismatches(d)).toEqual([]);
+    expect(await findRollupMismatches(d)).toEqual([]);
   });
 });

@@ -262,7 +262,29 @@ export const usageRollup = pgTable(
   (t) => [
     unique("usage_rollup_key").on(t.workspaceId, t.hour, t.action, t.kind, t.actorUserId, t.payerUserId).nullsNotDistinct(),
     index("usage_rollup_workspace_hour").on(t.workspaceId, t.hour),
+    // A member's own usage: what they did, or what they paid for.
+    index("usage_rollup_actor_hour").on(t.actorUserId, t.hour),
+    index("usage_rollup_payer_hour").on(t.payerUserId, t.hour),
   ],
+);
+
+/**
+ * The same hours summed over everyone (no actor, no payer): what the whole-workspace chart and
+ * breakdown read, a few rows an hour however many members there are. Kept by the same trigger.
+ */
+export const usageRollupWorkspace = pgTable(
+  "usage_rollup_workspace",
+  {
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    hour: ts("hour").notNull(),
+    action: text("action").notNull(),
+    kind: creditKind("kind").notNull(),
+    events: integer("events").notNull().default(0),
+    charged: mc("charged").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.hour, t.action, t.kind] })],
 );
 
 /**

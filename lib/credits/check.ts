@@ -112,7 +112,26 @@ export async function findRollupMismatches(db: Db): Promise<UsageMismatch[]> {
     from app_usage a
     full join sums s on s.app_id = a.app_id and s.payer_account_id = a.payer_account_id and s.cycle_start = a.cycle_start
     where coalesce(a.charged, -1) <> coalesce(s.charged, -1)`);
+  const workspaces = await db.execute(sql`
+    with sums as (
+      select workspace_id, date_trunc('hour', created_at, 'UTC') as hour, action, kind,
+             count(*)::bigint as events, coalesce(sum(amount) filter (where outcome = 'charged'), 0)::bigint as charged
+      from credit_ledger where outcome in ('charged', 'free')
+      group by 1, 2, 3, 4
+    )
+    select coalesce(r.workspace_id, s.workspace_id)::text as workspace_id, coalesce(r.hour, s.hour) as hour,
+           coalesce(r.charged, 0)::bigint as stored, coalesce(s.charged, 0)::bigint as from_ledger
+    from usage_rollup_workspace r
+    full join sums s on s.workspace_id = r.workspace_id and s.hour = r.hour and s.action = r.action and s.kind = r.kind
+    where coalesce(r.charged, -1) <> coalesce(s.charged, -1) or coalesce(r.events, -1) <> coalesce(s.events, -1)`);
   return [
+    ...rowsOf(workspaces).map((r) => ({
+      accountId: String(r.workspace_id),
+      cycleStart: new Date(r.hour as string | Date).toISOString(),
+      field: "usage_rollup_workspace",
+      stored: Number(r.stored),
+      fromLedger: Number(r.from_ledger),
+    })),
     ...rowsOf(result).map((r) => ({
       accountId: String(r.workspace_id),
       cycleStart: new Date(r.hour as string | Date).toISOString(),

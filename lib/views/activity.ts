@@ -3,7 +3,7 @@ import { addDays, format, startOfDay, subDays } from "date-fns";
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { apps, creditLedger, usageRollup, users } from "@/db/schema";
+import { apps, creditLedger, usageRollup, usageRollupWorkspace, users } from "@/db/schema";
 import type { Role } from "@/lib/workspaces/roles";
 
 export interface ActivityFilters {
@@ -34,12 +34,18 @@ function visible(workspaceId: string, viewerId: string, role: Role, filters: Act
   return and(...parts.filter((p): p is SQL => !!p))!;
 }
 
-/** Who may see a rollup row: as `visible`, on the rollup's actor and payer. */
-function visibleRollup(workspaceId: string, viewerId: string, mineOnly: boolean): SQL {
-  return and(
-    eq(usageRollup.workspaceId, workspaceId),
-    mineOnly ? or(eq(usageRollup.actorUserId, viewerId), eq(usageRollup.payerUserId, viewerId)) : undefined,
-  )!;
+/**
+ * The rollup a viewer reads, and who may see its rows: their own hours (what they did or paid
+ * for) from the per-person rollup, or the whole workspace's from its own, smaller rollup.
+ */
+function rollupFor(args: { workspaceId: string; viewerId: string; role: Role; mineOnly: boolean; since: Date; now: Date }) {
+  if (args.mineOnly || args.role === "member") {
+    const r = usageRollup;
+    const where = and(eq(r.workspaceId, args.workspaceId), or(eq(r.actorUserId, args.viewerId), eq(r.payerUserId, args.viewerId)), gte(r.hour, args.since), lt(r.hour, args.now))!;
+    return { r, where };
+  }
+  const r = usageRollupWorkspace;
+  return { r, where: and(eq(r.workspaceId, args.workspaceId), gte(r.hour, args.since), lt(r.hour, args.now))! };
 }
 
 /**
@@ -50,11 +56,12 @@ function visibleRollup(workspaceId: string, viewerId: string, mineOnly: boolean)
 export async function usageByDay(db: Db, args: { workspaceId: string; viewerId: string; role: Role; now: Date; days: number; timeZone: string; mineOnly: boolean }) {
   const firstDay = windowStart(args.now, args.days, args.timeZone);
   const since = new Date(firstDay.getTime());
-  const day = sql<string>`to_char(${usageRollup.hour} at time zone ${args.timeZone}, 'YYYY-MM-DD')`;
+  const { r, where } = rollupFor({ ...args, since });
+  const day = sql<string>`to_char(${r.hour} at time zone ${args.timeZone}, 'YYYY-MM-DD')`;
   const rows = await db
-    .select({ day, kind: usageRollup.kind, total: sql<string>`sum(${usageRollup.charged})` })
-    .from(usageRollup)
-    .where(and(visibleRollup(args.workspaceId, args.viewerId, args.mineOnly || args.role === "member"), gte(usageRollup.hour, since), lt(usageRollup.hour, args.now)))
+    .select({ day, kind: r.kind, total: sql<string>`sum(${r.charged})` })
+    .from(r)
+    .where(where)
     // By position: the day expression carries a parameter, and PostgreSQL does not treat
     // two separately bound copies of it as the same expression.
     .groupBy(sql`1`, sql`2`)
@@ -65,10 +72,10 @@ export async function usageByDay(db: Db, args: { workspaceId: string; viewerId: 
     const key = format(addDays(firstDay, i), "yyyy-MM-dd");
     byDay.set(key, { day: key, message: 0, integration: 0 });
   }
-  for (const r of rows) {
-    const entry = byDay.get(r.day) ?? { day: r.day, message: 0, integration: 0 };
-    if (r.kind === "message" || r.kind === "integration") entry[r.kind] = Number(r.total);
-    byDay.set(r.day, entry);
+  for (const row of rows) {
+    const entry = byDay.get(row.day) ?? { day: row.day, message: 0, integration: 0 };
+    if (row.kind === "message" || row.kind === "integration") entry[row.kind] = Number(row.total);
+    byDay.set(row.day, entry);
   }
   return [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
 }
@@ -76,13 +83,14 @@ export async function usageByDay(db: Db, args: { workspaceId: string; viewerId: 
 /** What the credits went on, per action, over the same window (from the rollup too). */
 export async function breakdownByAction(db: Db, args: { workspaceId: string; viewerId: string; role: Role; now: Date; days: number; timeZone: string; mineOnly: boolean }) {
   const since = new Date(windowStart(args.now, args.days, args.timeZone).getTime());
+  const { r, where } = rollupFor({ ...args, since });
   const rows = await db
-    .select({ action: usageRollup.action, kind: usageRollup.kind, events: sql<string>`sum(${usageRollup.events})`, total: sql<string>`sum(${usageRollup.charged})` })
-    .from(usageRollup)
-    .where(and(visibleRollup(args.workspaceId, args.viewerId, args.mineOnly || args.role === "member"), gte(usageRollup.hour, since), lt(usageRollup.hour, args.now)))
-    .groupBy(usageRollup.action, usageRollup.kind)
-    .orderBy(desc(sql`sum(${usageRollup.charged})`), usageRollup.action);
-  return rows.map((r) => ({ action: r.action, kind: r.kind, events: Number(r.events), total: Number(r.total) }));
+    .select({ action: r.action, kind: r.kind, events: sql<string>`sum(${r.events})`, total: sql<string>`sum(${r.charged})` })
+    .from(r)
+    .where(where)
+    .groupBy(r.action, r.kind)
+    .orderBy(desc(sql`sum(${r.charged})`), r.action);
+  return rows.map((x) => ({ action: x.action, kind: x.kind, events: Number(x.events), total: Number(x.total) }));
 }
 
 const actor = alias(users, "actor");
