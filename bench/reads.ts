@@ -57,7 +57,9 @@ export async function balanceReads() {
                1, case when g % 2 = 0 then 300 else 1000 end, 'charged', ${cycle.start.toISOString()}::timestamptz, 'editor',
                ${now.toISOString()}::timestamptz - (g % 86400) * interval '60 seconds'
         from generate_series(${from}::int, ${to}::int) g join bench_people p on p.i = g % ${MEMBERS}`);
-      await db.handle.db.execute(sql`analyze credit_ledger`);
+      // One bulk insert updates each rollup row thousands of times in one transaction; spread
+      // over days, autovacuum would have cleared those versions long before anyone read them.
+      await db.handle.db.execute(sql`vacuum analyze credit_ledger, usage_rollup, usage_rollup_workspace, app_usage`);
     };
 
     const server = await startServer(db.url, 3802);

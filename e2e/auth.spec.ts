@@ -31,6 +31,8 @@ test("sign up, sign out, sign in, then profile icon → Settings → Workspace",
   await expect(page.getByRole("link", { name: "Workspace", exact: true })).toHaveAttribute("aria-current", "page");
   await expect(page.getByRole("heading", { name: "Workspace", level: 2 })).toBeVisible();
   await expect(page.getByText("Edsger Dijkstra's workspace").first()).toBeVisible();
+  // Seatless: the meters are the one free allowance shared by all their workspaces, and it says so.
+  await expect(page.getByTestId("shared-free")).toContainText("one free allowance for all your workspaces");
 });
 
 test("signing up twice with one email gives a clear error", async ({ page }) => {

@@ -64,6 +64,12 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
             usage were spent before the seat came to you.
           </p>
         ) : null}
+        {!me.onSeat ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="shared-free">
+            Without a paid seat you have one free allowance for all your workspaces: these meters count what you used in any
+            of them since the last reset; the usage below shows this workspace only.
+          </p>
+        ) : null}
         <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
           <dt className="text-zinc-600 dark:text-zinc-400">This cycle</dt>
           <dd>
