@@ -17,7 +17,7 @@ export function NotificationsMenu() {
   const unread = data?.unread ?? 0;
   const label = unread > 0 ? `Notifications, ${unread} unread` : "Notifications";
 
-  const { run } = useAction();
+  const { run } = useAction({ background: true });
 
   function onOpenChange(open: boolean) {
     if (!open || !data) return;

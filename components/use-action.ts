@@ -28,7 +28,10 @@ type RunOptions<R> = {
  * message for the person — what happened, or what went wrong. `T` is the data of the result
  * the component reads back, when it reads one.
  */
-export function useAction<T = unknown>() {
+export function useAction<T = unknown>(opts: { background?: boolean } = {}) {
+  // A background hook only reads (options for a dialog, a refresh): its runs leave other
+  // controls' messages alone, so the answer to the decision it refreshes after stays readable.
+  const announces = !opts.background;
   const [pending, startTransition] = useTransition();
   const [result, setResult] = useState<ActionResult<T> | null>(null);
   const [message, setMessage] = useState<ActionMessage | null>(null);
@@ -52,7 +55,7 @@ export function useAction<T = unknown>() {
     <R extends T>(action: Action<R>, input: ActionInput, opts: RunOptions<R> = {}) =>
       new Promise<ActionResult<R>>((resolve) => {
         setMessage(null);
-        actionStarts?.dispatchEvent(new CustomEvent("start", { detail: id }));
+        if (announces) actionStarts?.dispatchEvent(new CustomEvent("start", { detail: id }));
         startTransition(async () => {
           const res = await action(input).catch((): ActionResult<R> => UNREACHABLE);
           setResult(res);
@@ -66,7 +69,7 @@ export function useAction<T = unknown>() {
           resolve(res);
         });
       }),
-    [id],
+    [id, announces],
   );
 
   /** A form's submit handler: sends the form's fields to `action`. */
