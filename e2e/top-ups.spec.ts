@@ -5,11 +5,13 @@ import { expectNoSeriousA11yViolations, openEditor, openPopover, signIn, spendAl
 
 test("the owner, out of message credits, buys a top-up from the refusal, and the popover shows it without a reload", async ({ page }) => {
   await signIn(page, "ada@example.com");
-  await openEditor(page, "Storefront");
+  // Spent before the editor opens, so the page knows: Send is disabled and the notice shows
+  // before anything is tried (a page open while it happens learns it from the live update).
   await spendAll("ada@example.com", "message");
+  await openEditor(page, "Storefront");
   await page.getByRole("radio", { name: "Implement" }).check({ force: true });
   await page.getByLabel("Message", { exact: true }).fill("Add a gift-card page");
-  await page.getByRole("button", { name: /^Send/ }).click();
+  await expect(page.getByRole("button", { name: /^Send/ })).toBeDisabled();
   const alert = page.getByRole("main").getByRole("alert");
   await expect(alert).toContainText("You have 0 message credits available; this needs 1.");
 
@@ -43,10 +45,10 @@ test("the owner, out of message credits, buys a top-up from the refusal, and the
 
 test("a member out of credits is told whom to ask, and gets no purchase button", async ({ page }) => {
   await signIn(page, "linus@example.com");
-  await openEditor(page, "Helpdesk");
   await spendAll("linus@example.com", "message");
+  await openEditor(page, "Helpdesk");
   await page.getByLabel("Message", { exact: true }).fill("How do refunds work?");
-  await page.getByRole("button", { name: /^Send/ }).click();
+  await expect(page.getByRole("button", { name: /^Send/ })).toBeDisabled();
   const alert = page.getByRole("main").getByRole("alert");
   await expect(alert).toContainText("Ask Ada Lovelace, the workspace owner, for a top-up or a bigger plan, or wait for the reset.");
   await expect(alert.getByRole("button", { name: "Buy a top-up" })).toHaveCount(0);
@@ -58,7 +60,7 @@ test("a cap stops one app's integrations and not the owner's other apps", async 
   await expect(card.getByTestId("cap")).toContainText("of 500 used");
   await card.getByLabel("Cap per cycle (credits)").fill("1");
   await card.getByRole("button", { name: "Save cap" }).click();
-  await expect(card.getByRole("status")).toContainText("Helpdesk stops at 1 integration credits a cycle.");
+  await expect(card.getByRole("status")).toContainText("Helpdesk stops at 1 integration credit a cycle.");
   await expect(card.getByTestId("cap")).toContainText("reached, its integrations are paused");
   await expectNoSeriousA11yViolations(page);
 
