@@ -21,7 +21,18 @@ type Kind = "message" | "integration";
  * have afterwards — said before paying. The owner opens it from Billing or from an
  * out-of-credits message; after buying, the balances on screen refresh without a reload.
  */
-export function BuyTopUpDialog({ workspaceId, kind: initialKind = "integration", trigger }: { workspaceId: string; kind?: Kind; trigger: ReactNode }) {
+export function BuyTopUpDialog({
+  workspaceId,
+  kind: initialKind = "integration",
+  trigger,
+  onOpenChange: told,
+}: {
+  workspaceId: string;
+  kind?: Kind;
+  trigger: ReactNode;
+  /** Told when the dialog opens and closes (so what opened it can stay until it closes). */
+  onOpenChange?: (open: boolean) => void;
+}) {
   const [open, setOpen] = useState(false);
   const [options, setOptions] = useState<TopUpOptions | null>(null);
   const [kind, setKind] = useState<Kind>(initialKind);
@@ -34,6 +45,7 @@ export function BuyTopUpDialog({ workspaceId, kind: initialKind = "integration",
 
   function onOpenChange(next: boolean) {
     setOpen(next);
+    told?.(next);
     if (next && !options) {
       void load.run(topUpOptionsAction, { workspaceId }, { then: (r) => (r.ok ? (setOptions(r.data), setSeatId(r.data.seats[0]?.seatId ?? "")) : undefined) });
     }

@@ -16,6 +16,7 @@ export function OutOfCreditsNotice({
   ownerName,
   workspaceId,
   before = false,
+  onBuying,
 }: {
   refusal: OutOfCredits;
   isOwner: boolean;
@@ -23,6 +24,9 @@ export function OutOfCreditsNotice({
   workspaceId: string;
   /** Shown before trying (the balance already says it cannot pay), not after a refusal. */
   before?: boolean;
+  /** Told when the top-up dialog opens and closes: a purchase makes this notice moot, but it
+   * must stay on screen until its dialog (with the purchase's confirmation) is closed. */
+  onBuying?: (open: boolean) => void;
 }) {
   const whose = refusal.payer === "you" ? "You have" : "The app's owner has";
   const capped = refusal.refusal === "app_cap_reached";
@@ -51,6 +55,7 @@ export function OutOfCreditsNotice({
             <BuyTopUpDialog
               workspaceId={workspaceId}
               kind={refusal.kind === "message" ? "message" : "integration"}
+              onOpenChange={onBuying}
               trigger={
                 <Button type="button" variant="secondary" className="py-1">
                   Buy a top-up

@@ -49,6 +49,9 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
           onSeat: balance.accountType === "seat",
         }
       : null;
+  // While a top-up bought from the notice is being confirmed, the notice stays (its dialog lives in it).
+  const [buyingFrom, setBuyingFrom] = useState<OutOfCredits | null>(null);
+  const shownRefusal = refusal ?? cannotAfford ?? buyingFrom;
   const costText = creditsText(costs[mode], "message");
 
   function onSubmit(event: FormEvent) {
@@ -106,7 +109,16 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
         )}
       </ol>
       <form onSubmit={onSubmit} className="space-y-2 border-t border-zinc-200 p-4 dark:border-zinc-800">
-        {(refusal ?? cannotAfford) ? <OutOfCreditsNotice refusal={(refusal ?? cannotAfford)!} before={!refusal} isOwner={isOwner} ownerName={ownerName} workspaceId={workspaceId} /> : null}
+        {shownRefusal ? (
+          <OutOfCreditsNotice
+            refusal={shownRefusal}
+            before={!refusal}
+            isOwner={isOwner}
+            ownerName={ownerName}
+            workspaceId={workspaceId}
+            onBuying={(open) => setBuyingFrom(open ? shownRefusal : null)}
+          />
+        ) : null}
         {error ? <Alert>{error}</Alert> : null}
         <label htmlFor={inputId} className="sr-only">
           Message
