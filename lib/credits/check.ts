@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { rowsOf } from "./ledger";
 
@@ -83,68 +83,71 @@ export async function findLotMismatches(db: Db): Promise<UsageMismatch[]> {
 }
 
 /**
+ * One running total compared with the ledger it sums: `sums` groups the ledger by `keys` (the
+ * first two name the row in a mismatch; `nullableKeys` may be null) into the same `measures` the
+ * table stores.
+ */
+async function totalMismatches(
+  db: Db,
+  t: { field: string; table: string; keys: string[]; nullableKeys?: string[]; measures: string[]; sums: SQL },
+): Promise<UsageMismatch[]> {
+  const [id, at] = t.keys as [string, string];
+  // A FULL JOIN needs plain equality; keys that may be null are matched after it.
+  const join = [...t.keys.map((k) => `s.${k} = r.${k}`), ...(t.nullableKeys ?? []).map((k) => `s.${k} is not distinct from r.${k}`)].join(" and ");
+  const differs = t.measures.map((m) => `coalesce(r.${m}, -1) <> coalesce(s.${m}, -1)`).join(" or ");
+  const result = await db.execute(sql`
+    with sums as (${t.sums})
+    select coalesce(r.${sql.raw(id)}, s.${sql.raw(id)})::text as id, coalesce(r.${sql.raw(at)}, s.${sql.raw(at)}) as at,
+           coalesce(r.charged, 0)::bigint as stored, coalesce(s.charged, 0)::bigint as from_ledger
+    from ${sql.raw(t.table)} r full join sums s on ${sql.raw(join)}
+    where ${sql.raw(differs)}`);
+  return rowsOf(result).map((r) => ({
+    accountId: String(r.id),
+    cycleStart: new Date(r.at as string | Date).toISOString(),
+    field: t.field,
+    stored: Number(r.stored),
+    fromLedger: Number(r.from_ledger),
+  }));
+}
+
+/** The ledger's usage, hour by hour, grouped by `by` (events and credits charged). */
+const hourlySums = (by: string) => sql.raw(`
+  select workspace_id, date_trunc('hour', created_at, 'UTC') as hour, ${by},
+         count(*)::bigint as events, coalesce(sum(amount) filter (where outcome = 'charged'), 0)::bigint as charged
+  from credit_ledger where outcome in ('charged', 'free')
+  group by workspace_id, 2, ${by}`);
+
+/**
  * Rollup rows that disagree with the ledger they sum (same shape; `accountId` is the workspace
- * for the hourly rollup, the app for per-app usage).
+ * for the hourly rollups, the app for per-app usage).
  */
 export async function findRollupMismatches(db: Db): Promise<UsageMismatch[]> {
-  const result = await db.execute(sql`
-    with sums as (
-      select workspace_id, date_trunc('hour', created_at, 'UTC') as hour, action, kind, actor_user_id, payer_user_id,
-             count(*)::bigint as events, coalesce(sum(amount) filter (where outcome = 'charged'), 0)::bigint as charged
-      from credit_ledger where outcome in ('charged', 'free')
-      group by 1, 2, 3, 4, 5, 6
-    )
-    select coalesce(r.workspace_id, s.workspace_id)::text as workspace_id, coalesce(r.hour, s.hour) as hour,
-           coalesce(r.charged, 0)::bigint as stored, coalesce(s.charged, 0)::bigint as from_ledger
-    from usage_rollup r
-    full join sums s on s.workspace_id = r.workspace_id and s.hour = r.hour and s.action = r.action and s.kind = r.kind
-      and s.actor_user_id is not distinct from r.actor_user_id and s.payer_user_id is not distinct from r.payer_user_id
-    where coalesce(r.charged, -1) <> coalesce(s.charged, -1) or coalesce(r.events, -1) <> coalesce(s.events, -1)`);
-  const apps = await db.execute(sql`
-    with sums as (
-      select app_id, payer_account_id, cycle_start, sum(amount)::bigint as charged
-      from credit_ledger
-      where outcome = 'charged' and kind = 'integration' and app_id is not null and payer_account_id is not null and cycle_start is not null
-      group by 1, 2, 3
-    )
-    select coalesce(a.app_id, s.app_id)::text as app_id, coalesce(a.cycle_start, s.cycle_start) as cycle_start,
-           coalesce(a.charged, 0)::bigint as stored, coalesce(s.charged, 0)::bigint as from_ledger
-    from app_usage a
-    full join sums s on s.app_id = a.app_id and s.payer_account_id = a.payer_account_id and s.cycle_start = a.cycle_start
-    where coalesce(a.charged, -1) <> coalesce(s.charged, -1)`);
-  const workspaces = await db.execute(sql`
-    with sums as (
-      select workspace_id, date_trunc('hour', created_at, 'UTC') as hour, action, kind,
-             count(*)::bigint as events, coalesce(sum(amount) filter (where outcome = 'charged'), 0)::bigint as charged
-      from credit_ledger where outcome in ('charged', 'free')
-      group by 1, 2, 3, 4
-    )
-    select coalesce(r.workspace_id, s.workspace_id)::text as workspace_id, coalesce(r.hour, s.hour) as hour,
-           coalesce(r.charged, 0)::bigint as stored, coalesce(s.charged, 0)::bigint as from_ledger
-    from usage_rollup_workspace r
-    full join sums s on s.workspace_id = r.workspace_id and s.hour = r.hour and s.action = r.action and s.kind = r.kind
-    where coalesce(r.charged, -1) <> coalesce(s.charged, -1) or coalesce(r.events, -1) <> coalesce(s.events, -1)`);
   return [
-    ...rowsOf(workspaces).map((r) => ({
-      accountId: String(r.workspace_id),
-      cycleStart: new Date(r.hour as string | Date).toISOString(),
+    ...(await totalMismatches(db, {
       field: "usage_rollup_workspace",
-      stored: Number(r.stored),
-      fromLedger: Number(r.from_ledger),
+      table: "usage_rollup_workspace",
+      keys: ["workspace_id", "hour", "action", "kind"],
+      measures: ["charged", "events"],
+      sums: hourlySums("action, kind"),
     })),
-    ...rowsOf(result).map((r) => ({
-      accountId: String(r.workspace_id),
-      cycleStart: new Date(r.hour as string | Date).toISOString(),
+    ...(await totalMismatches(db, {
       field: "usage_rollup",
-      stored: Number(r.stored),
-      fromLedger: Number(r.from_ledger),
+      table: "usage_rollup",
+      keys: ["workspace_id", "hour", "action", "kind"],
+      nullableKeys: ["actor_user_id", "payer_user_id"],
+      measures: ["charged", "events"],
+      sums: hourlySums("action, kind, actor_user_id, payer_user_id"),
     })),
-    ...rowsOf(apps).map((r) => ({
-      accountId: String(r.app_id),
-      cycleStart: new Date(r.cycle_start as string | Date).toISOString(),
+    ...(await totalMismatches(db, {
       field: "app_usage",
-      stored: Number(r.stored),
-      fromLedger: Number(r.from_ledger),
+      table: "app_usage",
+      keys: ["app_id", "cycle_start", "payer_account_id"],
+      measures: ["charged"],
+      sums: sql`
+        select app_id, payer_account_id, cycle_start, sum(amount)::bigint as charged
+        from credit_ledger
+        where outcome = 'charged' and kind = 'integration' and app_id is not null and payer_account_id is not null and cycle_start is not null
+        group by 1, 2, 3`,
     })),
   ];
 }
