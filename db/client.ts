@@ -16,6 +16,13 @@ export interface DbHandle {
   close(): Promise<void>;
   /** LISTEN on a channel (a dedicated connection on a server); resolves to the way to stop. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Runs SQL text with no parameters, several statements allowed (the job queue's maintenance). */
+  execSimple(text: string): Promise<unknown[]>;
+}
+
+/** The rows of a `db.execute` result, whichever driver answered (postgres.js: an array; PGlite: `{ rows }`). */
+export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
 }
 
 /** Opens a server database through the `postgres` driver. Does not migrate. */
@@ -49,6 +56,9 @@ export async function openPostgres(url: string, max = 10, opts: { statementTimeo
       const { unlisten } = await client.listen(channel, onPayload);
       return unlisten;
     },
+    async execSimple(text) {
+      return [...(await client.unsafe(text).simple())];
+    },
   };
 }
 
@@ -64,6 +74,10 @@ export async function openPglite(dataDir?: string): Promise<DbHandle> {
     driver: "pglite",
     close: () => client.close(),
     listen: (channel, onPayload) => client.listen(channel, onPayload),
+    async execSimple(text) {
+      const results = await client.exec(text);
+      return results.at(-1)?.rows ?? [];
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { mc, ts, type AppDesign } from "./columns";
 import { users, workspaces } from "./people";
 
@@ -38,17 +38,4 @@ export const appKeys = pgTable(
     revokedAt: ts("revoked_at"),
   },
   (t) => [index("app_keys_app").on(t.appId)],
-);
-
-/** A capped app's integration credits used in its payer's cycle: the cap's running total. */
-export const appCycleUsage = pgTable(
-  "app_cycle_usage",
-  {
-    appId: uuid("app_id")
-      .notNull()
-      .references(() => apps.id, { onDelete: "cascade" }),
-    cycleStart: ts("cycle_start").notNull(),
-    used: mc("used").notNull().default(0),
-  },
-  (t) => [primaryKey({ columns: [t.appId, t.cycleStart] })],
 );

@@ -32,14 +32,25 @@ export const planChanges = pgTable(
     packs: integer("packs"),
     createdAt: ts("created_at").notNull().defaultNow(),
     settledAt: ts("settled_at"),
+    /** A scheduled change a cancellation replaced: the cancellation's id (a resume restores it). */
+    replacedBy: uuid("replaced_by"),
+    /** Why a decision failed or was voided, in words for the owner. */
+    failureReason: text("failure_reason"),
+    /** The provider's refund, when a paid decision could not apply. */
+    refundRef: text("refund_ref"),
+    /** How many times a job tried to drive this decision (the operator's `decisions` list shows it). */
+    attempts: integer("attempts").notNull().default(0),
+    updatedAt: ts("updated_at"),
   },
   (t) => [
     index("plan_changes_workspace_status").on(t.workspaceId, t.status),
     uniqueIndex("plan_changes_decision").on(t.workspaceId, t.decisionKey),
-    check("plan_changes_status_valid", sql`${t.status} in ('applied', 'scheduled', 'undone', 'paying', 'failed')`),
-    // At most one scheduled change and one decision being paid for per seat, whatever races.
+    check("plan_changes_status_valid", sql`${t.status} in ('recorded', 'paying', 'paid', 'applied', 'failed', 'voided', 'scheduled', 'undone', 'replaced')`),
+    // At most one scheduled change per seat, and one upgrade on its way per seat (two at once
+    // could both be priced from the same plan); top-up purchases run side by side.
     uniqueIndex("plan_changes_one_scheduled").on(t.accountId).where(sql`${t.status} = 'scheduled'`),
-    uniqueIndex("plan_changes_one_paying").on(t.accountId).where(sql`${t.status} = 'paying'`),
+    uniqueIndex("plan_changes_one_upgrade_in_flight").on(t.accountId).where(sql`${t.kind} = 'upgrade' and ${t.status} in ('recorded', 'paying', 'paid')`),
+    index("plan_changes_in_flight").on(t.status).where(sql`${t.status} in ('recorded', 'paying', 'paid')`),
   ],
 );
 
@@ -56,6 +67,8 @@ export const paymentCharges = pgTable("payment_charges", {
   amountCents: integer("amount_cents").notNull(),
   description: text("description").notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
+  /** Set once when the charge was refunded (a paid decision that could not apply). */
+  refundedAt: ts("refunded_at"),
 });
 
 export const seatTransfers = pgTable("seat_transfers", {

@@ -36,11 +36,15 @@ export const planChangeKind = pgEnum("plan_change_kind", [
   "top_up",
 ]);
 /**
- * A plan change's state. "paying": an owner's decision recorded, its payment not yet
- * confirmed; "failed": the payment was declined and nothing was applied. Text with a check
- * (not an enum) so partial unique indexes can name the states.
+ * A plan change's state. A decision that costs money moves recorded → paying → paid → applied,
+ * or ends failed (declined: nothing charged, nothing applied) or voided (could not apply:
+ * refunded if money moved). A change for a cycle's end is scheduled → applied, undone, or
+ * replaced (by a cancellation; a resume puts it back). Text with a check (not an enum) so
+ * partial unique indexes can name the states.
  */
-export const PLAN_CHANGE_STATUSES = ["applied", "scheduled", "undone", "paying", "failed"] as const;
+export const PLAN_CHANGE_STATUSES = ["recorded", "paying", "paid", "applied", "failed", "voided", "scheduled", "undone", "replaced"] as const;
+/** The states of a decision still on its way (a job drives each to applied, failed or voided). */
+export const IN_FLIGHT_STATUSES = ["recorded", "paying", "paid"] as const;
 
 
 /** Where a charge's credits came from beyond the cycle allowance: one entry per top-up lot drawn. */

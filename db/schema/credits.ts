@@ -233,6 +233,8 @@ export const topUpLots = pgTable(
   (t) => [
     index("top_up_lots_account").on(t.accountId, t.kind, t.expiresAt),
     index("top_up_lots_workspace").on(t.workspaceId),
+    // A purchase decision yields one lot, whoever applies it.
+    uniqueIndex("top_up_lots_one_per_decision").on(t.decisionId),
     check("top_up_lots_used_in_range", sql`${t.used} >= 0 and ${t.used} <= ${t.credits} and ${t.kind} <> 'none'`),
   ],
 );
@@ -290,7 +292,8 @@ export const usageRollupWorkspace = pgTable(
 /**
  * Integration credits each app charged to each payer in each cycle, kept by the database in the
  * ledger insert's transaction (trigger), so "by app" never sums the raw ledger. Checked against
- * the ledger with the rollup.
+ * the ledger with the rollup. It is also what an app's cap counts: a capped charge locks the
+ * row, so it counts from the cycle's start whenever the cap was set.
  */
 export const appUsage = pgTable(
   "app_usage",
@@ -304,6 +307,8 @@ export const appUsage = pgTable(
     cycleStart: ts("cycle_start").notNull(),
     /** Credits charged, in millicredits. */
     charged: mc("charged").notNull().default(0),
+    /** Credits held by the app's pending reservations (confirmed: moved to charged; released: given back). */
+    reserved: mc("reserved").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.appId, t.payerAccountId, t.cycleStart] })],
+  (t) => [primaryKey({ columns: [t.appId, t.payerAccountId, t.cycleStart] }), check("app_usage_reserved_non_negative", sql`${t.reserved} >= 0`)],
 );

@@ -78,9 +78,7 @@ export function baseOf(e: LedgerEvent, key: string, now: Date): LedgerBase {
 /**
  * The rows of a raw `db.execute`: postgres.js answers an array, PGlite an object with `rows`.
  */
-export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
-}
+export { rowsOf } from "@/db/client";
 
 const ledgerColumns = getTableColumns(creditLedger);
 
