@@ -8,7 +8,6 @@ import { hashPassword } from "@/lib/auth/password";
 import type { Db } from "@/db/client";
 import {
   accountUsage,
-  appCycleUsage,
   apps,
   auditLog,
   creditAccounts,
@@ -279,12 +278,7 @@ export async function seedDemo(db: Db, now: Date): Promise<void> {
       .returning();
     await tx.insert(topUpLots).values({ workspaceId: acme.id, accountId: adaSeat.id, kind: "integration", credits: 2 * pack.credits, purchasedAt: boughtAt, expiresAt: addMonths(boughtAt, TOP_UP_VALIDITY_MONTHS), source: "purchase", decisionId: purchase!.id, createdAt: boughtAt });
     await tx.insert(auditLog).values({ workspaceId: acme.id, actorUserId: ada.id, action: "top_up.bought", targetType: "seat", targetId: adaSeat.id, details: { kind: "integration", packs: 2, credits: "2,000" }, createdAt: boughtAt });
-    const helpdeskPayer = actingAccount(helpdesk.ownerUserId);
-    const helpdeskCycle = cycleAt(helpdeskPayer.anchor, planSpec(helpdeskPayer.planId).cadence, now).start;
-    const helpdeskUsed = ledgerRows
-      .filter((r) => r.appId === helpdesk.id && r.outcome === "charged" && r.kind === "integration" && r.cycleStart!.getTime() === helpdeskCycle.getTime())
-      .reduce((sum, r) => sum + r.amount, 0);
+    // The cap counts what the ledger already charged this cycle (app_usage, kept by its trigger).
     await tx.update(apps).set({ integrationCap: credits(500) }).where(eq(apps.id, helpdesk.id));
-    await tx.insert(appCycleUsage).values({ appId: helpdesk.id, cycleStart: helpdeskCycle, used: helpdeskUsed });
   });
 }

@@ -30,6 +30,11 @@ export const envSchema = z
     API_DEADLINE_MS: z.coerce.number().int().min(500).max(60_000).default(8_000),
     ACTION_DEADLINE_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+    JOBS_IN_APP: z.enum(["on", "off"]).default("on"),
+    DECISION_SWEEP_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    PAYMENT_TEST_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+    PAYMENT_TEST_DECLINE_PERCENT: z.coerce.number().int().min(0).max(100).default(0),
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV === "production" && v.DATABASE_URL && !v.AUTH_SECRET) {

@@ -6,6 +6,10 @@
  *   topups list --email <address>    the top-ups of every seat the person holds or owns
  *   topups grant --email <address> --kind message|integration --credits <n> --reason <text>
  *                                    support's grant to the person's seat (audit-logged)
+ *   decisions                        owners' paid decisions still on their way (recorded, paying, paid)
+ *   decisions retry --id <id>        drive one on now (charging with its key: never twice)
+ *   decisions void --id <id> --reason <text>
+ *                                    give up on one: it will not apply; what was charged is refunded
  *   check                            recompute usage rows and top-ups from the ledger; exit 1 on mismatch
  * Uses DATABASE_URL when set, else the embedded database (stop `npm run dev` first: the
  * embedded database admits one process at a time).
@@ -22,6 +26,8 @@ import { grantTopUp } from "@/lib/credits/top-up-settings";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { listMemberships } from "@/lib/workspaces/memberships";
+import { decisionsInFlight, refundsOwed } from "@/lib/credits/decisions";
+import { configuredProvider, runDecision, voidDecision } from "@/lib/worker";
 
 const USAGE = `usage: npm run credits -- <command>
   keys create --app <name or id>
@@ -29,6 +35,7 @@ const USAGE = `usage: npm run credits -- <command>
   balance --email <address>
   topups list --email <address>
   topups grant --email <address> --kind message|integration --credits <n> --reason <text> [--workspace <id>]
+  decisions [retry --id <id> | void --id <id> --reason <text>]
   check`;
 
 async function open(): Promise<DbHandle> {
@@ -54,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       credits: { type: "string" },
       reason: { type: "string" },
       workspace: { type: "string" },
+      id: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -133,6 +141,24 @@ async function main(argv: string[]): Promise<number> {
         console.log(`${ws.name} — ${b.account.type === "seat" ? `${b.account.planId} seat` : "free allowance"}, cycle ${b.message.cycleStart.toISOString()} → ${b.message.cycleEnd.toISOString()}`);
         console.log(line("message", b.message));
         console.log(line("integration", b.integration));
+      }
+      return 0;
+    }
+    if (command === "decisions") {
+      const provider = configuredProvider();
+      if (sub === "retry" || sub === "void") {
+        if (!values.id || !UUID.test(values.id)) throw new Error(`decisions ${sub} needs --id <decision id> (see: npm run credits -- decisions)`);
+        if (sub === "void" && !values.reason?.trim()) throw new Error("decisions void needs --reason <why>: the owner reads it");
+        const d = sub === "retry" ? await runDecision(db, values.id, provider) : await voidDecision(db, values.id, values.reason!.trim(), provider, now);
+        console.log(`Decision ${d.id} (${d.kind}) is now ${d.status}${d.failureReason ? `: ${d.failureReason}` : ""}${d.refundRef && d.refundRef !== "none" ? `; refunded (${d.refundRef})` : ""}.`);
+        return d.status === "applied" || d.status === "failed" || d.status === "voided" ? 0 : 1;
+      }
+      if (sub) throw new Error(USAGE);
+      const open = [...(await decisionsInFlight(db)), ...(await refundsOwed(db))];
+      if (open.length === 0) console.log("No decision is on its way: every one is applied, failed or voided.");
+      for (const d of open) {
+        const since = d.updatedAt ?? d.createdAt;
+        console.log(`${d.id}  ${d.kind.padEnd(8)} ${d.status.padEnd(8)} ${(d.amountCents ?? 0) / 100} USD  tries ${d.attempts}  since ${since.toISOString()}  workspace ${d.workspaceId}${d.status === "voided" ? "  (refund owed)" : ""}`);
       }
       return 0;
     }

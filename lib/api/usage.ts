@@ -7,7 +7,8 @@ import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
 import { debitCredits, MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY, MAX_QUANTITY, type DebitResult } from "@/lib/credits/debit";
 import { formatCredits, toCreditNumber } from "@/lib/credits/amounts";
 import type { KindBalance } from "@/lib/credits/accounts";
-import { DomainError } from "@/lib/errors";
+import { DeadlineExceededError } from "@/lib/deadline";
+import { DomainError, isDatabaseUnavailable } from "@/lib/errors";
 import { balanceJson, errorResponse, HttpError, readJson } from "./http";
 
 export const usageBody = z
@@ -140,7 +141,14 @@ export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?:
     if (!envelope.success) throw new HttpError(400, "invalid_request", invalidBody(envelope.error));
     const results: Record<string, unknown>[] = [];
     let last: KindBalance | null = null;
+    let charged = false;
+    let stopped: unknown = null;
     for (const raw of envelope.data.events) {
+      if (stopped) {
+        // Not reached: nothing was charged for it; the caller retries it with the same key.
+        results.push({ status: 503, error: { code: "not_reached", message: "This event was not reached before the request's deadline; nothing was charged for it. Send it again with the same idempotencyKey." } });
+        continue;
+      }
       const parsed = batchEvent.safeParse(raw);
       if (!parsed.success) {
         results.push({ status: 400, error: { code: "invalid_request", message: invalidBody(parsed.error) } });
@@ -149,15 +157,19 @@ export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?:
       try {
         const r = await chargeEvent(db, app, parsed.data, now, deadline);
         last = r.balance;
+        if (r.status === 201) charged = true;
         results.push({ status: r.status, ...r.body });
       } catch (err) {
-        // One event's conflict (its key reused with another body) is its own answer; anything
-        // else (the database gone, the deadline passed) stops the batch with a 503 as usual.
+        // One event's conflict (its key reused with another body) is its own answer.
         if (err instanceof DomainError && (err.code === "idempotency_conflict" || err.code === "invalid")) {
           results.push({ status: err.code === "idempotency_conflict" ? 409 : 400, error: { code: err.code, message: err.message } });
           continue;
         }
-        throw err;
+        // The deadline passed or the database went away: before anything was charged, the whole
+        // batch answers 503 (nothing charged); after, each event says what happened to it.
+        if (!charged || !(err instanceof DeadlineExceededError || isDatabaseUnavailable(err))) throw err;
+        stopped = err;
+        results.push({ status: 503, error: { code: "not_reached", message: "This event could not be charged before the request's deadline; nothing was charged for it. Send it again with the same idempotencyKey." } });
       }
     }
     const balance = last ?? (await getAppOwnerBalance(db, app.app.id, now)).integration;

@@ -39,7 +39,8 @@ export async function listAppsWithUsage(db: Db, workspaceId: string, now: Date) 
         .select({ used: appUsage.charged })
         .from(appUsage)
         .where(and(eq(appUsage.appId, app.id), eq(appUsage.payerAccountId, payer.id), eq(appUsage.cycleStart, cycle.start)));
-      const capUsed = app.integrationCap === null ? 0 : await appCapUsed(db, app.id, cycle.start);
+      // The cap counts what the app charged this cycle (held reservations too), whenever it was set.
+      const capUsed = app.integrationCap === null ? 0 : await appCapUsed(db, { appId: app.id, payerAccountId: payer.id, cycleStart: cycle.start });
       return { ...app, integrationUsed: Number(sum?.used ?? 0), cycleEnd: cycle.end, capUsed };
     }),
   );

@@ -20,6 +20,14 @@ export interface SessionUser {
  * signed-out session's cookie is worthless.
  */
 export async function getSessionUser(): Promise<SessionUser | null> {
+  return (await getSession())?.user ?? null;
+}
+
+/**
+ * The same, with a way to ask again later whether that session still stands (a long-lived
+ * response, such as the events stream, ends when the session is revoked).
+ */
+export async function getSession(): Promise<{ user: SessionUser; stillValid: () => Promise<boolean> } | null> {
   // Reading the request first makes every caller dynamic: no page that needs a session is
   // prerendered at build time, when the runtime configuration is not there.
   await cookies();
@@ -27,7 +35,9 @@ export async function getSessionUser(): Promise<SessionUser | null> {
   const userId = session?.user?.id;
   const sessionId = session?.user?.sid;
   if (!userId || !sessionId) return null;
-  return userOfSession(await getDb(), { userId, sessionId });
+  const user = await userOfSession(await getDb(), { userId, sessionId });
+  if (!user) return null;
+  return { user, stillValid: async () => !!(await userOfSession(await getDb(), { userId, sessionId })) };
 }
 
 /** For pages: the signed-in person, or a redirect to sign-in. */

@@ -68,12 +68,18 @@ const accountColumns = {
 };
 
 export async function getAccount(db: Db, accountId: string): Promise<Account> {
+  const row = await findAccount(db, accountId);
+  if (!row) throw notFound("Credit account");
+  return row;
+}
+
+/** The account, or undefined when there is none (a database failure is still an error). */
+export async function findAccount(db: Db, accountId: string): Promise<Account | undefined> {
   const [row] = await db
     .select(accountColumns)
     .from(creditAccounts)
     .innerJoin(plans, eq(plans.id, creditAccounts.planId))
     .where(eq(creditAccounts.id, accountId));
-  if (!row) throw notFound("Credit account");
   return row;
 }
 

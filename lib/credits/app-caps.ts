@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { appCycleUsage, apps } from "@/db/schema";
+import { appUsage, apps } from "@/db/schema";
 import { forbidden, invalid, notFound } from "@/lib/errors";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { requireRole } from "@/lib/workspaces/roles";
@@ -12,28 +12,36 @@ import { formatCredits } from "./amounts";
  * same transaction, under the same kind of row lock.
  */
 
-/** Locks the app's total for the cycle and says whether `amount` more still fits under `cap`. */
-export async function lockAppCap(tx: Db, args: { appId: string; cycleStart: Date; cap: number; amount: number }): Promise<{ fits: boolean; used: number }> {
-  await tx.insert(appCycleUsage).values({ appId: args.appId, cycleStart: args.cycleStart }).onConflictDoNothing();
-  const [row] = await tx
-    .select({ used: appCycleUsage.used })
-    .from(appCycleUsage)
-    .where(and(eq(appCycleUsage.appId, args.appId), eq(appCycleUsage.cycleStart, args.cycleStart)))
-    .for("update");
-  const used = row?.used ?? 0;
+type AppCycle = { appId: string; payerAccountId: string; cycleStart: Date };
+const rowOf = (k: AppCycle) => and(eq(appUsage.appId, k.appId), eq(appUsage.payerAccountId, k.payerAccountId), eq(appUsage.cycleStart, k.cycleStart));
+
+/**
+ * Locks the app's row of the payer's cycle (what the ledger trigger adds every charge to, capped
+ * or not, so a cap set mid-cycle counts from the cycle's start) and says whether `amount` more,
+ * on top of what is charged and held, still fits under `cap`.
+ */
+export async function lockAppCap(tx: Db, args: AppCycle & { cap: number; amount: number }): Promise<{ fits: boolean; used: number }> {
+  await tx.insert(appUsage).values({ appId: args.appId, payerAccountId: args.payerAccountId, cycleStart: args.cycleStart }).onConflictDoNothing();
+  const [row] = await tx.select({ charged: appUsage.charged, reserved: appUsage.reserved }).from(appUsage).where(rowOf(args)).for("update");
+  const used = (row?.charged ?? 0) + (row?.reserved ?? 0);
   return { fits: used + args.amount <= args.cap, used };
 }
 
-export async function addAppCapUsage(tx: Db, args: { appId: string; cycleStart: Date; amount: number }): Promise<void> {
+/**
+ * Moves an app's held credits: a reservation adds `amount` (+), its confirmation or release
+ * takes it back (−; the confirmation's ledger row then counts it as charged).
+ */
+export async function holdAppUsage(tx: Db, args: AppCycle & { amount: number }): Promise<void> {
   await tx
-    .update(appCycleUsage)
-    .set({ used: sql`${appCycleUsage.used} + ${args.amount}` })
-    .where(and(eq(appCycleUsage.appId, args.appId), eq(appCycleUsage.cycleStart, args.cycleStart)));
+    .insert(appUsage)
+    .values({ appId: args.appId, payerAccountId: args.payerAccountId, cycleStart: args.cycleStart, reserved: Math.max(args.amount, 0) })
+    .onConflictDoUpdate({ target: [appUsage.appId, appUsage.payerAccountId, appUsage.cycleStart], set: { reserved: sql`${appUsage.reserved} + ${args.amount}` } });
 }
 
-export async function appCapUsed(db: Db, appId: string, cycleStart: Date): Promise<number> {
-  const [row] = await db.select({ used: appCycleUsage.used }).from(appCycleUsage).where(and(eq(appCycleUsage.appId, appId), eq(appCycleUsage.cycleStart, cycleStart)));
-  return row?.used ?? 0;
+/** What the app used of its cap this cycle of its payer: charged plus held. */
+export async function appCapUsed(db: Db, args: AppCycle): Promise<number> {
+  const [row] = await db.select({ charged: appUsage.charged, reserved: appUsage.reserved }).from(appUsage).where(rowOf(args));
+  return (row?.charged ?? 0) + (row?.reserved ?? 0);
 }
 
 /** Sets or removes an app's cap. The app's owner, or the workspace's owner or an admin. */

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger, topUpLots } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
@@ -6,14 +6,14 @@ import { publishChange } from "@/lib/events";
 import { invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { cycleOf, getActingAccount, getAppPayer, type Account, type KindBalance } from "./accounts";
 import { formatCredits } from "./amounts";
-import { addAppCapUsage, lockAppCap } from "./app-caps";
-import { COSTS, costOf, type CreditKind } from "./costs";
+import { holdAppUsage, lockAppCap } from "./app-caps";
+import { CHEAPEST, COSTS, costOf, type CreditKind } from "./costs";
 import { findReplay, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerFrom, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerInsert } from "./ledger";
-import { noticesAfterCharge, notify } from "./notices";
+import { noticesAfterCharge, notify, THRESHOLDS } from "./notices";
 import { holdReservation } from "./reservations";
 import { settleDueChanges } from "./scheduled-changes";
-import { lotsLeft, maybeAutoTopUp, takeWithLots } from "./top-ups";
+import { lotsLeft, recordAutoTopUp, takeWithLots } from "./top-ups";
 import { freshUsageRow, getUsageRow, kindBalance, NO_LOTS, takeCredits, usageColumns, type UsageRow } from "./usage";
 
 export { IdempotencyConflictError, MAX_KEY_LENGTH, MAX_QUANTITY, requestHash, type DebitInput, type DebitResult } from "./debit-request";
@@ -76,19 +76,26 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
   };
   const notices = (tx: Db, kind: CreditKind, balance: { used: number; allowance: number }) =>
     noticesAfterCharge(tx, { account: payer, workspaceId: input.workspaceId, kind, cycleStart: cycle.start, balance, amount }, now);
-  const afterCharge = async (result: DebitResult) => {
+  // After COMMIT nothing can turn a committed charge into an error: telling open pages is best effort.
+  const afterCharge = (result: DebitResult) => {
     if (result.outcome === "charged" || result.outcome === "reserved") {
-      publishChange([payer.holderUserId, input.actorUserId]);
-      await maybeAutoTopUp(db, payer, result.balance.kind, result.balance.available, now);
+      try {
+        publishChange([payer.holderUserId, input.actorUserId]);
+      } catch (err) {
+        console.warn("could not publish a credits change:", err);
+      }
     }
     return result;
   };
+  // A charge that could cross the owner's auto top-up threshold records the purchase in its own
+  // transaction: the general path below.
+  const autoTopUp = cost.kind !== null && payer.type === "seat" && !!payer.autoTopUp?.[cost.kind as "message" | "integration"]?.enabled;
 
   try {
-    if (oneStatement && !capped) {
+    if (oneStatement && !capped && !autoTopUp) {
       const done = await chargeInOneStatement(db, ledgerRow(base, { kind: cost.kind!, amount, outcome: "charged" }), cost.kind!, amount, now, input.deadline);
       if (done) {
-        await notices(db, cost.kind!, done.balance);
+        // The one statement only charges what crosses no notice threshold: nothing else to write.
         return afterCharge({ outcome: "charged", replay: false, event: done.event, balance: { ...done.balance, cycleStart: cycle.start, cycleEnd: cycle.end } });
       }
       // Not charged in one statement: no usage row yet for this cycle, or the allowance does
@@ -120,11 +127,12 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
         const event = await record(ledgerRow(base, { kind, amount, outcome: "refused", balance, refusal }));
         return { outcome: "refused", replay: false, event, balance, kind, resetsAt: cycle.end, refusal };
       };
+      const appCycle = { appId: input.appId!, payerAccountId: payer.id, cycleStart: cycle.start };
       // The app's own cap first: its row stays locked until this charge commits or refuses.
       if (capped) {
-        const cap = await lockAppCap(tx, { appId: input.appId!, cycleStart: cycle.start, cap: appCap!, amount });
+        const cap = await lockAppCap(tx, { ...appCycle, cap: appCap!, amount });
         if (!cap.fits) {
-          await capReachedNotice(tx, payer, input.appId!, appCap!, cycle.start, now);
+          await capReachedNotice(tx, payer, input.workspaceId, input.appId!, appCap!, cycle.start, now);
           return refuse("app_cap_reached", await balanceNow());
         }
       }
@@ -133,7 +141,9 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
       const withLots = taken.taken ? null : await takeWithLots(tx, payer, cycle, kind, amount, into, now);
       const balance = await balanceNow(withLots?.row ?? taken.row);
       if (!taken.taken && !withLots) return refuse("insufficient_credits", balance);
-      if (capped) await addAppCapUsage(tx, { appId: input.appId!, cycleStart: cycle.start, amount });
+      // A held integration counts against its app until it is confirmed (then the ledger row counts it) or released.
+      if (mode === "reserve" && kind === "integration" && input.appId) await holdAppUsage(tx, { ...appCycle, amount });
+      await recordAutoTopUp(tx, payer, { kind, before: balance.available + amount, after: balance.available, cycleStart: cycle.start }, now);
       const draw = withLots ? { fromAllowance: withLots.fromAllowance, lotParts: withLots.lotParts } : undefined;
       if (mode === "reserve") {
         const reservationId = await holdReservation(tx, { accountId: payer.id, cycleStart: cycle.start, kind, amount, ...draw }, now);
@@ -156,14 +166,14 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
   }
 }
 
-/** The app's owner hears once a cycle that the cap stopped the app. */
-function capReachedNotice(tx: Db, payer: Account, appId: string, cap: number, cycleStart: Date, now: Date) {
+/** The app's owner hears once a cycle that the cap stopped the app (in the workspace the app belongs to). */
+function capReachedNotice(tx: Db, payer: Account, workspaceId: string, appId: string, cap: number, cycleStart: Date, now: Date) {
   if (!payer.holderUserId) return;
   return notify(
     tx,
     {
       userId: payer.holderUserId,
-      workspaceId: payer.workspaceId ?? "",
+      workspaceId,
       accountId: payer.id,
       kind: "integration",
       cycleStart,
@@ -192,6 +202,7 @@ async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind,
       update ${accountUsage} set ${usedCol} = ${c.used} + ${amount}, updated_at = ${now.toISOString()}::timestamptz
       where ${accountUsage.accountId} = ${row.payerAccountId} and ${accountUsage.cycleStart} = ${row.cycleStart!.toISOString()}::timestamptz
         and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance}
+        and not (${crossesNoticeThreshold(c.used, c.allowance, amount, kind)})
       returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved,
         ${lots(sql`coalesce(sum(${topUpLots.credits} - ${topUpLots.used}), 0)`)} as top_up, ${lots(sql`min(${topUpLots.expiresAt})`)} as top_up_expires
     ), ins as (
@@ -205,6 +216,21 @@ async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind,
   const topUpExpiresAt = r.balance_top_up_expires_at ? new Date(r.balance_top_up_expires_at) : null;
   const event = eventOf({ ...row, balanceAllowance: b.allowance, balanceUsed: b.used, balanceRemaining: b.remaining, balanceTopUp: b.topUp, balanceTopUpExpiresAt: topUpExpiresAt }, Number(r.id));
   return { event, balance: { kind, ...b, reserved: b.allowance - b.used - b.remaining, topUpExpiresAt, available: b.remaining + b.topUp } };
+}
+
+/**
+ * SQL for "this charge crosses a usage notice threshold" (crossedThresholds in notices.ts, the
+ * same integer comparisons): such a charge takes the general path, which writes the notice in
+ * its own transaction.
+ */
+function crossesNoticeThreshold(used: AnyColumn, allowance: AnyColumn, amount: number, kind: CreditKind) {
+  const cheapest = CHEAPEST[kind];
+  const crossings = THRESHOLDS.map((t) =>
+    t === 100
+      ? sql`(${allowance} - ${used} >= ${cheapest} and ${allowance} - (${used} + ${amount}) < ${cheapest})`
+      : sql`(${used} * 100 < ${t} * ${allowance} and (${used} + ${amount}) * 100 >= ${t} * ${allowance})`,
+  );
+  return sql.join(crossings, sql` or `);
 }
 
 /**

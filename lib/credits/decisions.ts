@@ -1,81 +1,339 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { creditAccounts, planChanges } from "@/db/schema";
+import { creditAccounts, IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES } from "@/db/schema";
 import { conflict, isUniqueViolation, notFound } from "@/lib/errors";
-import { getAccount, type Account } from "./accounts";
+import { publishChange } from "@/lib/events";
+import { enqueue, QUEUES } from "@/lib/jobs/queue";
+import { findAccount, type Account } from "./accounts";
 import { PaymentDeclinedError, type PaymentProvider } from "./payments";
 import { settleDueChanges, type PlanChange } from "./scheduled-changes";
 
 /**
- * An owner's decision that costs money, in three steps: recorded (with its key, under the
- * seat's lock), paid (the provider charged with a key derived from it), applied (claimed once
- * from "paying" to "applied"). Any step can be retried by sending the same decision again.
+ * An owner's decision that costs money (add a seat, upgrade, buy top-ups, an auto top-up) is a
+ * durable state machine:
+ *
+ *   recorded ──► paying ──► paid ──► applied
+ *       │           │         │
+ *       ▼           ▼         ▼
+ *     voided      failed    voided (+ refund)
+ *
+ * recorded: written with its key, under the seat's lock, in the same transaction as the job
+ *   that drives it (so a decision exists if and only if its job does).
+ * paying: the provider is (being) charged, always with the decision's key: a retry charges once.
+ * paid: the provider confirmed. applied: its effect is in place (a lot, a seat, a plan), once.
+ * failed: the provider declined; nothing moved. voided: it could no longer apply (the seat
+ *   ended meanwhile, or an operator voided it); refunded if money moved.
+ *
+ * Whoever gets there first moves it on: the request that recorded it (inline, so the owner sees
+ * the result at once), the queue's job, the worker's sweep, or the operator's CLI. Every step
+ * is a compare-and-set on the status, so running it twice does nothing more.
+ *
+ * LOCK ORDER, for every transaction that touches seats, decisions, usage and lots:
+ *   1. the workspace row (adding a seat only)
+ *   2. the seat: credit_accounts, FOR NO KEY UPDATE (so charges' foreign keys, which take
+ *      KEY SHARE on it, are never blocked by it)
+ *   3. the decision: plan_changes, by compare-and-set on its status
+ *   4. the seat's usage row (account_usage)
+ *   5. its top-up lots, earliest expiry first
+ * A charge starts at 4 and never waits on 1–3 (an auto top-up it records is a new row). Deadlocks
+ * and serialization failures that still happen are retried whole by `withRetry`.
  */
+
+export type Seat = Account & { workspaceId: string };
+export type DecisionStatus = (typeof PLAN_CHANGE_STATUSES)[number];
+
+/** What a kind of decision does when it applies, and what would stop it. */
+export interface DecisionApplier {
+  /** Locks what the decision touches (the seat first) and says why it can no longer apply, or null. */
+  check(tx: Db, change: PlanChange, now: Date): Promise<string | null>;
+  /** Applies it; returns the people whose balances moved (told after commit). */
+  apply(tx: Db, change: PlanChange, now: Date): Promise<(string | null)[]>;
+  /** After a declined payment (an auto top-up switches itself off and tells the owner). */
+  failed?(tx: Db, change: PlanChange, reason: string, now: Date): Promise<void>;
+}
+
+export interface DecisionContext {
+  provider: PaymentProvider;
+  applier: DecisionApplier;
+  now?: () => Date;
+  /** How long the provider may take to answer before this attempt gives up (the job retries). */
+  providerTimeoutMs?: number;
+}
+
+/** The provider did not answer in time (or failed): the decision stays `paying` and its job retries. */
+export class DecisionPendingError extends Error {
+  constructor(readonly decisionId: string, cause: unknown) {
+    super(`Decision ${decisionId} is still being paid for: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "DecisionPendingError";
+  }
+}
+
+const RETRYABLE = new Set(["40P01", "40001"]);
+function isRetryable(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    if (RETRYABLE.has(String((e as { code?: unknown }).code))) return true;
+  }
+  return false;
+}
+
+/** Runs `fn` again when PostgreSQL broke a deadlock or a serialization conflict: nobody sees those. */
+export async function withRetry<T>(fn: () => Promise<T>, tries = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= tries || !isRetryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}
 
 export async function findDecision(db: Db, workspaceId: string, key: string): Promise<PlanChange | undefined> {
   const [change] = await db.select().from(planChanges).where(and(eq(planChanges.workspaceId, workspaceId), eq(planChanges.decisionKey, key)));
   return change;
 }
 
-/** Records a decision to pay for; a concurrent copy of the same decision finds the first. */
+export async function getDecision(db: Db, id: string): Promise<PlanChange> {
+  const [change] = await db.select().from(planChanges).where(eq(planChanges.id, id));
+  if (!change) throw notFound("Decision");
+  return change;
+}
+
+/** Puts the job that drives a decision in `tx` (the decision's own id: enqueuing twice is one job). */
+export function enqueueDecision(tx: Db, decisionId: string) {
+  return enqueue(tx, QUEUES.decision, { decisionId }, { id: decisionId });
+}
+
+/**
+ * Records a decision and its job in one transaction; a concurrent copy of the same decision
+ * (same key) finds the first. `record` locks the seat, re-checks it and inserts the row.
+ */
 export async function recordDecision(db: Db, workspaceId: string, key: string, record: (tx: Db) => Promise<PlanChange>): Promise<PlanChange> {
   const known = await findDecision(db, workspaceId, key);
   if (known) return known;
   try {
-    return await db.transaction(record);
+    return await withRetry(() =>
+      db.transaction(async (tx) => {
+        const change = await record(tx);
+        if ((IN_FLIGHT_STATUSES as readonly string[]).includes(change.status)) await enqueueDecision(tx, change.id);
+        return change;
+      }),
+    );
   } catch (err) {
     if (isUniqueViolation(err, "plan_changes_decision")) return (await findDecision(db, workspaceId, key))!;
-    if (isUniqueViolation(err, "plan_changes_one_paying")) throw conflict("Another change to this seat is being paid for. Wait a moment, then reload.");
+    if (isUniqueViolation(err, "plan_changes_one_upgrade_in_flight")) throw conflict("Another upgrade of this seat is being paid for. Wait a moment, then reload.");
     throw err;
   }
 }
 
-/** Charges the provider for a recorded decision (idempotent by its key); a decline marks it failed. */
-export async function pay(db: Db, change: PlanChange, description: string, provider: PaymentProvider, now: Date): Promise<string> {
-  try {
-    const { ref } = await provider.charge(db, { key: `plan_change:${change.id}`, workspaceId: change.workspaceId, amountCents: change.amountCents ?? 0, description });
-    return ref;
-  } catch (err) {
-    await db.update(planChanges).set({ status: "failed", settledAt: now }).where(and(eq(planChanges.id, change.id), eq(planChanges.status, "paying")));
-    if (err instanceof PaymentDeclinedError) throw conflict(`${err.message} Nothing was changed.`);
-    throw err;
-  }
-}
-
-/** Marks a paid decision applied, once: null when another request applied it first. */
-export async function claim(tx: Db, change: PlanChange, providerRef: string, now: Date) {
-  const [claimed] = await tx
+/** Moves a decision from one state to another, once: false when it was no longer in `from`. */
+async function transition(db: Db, change: PlanChange, from: DecisionStatus | DecisionStatus[], to: DecisionStatus, set: Partial<typeof planChanges.$inferInsert>, now: Date) {
+  const froms = Array.isArray(from) ? from : [from];
+  const moved = await db
     .update(planChanges)
-    .set({ status: "applied", providerRef, settledAt: now })
-    .where(and(eq(planChanges.id, change.id), eq(planChanges.status, "paying")))
-    .returning();
-  return claimed ?? null;
+    .set({ ...set, status: to, updatedAt: now, ...(to === "applied" || to === "failed" || to === "voided" ? { settledAt: now } : {}) })
+    .where(and(eq(planChanges.id, change.id), inArray(planChanges.status, froms)))
+    .returning({ id: planChanges.id });
+  return moved.length > 0;
 }
 
-export function settled(change: PlanChange): PlanChange {
-  if (change.status === "failed") throw conflict("The payment for this decision did not go through; nothing was changed.");
+function providerKey(change: PlanChange) {
+  return `plan_change:${change.id}`;
+}
+
+function timeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the payment provider did not answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Drives a decision as far as it can go now, and returns it. Final states come back as they are;
+ * a provider that does not answer throws DecisionPendingError (the decision stays `paying`, the
+ * job retries with the same key). Safe to run concurrently with itself.
+ */
+export async function driveDecision(db: Db, decisionId: string, ctx: DecisionContext): Promise<PlanChange> {
+  const now = ctx.now ?? (() => new Date());
+  for (let step = 0; step < 10; step++) {
+    const d = await getDecision(db, decisionId);
+    switch (d.status) {
+      case "recorded": {
+        // A decision that cannot apply any more is never charged.
+        await withRetry(() =>
+          db.transaction(async (tx) => {
+            const reason = await ctx.applier.check(tx, d, now());
+            if (reason) await transition(tx, d, "recorded", "voided", { failureReason: reason }, now());
+            else await transition(tx, d, "recorded", "paying", { attempts: sql`${planChanges.attempts} + 1` as unknown as number }, now());
+          }),
+        );
+        continue;
+      }
+      case "paying": {
+        let ref: string;
+        try {
+          ({ ref } = await timeout(ctx.provider.charge(db, { key: providerKey(d), workspaceId: d.workspaceId, amountCents: d.amountCents ?? 0, description: describe(d) }), ctx.providerTimeoutMs ?? 10_000));
+        } catch (err) {
+          if (err instanceof PaymentDeclinedError) {
+            await withRetry(() =>
+              db.transaction(async (tx) => {
+                if (await transition(tx, d, "paying", "failed", { failureReason: err.message }, now())) await ctx.applier.failed?.(tx, d, err.message, now());
+              }),
+            );
+            continue;
+          }
+          await db.update(planChanges).set({ attempts: sql`${planChanges.attempts} + 1`, updatedAt: now() }).where(eq(planChanges.id, d.id));
+          throw new DecisionPendingError(d.id, err);
+        }
+        if (!(await transition(db, d, "paying", "paid", { providerRef: ref }, now()))) {
+          // Voided while we were charging (an operator): the charge we just made goes back.
+          const after = await getDecision(db, d.id);
+          if (after.status === "voided") await refund(db, after, ctx.provider, now());
+        }
+        continue;
+      }
+      case "paid": {
+        let told: (string | null)[] = [];
+        await withRetry(() =>
+          db.transaction(async (tx) => {
+            told = [];
+            const reason = await ctx.applier.check(tx, d, now());
+            if (reason) {
+              await transition(tx, d, "paid", "voided", { failureReason: reason }, now());
+              return;
+            }
+            // Claimed before it is applied, under the seat's lock: a second driver finds it taken.
+            if (!(await transition(tx, d, "paid", "applied", {}, now()))) return;
+            told = await ctx.applier.apply(tx, d, now());
+          }),
+        );
+        safePublish(told);
+        continue;
+      }
+      case "voided":
+        if (!d.refundRef) return refund(db, d, ctx.provider, now());
+        return d;
+      default:
+        return d;
+    }
+  }
+  return getDecision(db, decisionId);
+}
+
+/** Gives the money back for a voided decision (a no-op when nothing was charged); once, by key. */
+async function refund(db: Db, d: PlanChange, provider: PaymentProvider, now: Date): Promise<PlanChange> {
+  const r = await provider.refund(db, { key: providerKey(d), workspaceId: d.workspaceId });
+  const [after] = await db
+    .update(planChanges)
+    .set({ refundRef: r?.ref ?? "none", updatedAt: now })
+    .where(eq(planChanges.id, d.id))
+    .returning();
+  return after!;
+}
+
+/**
+ * Voids a decision on its way (the operator's way out for one that cannot finish): it will
+ * not apply, and what was charged for it is refunded. Applied, failed or voided ones are left.
+ */
+export async function voidDecision(db: Db, decisionId: string, reason: string, provider: PaymentProvider, now: Date): Promise<PlanChange> {
+  const d = await getDecision(db, decisionId);
+  if (!(await transition(db, d, [...IN_FLIGHT_STATUSES], "voided", { failureReason: reason }, now))) {
+    const after = await getDecision(db, decisionId);
+    throw conflict(`This decision is already ${after.status}; only one still on its way can be voided.`);
+  }
+  return refund(db, await getDecision(db, decisionId), provider, now);
+}
+
+/** Decisions still on their way, oldest first (the worker's sweep, the operator's list). */
+export async function decisionsInFlight(db: Db, opts: { olderThan?: Date } = {}): Promise<PlanChange[]> {
+  return db
+    .select()
+    .from(planChanges)
+    .where(
+      and(
+        inArray(planChanges.status, [...IN_FLIGHT_STATUSES]),
+        opts.olderThan ? or(lt(planChanges.updatedAt, opts.olderThan), sql`${planChanges.updatedAt} is null and ${planChanges.createdAt} < ${opts.olderThan.toISOString()}::timestamptz`) : undefined,
+      ),
+    )
+    .orderBy(planChanges.createdAt);
+}
+
+/** Voided decisions whose refund has not gone through yet. */
+export async function refundsOwed(db: Db): Promise<PlanChange[]> {
+  return db.select().from(planChanges).where(and(eq(planChanges.status, "voided"), sql`${planChanges.refundRef} is null`));
+}
+
+function describe(d: PlanChange): string {
+  if (d.kind === "top_up") return `${d.packs} ${d.topUpKind} top-up pack${d.packs === 1 ? "" : "s"}`;
+  if (d.kind === "add_seat") return `${d.toPlanId} seat`;
+  return `Upgrade to ${d.toPlanId}`;
+}
+
+function safePublish(userIds: (string | null)[]) {
+  try {
+    publishChange(userIds);
+  } catch (err) {
+    console.warn("could not publish a credits change:", err);
+  }
+}
+
+/**
+ * What the person who decided reads when their decision did not apply. Applied decisions come
+ * back as they are.
+ */
+export function settledOrExplain(change: PlanChange): PlanChange {
+  if (change.status === "failed") throw conflict(`${change.failureReason ?? "The payment was declined."} Nothing was changed.`);
+  if (change.status === "voided") {
+    const money = change.refundRef && change.refundRef !== "none" ? "The payment was refunded." : "Nothing was charged.";
+    throw conflict(`This could not be applied: ${change.failureReason ?? "it was cancelled"}. ${money}`);
+  }
+  if (change.status !== "applied") throw conflict("Your payment is still being confirmed. It completes on its own; this page updates when it does.");
   return change;
 }
 
-export type Seat = Account & { workspaceId: string };
+/** Drives a decision now, for the person waiting on it; a slow provider leaves it to the queue. */
+export async function driveForRequest(db: Db, change: PlanChange, ctx: DecisionContext): Promise<PlanChange> {
+  if (!(IN_FLIGHT_STATUSES as readonly string[]).includes(change.status) && !(change.status === "voided" && !change.refundRef)) return settledOrExplain(change);
+  try {
+    return settledOrExplain(await driveDecision(db, change.id, ctx));
+  } catch (err) {
+    if (err instanceof DecisionPendingError) return settledOrExplain(await getDecision(db, change.id));
+    throw err;
+  }
+}
 
 /**
- * Locks an active seat for the rest of the transaction, after applying its changes that have
- * come due (a removal that is due cannot be revived by a later decision).
+ * Locks an active seat for the rest of the transaction (lock order step 2), after applying its
+ * changes that have come due (a removal that is due cannot be revived by a later decision).
  */
 export async function lockSeat(tx: Db, seatId: string, now: Date): Promise<Seat> {
-  const [row] = await tx.select({ id: creditAccounts.id }).from(creditAccounts).where(eq(creditAccounts.id, seatId)).for("update");
+  const [row] = await tx.select({ id: creditAccounts.id }).from(creditAccounts).where(eq(creditAccounts.id, seatId)).for("no key update");
   if (!row) throw notFound("Seat");
   await settleDueChanges(tx, seatId, now);
-  const seat = await getAccount(tx, seatId);
-  if (seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
+  const seat = await findAccount(tx, seatId);
+  if (!seat || seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
   return seat as Seat;
+}
+
+/** Why a seat cannot take a decision now (ended, or gone), or null; the seat is then locked. */
+export async function seatProblem(tx: Db, seatId: string | null, now: Date): Promise<string | null> {
+  if (!seatId) return "the seat is gone";
+  try {
+    await lockSeat(tx, seatId, now);
+    return null;
+  } catch (err) {
+    if ((err as { code?: string }).code === "not_found") return "the seat ended before the payment went through";
+    throw err;
+  }
 }
 
 /** The seat's workspace, after applying (and committing) its changes that have come due. */
 export async function activeSeatWorkspace(db: Db, seatId: string, now: Date): Promise<string> {
   await settleDueChanges(db, seatId, now);
-  const seat = await getAccount(db, seatId).catch(() => null);
-  if (!seat || seat.type !== "seat" || !seat.workspaceId) throw notFound("Seat");
+  const seat = await findAccount(db, seatId);
+  if (!seat || seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
   return seat.workspaceId;
 }

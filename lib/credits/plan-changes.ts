@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, plans, workspaces } from "@/db/schema";
-import { publishChange } from "@/lib/events";
 import { conflict, invalid, notFound } from "@/lib/errors";
+import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { writeAudit, type AuditAction } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
-import { cycleOf } from "./accounts";
-import { activeSeatWorkspace, claim, findDecision, lockSeat, pay, recordDecision, settled, type Seat } from "./decisions";
+import { cycleOf, getAccount } from "./accounts";
+import { activeSeatWorkspace, driveForRequest, findDecision, lockSeat, recordDecision, seatProblem, withRetry, type DecisionApplier, type Seat } from "./decisions";
 import { testModeProvider, type PaymentProvider } from "./payments";
-import { refreshPendingChangeAt, type PlanChange } from "./scheduled-changes";
+import { refreshPendingChangeAt, settleDueChanges, type PlanChange } from "./scheduled-changes";
 import { ensureUsageRow } from "./usage";
 
 export type { PlanChange };
@@ -17,9 +17,10 @@ type Plan = typeof plans.$inferSelect;
 
 /**
  * Owners' plan decisions. "One decision, one charge": a decision that costs money is recorded
- * first (the seat locked, its state re-checked, due changes applied), then the provider is
- * charged with the decision's key, then it is applied — once, whoever else is retrying it.
- * A decision that cannot apply is refused before anything is charged.
+ * with its job (the seat locked, its state re-checked, due changes applied), then driven through
+ * paying → paid → applied (decisions.ts) — once, whoever else is retrying it. A decision that
+ * cannot apply is refused before anything is charged, or voided and refunded if it stopped
+ * applying while the payment went through.
  */
 
 async function paidPlan(db: Db, planId: string): Promise<Plan> {
@@ -45,7 +46,7 @@ export async function addSeat(
   const holderUserId = args.holderUserId ?? null;
   const decisionKey = args.decisionKey ?? randomUUID();
   const change = await recordDecision(db, args.workspaceId, decisionKey, async (tx) => {
-    await tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("update");
+    await tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
     const again = await findDecision(tx, args.workspaceId, decisionKey);
     if (again) return again;
     if (holderUserId) {
@@ -54,18 +55,26 @@ export async function addSeat(
     }
     const [row] = await tx
       .insert(planChanges)
-      .values({ workspaceId: args.workspaceId, kind: "add_seat", toPlanId: plan.id, holderUserId, amountCents: plan.priceCents, status: "paying", effectiveAt: now, requestedBy: args.byUserId, decisionKey, createdAt: now })
+      .values({ workspaceId: args.workspaceId, kind: "add_seat", toPlanId: plan.id, holderUserId, amountCents: plan.priceCents, status: "recorded", effectiveAt: now, requestedBy: args.byUserId, decisionKey, createdAt: now })
       .returning();
     return row!;
   });
-  if (change.status !== "paying") return seatOf(db, settled(change));
-  const ref = await pay(db, change, `${plan.name} seat`, provider, now);
-  return db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("update");
-    const claimed = await claim(tx, change, ref, now);
-    if (!claimed) return seatOf(tx, (await findDecision(tx, change.workspaceId, change.decisionKey!))!);
+  const done = await driveForRequest(db, change, { provider, applier: addSeatApplier, now: () => now });
+  return seatOf(db, done);
+}
+
+/** A new seat, when its payment went through: the workspace's billing date set by the first. */
+export const addSeatApplier: DecisionApplier = {
+  async check(tx, change) {
+    const [ws] = await tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("no key update");
+    return ws ? null : "the workspace is gone";
+  },
+  async apply(tx, change, now) {
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId));
     const anchor = ws!.billingAnchor ?? now;
     if (!ws!.billingAnchor) await tx.update(workspaces).set({ billingAnchor: anchor }).where(eq(workspaces.id, ws!.id));
+    // The holder decided on may have got a seat, or left, while the payment went through: the
+    // paid seat is then added unassigned.
     const holder = change.holderUserId && !(await holdsSeat(tx, ws!.id, change.holderUserId)) && (await isMember(tx, { workspaceId: ws!.id, userId: change.holderUserId })) ? change.holderUserId : null;
     const [seat] = await tx
       .insert(creditAccounts)
@@ -81,10 +90,9 @@ export async function addSeat(
       details: { plan: change.toPlanId, holderUserId: holder, billingAnchor: anchor.toISOString() },
       now,
     });
-    publishChange([holder]);
-    return seat!;
-  });
-}
+    return [holder];
+  },
+};
 
 async function holdsSeat(db: Db, workspaceId: string, userId: string): Promise<boolean> {
   const [row] = await db
@@ -100,7 +108,7 @@ async function holdsSeatOrWillHold(db: Db, workspaceId: string, userId: string):
   const [pending] = await db
     .select({ id: planChanges.id })
     .from(planChanges)
-    .where(and(eq(planChanges.workspaceId, workspaceId), eq(planChanges.holderUserId, userId), eq(planChanges.status, "paying")));
+    .where(and(eq(planChanges.workspaceId, workspaceId), eq(planChanges.holderUserId, userId), inArray(planChanges.status, ["recorded", "paying", "paid"])));
   return !!pending;
 }
 
@@ -141,31 +149,37 @@ export async function changeSeatPlan(
     await unschedule(tx, seat.id, now);
     const [row] = await tx
       .insert(planChanges)
-      .values({ workspaceId, accountId: seat.id, kind: "upgrade", fromPlanId: from!.id, toPlanId: to.id, amountCents: to.priceCents - from!.priceCents, status: "paying", effectiveAt: now, requestedBy: args.byUserId, decisionKey, createdAt: now })
+      .values({ workspaceId, accountId: seat.id, kind: "upgrade", fromPlanId: from!.id, toPlanId: to.id, amountCents: to.priceCents - from!.priceCents, status: "recorded", effectiveAt: now, requestedBy: args.byUserId, decisionKey, createdAt: now })
       .returning();
     return row!;
   });
   if (change.kind === "downgrade") return { effect: "scheduled", change, effectiveAt: change.effectiveAt };
-  if (change.status !== "paying") return { effect: "now", change: settled(change) };
-  const ref = await pay(db, change, `Upgrade to ${to.name}`, provider, now);
-  return db.transaction(async (tx) => {
-    const seat = await lockSeat(tx, change.accountId!, now);
-    const claimed = await claim(tx, change, ref, now);
-    if (!claimed) return { effect: "now" as const, change: (await findDecision(tx, workspaceId, change.decisionKey!))! };
-    await tx.update(creditAccounts).set({ planId: change.toPlanId! }).where(eq(creditAccounts.id, seat.id));
+  return { effect: "now", change: await driveForRequest(db, change, { provider, applier: upgradeApplier, now: () => now }) };
+}
+
+/** An upgrade, when paid: this cycle's allowance becomes the new plan's; what was used stays used. */
+export const upgradeApplier: DecisionApplier = {
+  async check(tx, change, now) {
+    const problem = await seatProblem(tx, change.accountId, now);
+    if (problem) return problem;
+    const seat = await getAccount(tx, change.accountId!);
+    return seat.planId === change.fromPlanId ? null : "the seat's plan changed while the payment went through";
+  },
+  async apply(tx, change, now) {
+    const seat = await getAccount(tx, change.accountId!);
+    const [to] = await tx.select().from(plans).where(eq(plans.id, change.toPlanId!));
+    await tx.update(creditAccounts).set({ planId: to!.id }).where(eq(creditAccounts.id, seat.id));
     await refreshPendingChangeAt(tx, seat.id);
     const cycle = cycleOf(seat, now);
     await ensureUsageRow(tx, seat, cycle);
-    // Raise this cycle's allowance to the new plan's; used and reserved stay as they are.
     await tx
       .update(accountUsage)
-      .set({ planId: to.id, messageAllowance: to.messageAllowance, integrationAllowance: to.integrationAllowance, updatedAt: now })
+      .set({ planId: to!.id, messageAllowance: to!.messageAllowance, integrationAllowance: to!.integrationAllowance, updatedAt: now })
       .where(and(eq(accountUsage.accountId, seat.id), eq(accountUsage.cycleStart, cycle.start)));
-    await writeAudit(tx, { workspaceId, actorUserId: change.requestedBy, action: "plan.upgraded", targetType: "seat", targetId: seat.id, details: { from: change.fromPlanId, to: change.toPlanId }, now });
-    publishChange([seat.holderUserId]);
-    return { effect: "now" as const, change: claimed };
-  });
-}
+    await writeAudit(tx, { workspaceId: change.workspaceId, actorUserId: change.requestedBy, action: "plan.upgraded", targetType: "seat", targetId: seat.id, details: { from: change.fromPlanId, to: change.toPlanId }, now });
+    return [seat.holderUserId];
+  },
+};
 
 /** Withdraws a seat's scheduled change, if any: a new decision replaces the old one. */
 async function unschedule(tx: Db, seatId: string, now: Date) {
@@ -190,6 +204,8 @@ async function scheduleLocked(
     .values({ workspaceId: seat.workspaceId, accountId: seat.id, ...change, status: "scheduled", effectiveAt, requestedBy: byUserId, decisionKey: decisionKey ?? null, createdAt: now })
     .returning();
   await tx.update(creditAccounts).set({ pendingChangeAt: effectiveAt }).where(eq(creditAccounts.id, seat.id));
+  // Applied on time by its job (and earlier by whatever touches the seat after it is due).
+  await enqueue(tx, QUEUES.scheduledChange, { accountId: seat.id }, { id: row!.id, startAfter: effectiveAt });
   await writeAudit(tx, {
     workspaceId: seat.workspaceId,
     actorUserId: byUserId,
@@ -216,21 +232,63 @@ export async function removeSeat(db: Db, args: { seatId: string; byUserId: strin
   return schedule(db, args.seatId, "remove_seat", args.byUserId, now, "seat.removal_scheduled");
 }
 
-/** Cancels the paid plan: every seat is scheduled for removal at the end of the cycle. */
+/**
+ * Cancels the paid plan: every seat ends at the end of its cycle, in one transaction. A seat's
+ * own scheduled change (a downgrade, a removal) is kept aside as "replaced": resuming puts it back.
+ */
 export async function cancelPaidPlan(db: Db, args: { workspaceId: string; byUserId: string }, now: Date): Promise<PlanChangeResult[]> {
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "cancel the paid plan");
-  const seats = await db
+  return withRetry(() =>
+    db.transaction(async (tx) => {
+      const seats = await lockWorkspaceSeats(tx, args.workspaceId, now);
+      if (seats.length === 0) throw invalid("This workspace has no paid seats to cancel.");
+      const results: PlanChangeResult[] = [];
+      for (const seat of seats) {
+        // The seat's pending change steps aside for the cancellation (one scheduled per seat).
+        const cancelId = randomUUID();
+        await tx
+          .update(planChanges)
+          .set({ status: "replaced", replacedBy: cancelId, updatedAt: now })
+          .where(and(eq(planChanges.accountId, seat.id), eq(planChanges.status, "scheduled")));
+        const [row] = await tx
+          .insert(planChanges)
+          .values({ id: cancelId, workspaceId: seat.workspaceId, accountId: seat.id, kind: "cancel", fromPlanId: seat.planId, toPlanId: null, status: "scheduled", effectiveAt: cycleOf(seat, now).end, requestedBy: args.byUserId, createdAt: now })
+          .returning();
+        await tx.update(creditAccounts).set({ pendingChangeAt: row!.effectiveAt }).where(eq(creditAccounts.id, seat.id));
+        await enqueue(tx, QUEUES.scheduledChange, { accountId: seat.id }, { id: row!.id, startAfter: row!.effectiveAt });
+        await writeAudit(tx, { workspaceId: seat.workspaceId, actorUserId: args.byUserId, action: "plan.cancel_scheduled", targetType: "seat", targetId: seat.id, details: { from: seat.planId, to: null, effectiveAt: row!.effectiveAt.toISOString() }, now });
+        results.push({ effect: "scheduled", change: row!, effectiveAt: row!.effectiveAt });
+      }
+      return results;
+    }),
+  );
+}
+
+/** Locks a workspace's active seats in id order (lock order step 2), their due changes applied first. */
+async function lockWorkspaceSeats(tx: Db, workspaceId: string, now: Date): Promise<Seat[]> {
+  const ids = await tx
     .select({ id: creditAccounts.id })
     .from(creditAccounts)
-    .where(and(eq(creditAccounts.workspaceId, args.workspaceId), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")));
-  const results: PlanChangeResult[] = [];
-  for (const s of seats) {
-    // A seat whose removal came due meanwhile is gone: nothing left to cancel there.
-    const r = await schedule(db, s.id, "cancel", args.byUserId, now, "plan.cancel_scheduled").catch((err) => (err?.code === "not_found" ? null : Promise.reject(err)));
-    if (r) results.push(r);
+    .where(and(eq(creditAccounts.workspaceId, workspaceId), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")))
+    .orderBy(asc(creditAccounts.id))
+    .for("no key update");
+  const seats: Seat[] = [];
+  for (const { id } of ids) {
+    await settleDueChanges(tx, id, now);
+    const seat = await getAccount(tx, id);
+    // A seat whose removal came due just now is gone: nothing left to cancel there.
+    if (seat.status === "active") seats.push(seat as Seat);
   }
-  if (results.length === 0) throw invalid("This workspace has no paid seats to cancel.");
-  return results;
+  return seats;
+}
+
+/** The pending changes a cancellation would replace (what its confirmation warns about). */
+export async function changesCancelWouldReplace(db: Db, workspaceId: string): Promise<PlanChange[]> {
+  return db
+    .select()
+    .from(planChanges)
+    .where(and(eq(planChanges.workspaceId, workspaceId), eq(planChanges.status, "scheduled"), inArray(planChanges.kind, ["downgrade", "remove_seat"])))
+    .orderBy(asc(planChanges.effectiveAt));
 }
 
 /** Takes back a scheduled downgrade, removal or cancellation before it comes due. */
@@ -240,36 +298,57 @@ export async function undoScheduledChange(db: Db, args: { changeId: string; byUs
   await requireRole(db, { workspaceId: change.workspaceId, userId: args.byUserId }, ["owner"], "change plans");
   const gone = () => conflict("This change is no longer pending, so it cannot be undone.");
   if (change.status !== "scheduled" || change.effectiveAt <= now || !change.accountId) throw gone();
-  return db.transaction(async (tx) => {
-    await lockSeat(tx, change.accountId!, now).catch(() => Promise.reject(gone()));
-    const [undone] = await tx
-      .update(planChanges)
-      .set({ status: "undone", settledAt: now })
-      .where(and(eq(planChanges.id, change.id), eq(planChanges.status, "scheduled")))
-      .returning();
-    if (!undone) throw gone();
-    await refreshPendingChangeAt(tx, change.accountId!);
-    await writeAudit(tx, {
-      workspaceId: change.workspaceId,
-      actorUserId: args.byUserId,
-      action: "plan.change_undone",
-      targetType: "seat",
-      targetId: change.accountId,
-      details: { kind: change.kind, from: change.fromPlanId, to: change.toPlanId },
-      now,
-    });
-    return undone;
-  });
+  return withRetry(() =>
+    db.transaction(async (tx) => {
+      // The seat may have ended meanwhile (its removal came due): then the change is no longer pending.
+      if (await seatProblem(tx, change.accountId, now)) throw gone();
+      const undone = await undoLocked(tx, change, args.byUserId, now);
+      if (!undone) throw gone();
+      return undone;
+    }),
+  );
 }
 
-/** Takes back a cancellation: every seat's pending "ends with the plan" is undone. */
+/** Undoes a scheduled change whose seat is locked; a cancellation puts back what it replaced. */
+async function undoLocked(tx: Db, change: PlanChange, byUserId: string, now: Date): Promise<PlanChange | null> {
+  const [undone] = await tx
+    .update(planChanges)
+    .set({ status: "undone", settledAt: now, updatedAt: now })
+    .where(and(eq(planChanges.id, change.id), eq(planChanges.status, "scheduled")))
+    .returning();
+  if (!undone) return null;
+  if (change.kind === "cancel") {
+    await tx
+      .update(planChanges)
+      .set({ status: "scheduled", replacedBy: null, updatedAt: now })
+      .where(and(eq(planChanges.replacedBy, change.id), eq(planChanges.status, "replaced")));
+  }
+  await refreshPendingChangeAt(tx, change.accountId!);
+  await writeAudit(tx, {
+    workspaceId: change.workspaceId,
+    actorUserId: byUserId,
+    action: "plan.change_undone",
+    targetType: "seat",
+    targetId: change.accountId,
+    details: { kind: change.kind, from: change.fromPlanId, to: change.toPlanId },
+    now,
+  });
+  return undone;
+}
+
+/** Takes back a cancellation, in one transaction: every seat's pending changes are as they were before it. */
 export async function resumePaidPlan(db: Db, args: { workspaceId: string; byUserId: string }, now: Date): Promise<number> {
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "resume the paid plan");
-  const pending = await db
-    .select({ id: planChanges.id })
-    .from(planChanges)
-    .where(and(eq(planChanges.workspaceId, args.workspaceId), eq(planChanges.kind, "cancel"), eq(planChanges.status, "scheduled")));
-  if (pending.length === 0) throw conflict("The paid plan is not being cancelled.");
-  for (const p of pending) await undoScheduledChange(db, { changeId: p.id, byUserId: args.byUserId }, now);
-  return pending.length;
+  return withRetry(() =>
+    db.transaction(async (tx) => {
+      await lockWorkspaceSeats(tx, args.workspaceId, now);
+      const pending = await tx
+        .select()
+        .from(planChanges)
+        .where(and(eq(planChanges.workspaceId, args.workspaceId), eq(planChanges.kind, "cancel"), eq(planChanges.status, "scheduled")));
+      if (pending.length === 0) throw conflict("The paid plan is not being cancelled.");
+      for (const p of pending) await undoLocked(tx, p, args.byUserId, now);
+      return pending.length;
+    }),
+  );
 }

@@ -5,7 +5,7 @@ import type { DbHandle } from "@/db/client";
 import { auditLog, creditAccounts, paymentCharges, planChanges, seatTransfers } from "@/db/schema";
 import { makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { PaymentDeclinedError, type PaymentProvider } from "./payments";
+import { PaymentDeclinedError, testModeProvider, type PaymentProvider } from "./payments";
 import { addSeat, changeSeatPlan, removeSeat, undoScheduledChange } from "./plan-changes";
 import { transferSeat } from "./seats";
 
@@ -90,7 +90,7 @@ describe("one decision, one charge", () => {
 
   it("a declined payment applies nothing and says so", async () => {
     const t = await team();
-    const declining: PaymentProvider = { name: "declines", testMode: true, charge: async () => Promise.reject(new PaymentDeclinedError("The card was declined.")) };
+    const declining: PaymentProvider = { ...testModeProvider, name: "declines", charge: async () => Promise.reject(new PaymentDeclinedError("The card was declined.")) };
     await expect(changeSeatPlan(h.db, { seatId: t.linusSeat.id, toPlanId: "pro", byUserId: t.ada.id }, mid, declining)).rejects.toMatchObject({
       code: "conflict",
       message: "The card was declined. Nothing was changed.",

@@ -7,6 +7,7 @@ import { getAccount } from "./accounts";
 import type { CreditKind } from "./costs";
 import { baseOf, findLedgerEvent, ledgerRow, type LedgerEvent } from "./ledger";
 import { noticesAfterCharge } from "./notices";
+import { holdAppUsage } from "./app-caps";
 import { returnToLots } from "./top-ups";
 import { kindBalance, usageColumns } from "./usage";
 
@@ -73,6 +74,12 @@ async function settleReservation(tx: Db, reservationId: string, status: "confirm
 
 class SettledError extends Error {}
 
+/** A settled integration reservation no longer counts as held against its app's cap. */
+function returnAppHold(tx: Db, held: LedgerEvent, amount: number) {
+  if (held.kind !== "integration" || !held.appId || !held.payerAccountId || !held.cycleStart) return;
+  return holdAppUsage(tx, { appId: held.appId, payerAccountId: held.payerAccountId, cycleStart: held.cycleStart, amount: -amount });
+}
+
 /** The follow-up rows of a reservation that drew top-ups say so too (the consistency check reads them). */
 const drawOf = (held: LedgerEvent) => (held.fromAllowance === null ? undefined : { fromAllowance: held.fromAllowance, lotParts: held.lotParts ?? [] });
 
@@ -81,19 +88,22 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
   const held = await reservedEvent(db, reservationId);
   const key = `${held.idempotencyKey}:confirm`;
   try {
-    return await db.transaction(async (tx) => {
+    const confirmed = await db.transaction(async (tx) => {
       const settled = await settleReservation(tx, reservationId, "confirmed", now);
       if (!settled) throw new SettledError();
       const { reservation, kind, balance } = settled;
+      await returnAppHold(tx, held, reservation.amount);
       const [event] = await tx
         .insert(creditLedger)
         .values(ledgerRow(baseOf(held, key, now), { kind, amount: held.amount, outcome: "charged", balance, draw: drawOf(held) }))
         .returning();
       const account = await getAccount(tx, reservation.accountId);
       await noticesAfterCharge(tx, { account, workspaceId: held.workspaceId, kind, cycleStart: reservation.cycleStart, balance, amount: reservation.amount }, now);
-      publishChange([held.payerUserId, held.actorUserId]);
       return event!;
     });
+    // Told after COMMIT, never before: a page must not refetch a balance that is not there yet.
+    publishChange([held.payerUserId, held.actorUserId]);
+    return confirmed;
   } catch (err) {
     if (!(err instanceof SettledError)) throw err;
     const done = await findLedgerEvent(db, key);
@@ -108,15 +118,17 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
  */
 export async function releaseReservation(db: Db, reservationId: string, now: Date): Promise<boolean> {
   const held = await reservedEvent(db, reservationId);
-  return db.transaction(async (tx) => {
+  const released = await db.transaction(async (tx) => {
     const settled = await settleReservation(tx, reservationId, "released", now);
     if (!settled) return false;
+    await returnAppHold(tx, held, settled.reservation.amount);
     await tx
       .insert(creditLedger)
       .values(ledgerRow(baseOf(held, `${held.idempotencyKey}:release`, now), { kind: settled.kind, amount: held.amount, outcome: "released", balance: settled.balance, draw: drawOf(held) }));
-    publishChange([held.payerUserId, held.actorUserId]);
     return true;
   });
+  if (released) publishChange([held.payerUserId, held.actorUserId]);
+  return released;
 }
 
 /** Releases the account's reservations that outlived their expiry. Returns how many. */

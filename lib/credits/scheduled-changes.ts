@@ -4,8 +4,9 @@ import { creditAccounts, planChanges, topUpLots } from "@/db/schema";
 import { writeAudit } from "@/lib/workspaces/audit";
 
 /**
- * Scheduled plan changes (downgrades, removals, cancellations) come due at a cycle's end and
- * are applied lazily by whatever touches the account first: no job to miss or run twice.
+ * Scheduled plan changes (downgrades, removals, cancellations) come due at a cycle's end. A job
+ * enqueued with the change applies it at its due instant; whatever touches the account earlier
+ * (a charge, a balance read, the billing page) applies it first, and then the job finds nothing.
  */
 export type PlanChange = typeof planChanges.$inferSelect;
 
@@ -19,12 +20,13 @@ export async function refreshPendingChangeAt(db: Db, accountId: string): Promise
 }
 
 /**
- * Applies the account's scheduled changes whose time has come. Run lazily by whatever
- * touches the account first (a debit, a balance read, the billing page), so no job is
- * needed; the row lock and status check make concurrent callers apply each change once.
+ * Applies the account's scheduled changes whose time has come: by its job at the due instant,
+ * or by whatever touches the account first. The seat's lock (taken first, as everywhere: see
+ * decisions.ts) and the status check make concurrent callers apply each change once.
  */
 export async function settleDueChanges(db: Db, accountId: string, now: Date): Promise<number> {
   return db.transaction(async (tx) => {
+    await tx.select({ id: creditAccounts.id }).from(creditAccounts).where(eq(creditAccounts.id, accountId)).for("no key update");
     const due = await tx
       .select()
       .from(planChanges)

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, seatTransfers } from "@/db/schema";
-import { getAccount } from "./accounts";
+import { findAccount } from "./accounts";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { publishChange } from "@/lib/events";
@@ -20,7 +20,7 @@ export async function transferSeat(
   args: { seatId: string; toUserId: string; byUserId: string; /** The holder the person saw (null: unassigned); omitted: whoever holds it now. */ fromUserId?: string | null },
   now: Date,
 ) {
-  const seat = await getAccount(db, args.seatId).catch(() => null);
+  const seat = await findAccount(db, args.seatId);
   if (!seat || seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
   const workspaceId = seat.workspaceId;
   await requireRole(db, { workspaceId: workspaceId, userId: args.byUserId }, ["owner", "admin"], "reassign paid seats");
@@ -28,7 +28,7 @@ export async function transferSeat(
   if (seat.holderUserId === args.toUserId) throw invalid("That member already holds this seat.");
   if (!(await isMember(db, { workspaceId: workspaceId, userId: args.toUserId }))) throw invalid("A seat can only be given to a member of this workspace.");
   try {
-    return await db.transaction(async (tx) => {
+    const done = await db.transaction(async (tx) => {
       // Compare-and-set on the holder (unassigned included): two assignments or transfers of
       // one seat at once cannot both win.
       const [moved] = await tx
@@ -56,9 +56,10 @@ export async function transferSeat(
         details: { plan: seat.planId, fromUserId: seat.holderUserId, toUserId: args.toUserId },
         now,
       });
-      publishChange([seat.holderUserId, args.toUserId]);
       return transfer!;
     });
+    publishChange([seat.holderUserId, args.toUserId]);
+    return done;
   } catch (err) {
     if (isUniqueViolation(err, "credit_accounts_one_seat_per_member")) throw conflict("That member already holds a paid seat in this workspace.");
     throw err;

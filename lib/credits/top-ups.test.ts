@@ -4,20 +4,20 @@ import { and, count, eq } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { apps, creditAccounts, creditLedger, notifications, paymentCharges, topUpLots } from "@/db/schema";
-import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { apps, creditAccounts, creditLedger, notifications, paymentCharges, planChanges, topUpLots } from "@/db/schema";
+import { drainDecisions, makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { getAccount } from "./accounts";
 import { credits } from "./amounts";
 import { getAccountBalance } from "./balance";
 import { findLotMismatches, findUsageMismatches } from "./check";
 import { debitCredits, reserveCredits } from "./debit";
-import { PaymentDeclinedError, type PaymentProvider } from "./payments";
+import { PaymentDeclinedError, testModeProvider, type PaymentProvider } from "./payments";
 import { removeSeat } from "./plan-changes";
 import { confirmReservation, releaseReservation } from "./reservations";
 import { transferSeat } from "./seats";
 import { grantTopUp, moveLots, setAutoTopUp } from "./top-up-settings";
-import { buyTopUp, maybeAutoTopUp } from "./top-ups";
+import { buyTopUp } from "./top-ups";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 beforeAll(async () => {
@@ -168,23 +168,35 @@ describe("auto top-up", () => {
     await integration(t, 1400);
     await Promise.all(Array.from({ length: 10 }, () => integration(t, 20))); // 600 → 400: crosses 500
     const autos = async () => (await h.db.select().from(topUpLots).where(and(eq(topUpLots.accountId, t.seat.id), eq(topUpLots.source, "auto")))).length;
+    const decided = async () => (await h.db.select().from(planChanges).where(and(eq(planChanges.accountId, t.seat.id), eq(planChanges.kind, "top_up")))).length;
+    // The crossing charge recorded one purchase (and its job) in its own transaction; the worker buys it.
+    expect(await decided()).toBe(1);
+    expect(await autos()).toBe(0);
+    expect(await drainDecisions(h.db, mid)).toBe(1);
     expect(await autos()).toBe(1);
     await integration(t, 1000); // 1,400 → 400: crosses again
+    expect(await drainDecisions(h.db, mid)).toBe(1);
     expect(await autos()).toBe(2);
     await integration(t, 1000); // crosses a third time: the cycle's maximum was 2
+    expect(await decided()).toBe(2);
+    expect(await drainDecisions(h.db, mid)).toBe(0);
     expect(await autos()).toBe(2);
   });
 
   it("a failed payment switches it off and tells the owner", async () => {
     const t = await team();
     await setAutoTopUp(h.db, { seatId: t.seat.id, kind: "integration", rule: { enabled: true, threshold: credits(500), packs: 1, maxPerCycle: 3 }, byUserId: t.ada.id }, mid);
-    const declining: PaymentProvider = { name: "declines", testMode: true, charge: async () => Promise.reject(new PaymentDeclinedError("The card was declined.")) };
-    const account = await getAccount(h.db, t.seat.id);
-    expect(await maybeAutoTopUp(h.db, account, "integration", credits(10), mid, declining)).toBeNull();
+    const declining: PaymentProvider = { ...testModeProvider, name: "declines", charge: async () => Promise.reject(new PaymentDeclinedError("The card was declined.")) };
+    // The charge that crosses the threshold is answered as charged: the purchase is a job.
+    expect(await integration(t, 1600)).toMatchObject({ outcome: "charged" });
+    expect(await drainDecisions(h.db, mid, declining)).toBe(1);
     const after = await getAccount(h.db, t.seat.id);
-    expect(after.autoTopUp?.integration).toMatchObject({ enabled: false, disabledReason: "The card was declined. Nothing was changed." });
+    expect(after.autoTopUp?.integration).toMatchObject({ enabled: false, disabledReason: "The card was declined." });
     const notes = await h.db.select().from(notifications).where(eq(notifications.userId, t.ada.id));
-    expect(notes.map((x) => x.body)).toContain("Auto top-up of integration credits failed and was switched off: The card was declined. Nothing was changed.");
+    expect(notes.map((x) => x.body)).toContain("Auto top-up of integration credits was switched off: the payment was declined (The card was declined.). Nothing was charged. Turn it on again once the card works.");
+    const [decision] = await h.db.select().from(planChanges).where(eq(planChanges.accountId, t.seat.id));
+    expect(decision).toMatchObject({ status: "failed", failureReason: "The card was declined." });
+    expect(await h.db.select().from(paymentCharges).where(eq(paymentCharges.workspaceId, t.ws.id))).toHaveLength(0);
   });
 });
 

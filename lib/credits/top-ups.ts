@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { addMonths } from "date-fns";
-import { and, asc, count, eq, gt, gte, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, like, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, topUpLots, topUpPacks, workspaces, type LotParts } from "@/db/schema";
 import { conflict, invalid } from "@/lib/errors";
-import { publishChange } from "@/lib/events";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { requireRole } from "@/lib/workspaces/roles";
-import { cycleOf, type Account, type LotsLeft } from "./accounts";
+import { cycleOf, getAccount, type Account, type LotsLeft } from "./accounts";
 import { formatCredits } from "./amounts";
 import type { CreditKind } from "./costs";
-import { activeSeatWorkspace, claim, findDecision, lockSeat, pay, recordDecision, settled } from "./decisions";
+import { activeSeatWorkspace, driveForRequest, enqueueDecision, findDecision, lockSeat, recordDecision, seatProblem, type DecisionApplier } from "./decisions";
 import { notify } from "./notices";
 import { testModeProvider, type PaymentProvider } from "./payments";
 import { MAX_PACKS_PER_PURCHASE, TOP_UP_VALIDITY_MONTHS } from "./plans";
@@ -129,14 +128,17 @@ async function packOf(db: Db, kind: CreditKind) {
   return pack;
 }
 
+const AUTO = "auto:";
+const isAuto = (change: { decisionKey: string | null }) => !!change.decisionKey?.startsWith(AUTO);
+
 /**
- * Buys top-up packs for a paid seat: one decision, one charge (see decisions.ts). The owner
- * decides; an auto top-up is the owner's standing decision, bought by the system (`byUserId`
- * null) under a key derived from the crossing, so concurrent crossings buy once.
+ * Buys top-up packs for a paid seat: one decision, one charge (see decisions.ts). Recorded with
+ * its job, then driven at once for the owner who waits; a slow provider leaves it to the job.
+ * Several purchases for one seat may be on their way at the same time: each applies once.
  */
 export async function buyTopUp(
   db: Db,
-  args: { seatId: string; kind: CreditKind; packs: number; byUserId: string | null; decisionKey?: string },
+  args: { seatId: string; kind: CreditKind; packs: number; byUserId: string; decisionKey?: string },
   now: Date,
   provider: PaymentProvider = testModeProvider,
 ): Promise<Lot> {
@@ -144,56 +146,21 @@ export async function buyTopUp(
     throw invalid(`Buy 1 to ${MAX_PACKS_PER_PURCHASE} packs at a time; for more, a bigger plan costs less.`);
   }
   const workspaceId = await activeSeatWorkspace(db, args.seatId, now);
-  if (args.byUserId) await requireRole(db, { workspaceId, userId: args.byUserId }, ["owner"], "buy top-ups");
+  await requireRole(db, { workspaceId, userId: args.byUserId }, ["owner"], "buy top-ups");
   const pack = await packOf(db, args.kind);
-  const [ws] = await db.select({ ownerId: workspaces.ownerId }).from(workspaces).where(eq(workspaces.id, workspaceId));
   const decisionKey = args.decisionKey ?? randomUUID();
-  const auto = args.byUserId === null;
   const change = await recordDecision(db, workspaceId, decisionKey, async (tx) => {
     const seat = await lockSeat(tx, args.seatId, now);
     const again = await findDecision(tx, workspaceId, decisionKey);
     if (again) return again;
     const [row] = await tx
       .insert(planChanges)
-      .values({
-        workspaceId,
-        accountId: seat.id,
-        kind: "top_up",
-        topUpKind: args.kind,
-        packs: args.packs,
-        amountCents: pack.priceCents * args.packs,
-        status: "paying",
-        effectiveAt: now,
-        requestedBy: args.byUserId ?? ws!.ownerId,
-        decisionKey,
-        createdAt: now,
-      })
+      .values({ workspaceId, accountId: seat.id, kind: "top_up", topUpKind: args.kind, packs: args.packs, amountCents: pack.priceCents * args.packs, status: "recorded", effectiveAt: now, requestedBy: args.byUserId, decisionKey, createdAt: now })
       .returning();
     return row!;
   });
-  if (change.status !== "paying") return lotOf(db, settled(change));
-  const credits = pack.credits * (change.packs ?? args.packs);
-  const ref = await pay(db, change, `${change.packs} × ${formatCredits(pack.credits)} ${args.kind} credits`, provider, now);
-  return db.transaction(async (tx) => {
-    const claimed = await claim(tx, change, ref, now);
-    if (!claimed) return lotOf(tx, (await findDecision(tx, workspaceId, decisionKey))!);
-    const [lot] = await tx
-      .insert(topUpLots)
-      .values({ workspaceId, accountId: change.accountId!, kind: args.kind, credits, purchasedAt: now, expiresAt: addMonths(now, TOP_UP_VALIDITY_MONTHS), source: auto ? "auto" : "purchase", decisionId: change.id, createdAt: now })
-      .returning();
-    await writeAudit(tx, {
-      workspaceId,
-      actorUserId: args.byUserId,
-      action: auto ? "top_up.auto_bought" : "top_up.bought",
-      targetType: "seat",
-      targetId: change.accountId,
-      details: { kind: args.kind, packs: change.packs, credits: formatCredits(credits), priceCents: change.amountCents },
-      now,
-    });
-    const [holder] = await tx.select({ id: creditAccounts.holderUserId }).from(creditAccounts).where(eq(creditAccounts.id, change.accountId!));
-    publishChange([holder?.id]);
-    return lot!;
-  });
+  const done = await driveForRequest(db, change, { provider, applier: topUpApplier, now: () => now });
+  return lotOf(db, done);
 }
 
 async function lotOf(db: Db, change: { id: string }): Promise<Lot> {
@@ -202,47 +169,102 @@ async function lotOf(db: Db, change: { id: string }): Promise<Lot> {
   return lot;
 }
 
-/**
- * After a charge: when what the seat can still spend fell below the owner's threshold, buy
- * their packs — exactly once per crossing however many charges cross at once (they compute the
- * same key: the n-th automatic purchase of this cycle), at most `maxPerCycle` times. A failed
- * payment switches auto top-up off and tells the owner.
- */
-export async function maybeAutoTopUp(db: Db, account: Account, kind: CreditKind, available: number, now: Date, provider: PaymentProvider = testModeProvider): Promise<Lot | null> {
-  const rule = account.autoTopUp?.[kind as "message" | "integration"];
-  if (!rule?.enabled || account.type !== "seat" || account.status !== "active" || available >= rule.threshold) return null;
-  const cycle = cycleOf(account, now);
-  const [done] = await db
-    .select({ n: count() })
-    .from(topUpLots)
-    .where(and(eq(topUpLots.accountId, account.id), eq(topUpLots.kind, kind), eq(topUpLots.source, "auto"), gte(topUpLots.purchasedAt, cycle.start)));
-  const n = (done?.n ?? 0) + 1;
-  if (n > rule.maxPerCycle) return null;
-  try {
-    return await buyTopUp(db, { seatId: account.id, kind, packs: rule.packs, byUserId: null, decisionKey: `auto:${account.id}:${kind}:${cycle.start.toISOString()}:${n}` }, now, provider);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== "conflict") throw err;
-    // The payment failed (or the seat changed under it): switch it off and say so, once.
-    await db
+async function ownerOf(db: Db, workspaceId: string): Promise<string> {
+  const [ws] = await db.select({ ownerId: workspaces.ownerId }).from(workspaces).where(eq(workspaces.id, workspaceId));
+  return ws!.ownerId;
+}
+
+/** What a top-up purchase does when it applies: a lot on the seat, the audit line, and notices. */
+export const topUpApplier: DecisionApplier = {
+  check: (tx, change, now) => seatProblem(tx, change.accountId, now),
+  async apply(tx, change, now) {
+    const kind = change.topUpKind as "message" | "integration";
+    const pack = await packOf(tx, kind);
+    const credits = pack.credits * (change.packs ?? 1);
+    const auto = isAuto(change);
+    await tx
+      .insert(topUpLots)
+      .values({ workspaceId: change.workspaceId, accountId: change.accountId!, kind, credits, purchasedAt: now, expiresAt: addMonths(now, TOP_UP_VALIDITY_MONTHS), source: auto ? "auto" : "purchase", decisionId: change.id, createdAt: now });
+    await writeAudit(tx, {
+      workspaceId: change.workspaceId,
+      actorUserId: auto ? null : change.requestedBy,
+      action: auto ? "top_up.auto_bought" : "top_up.bought",
+      targetType: "seat",
+      targetId: change.accountId,
+      details: { kind, packs: change.packs, credits: formatCredits(credits), priceCents: change.amountCents },
+      now,
+    });
+    const seat = await getAccount(tx, change.accountId!);
+    const owner = await ownerOf(tx, change.workspaceId);
+    const body = `${auto ? "Auto top-up bought" : "Top-up bought:"} ${formatCredits(credits)} ${kind} credits${seat.holderUserId ? "" : " for an unassigned seat"}, usable for 12 months.`;
+    for (const userId of new Set([seat.holderUserId, auto ? owner : null])) {
+      if (!userId) continue;
+      await notify(tx, { userId, workspaceId: change.workspaceId, accountId: seat.id, kind, cycleStart: cycleOf(seat, now).start, body, dedupeKey: `top-up:${change.id}:${userId}`, href: "/settings/billing#top-ups" }, now);
+    }
+    return [seat.holderUserId];
+  },
+  async failed(tx, change, reason, now) {
+    if (!isAuto(change)) return;
+    const kind = change.topUpKind as "message" | "integration";
+    // A declined automatic payment switches the rule off, and the owner hears at once.
+    await tx
       .update(creditAccounts)
-      .set({ autoTopUp: sql`jsonb_set(${creditAccounts.autoTopUp}, ${`{${kind}}`}::text[], (${creditAccounts.autoTopUp} -> ${kind}) || ${JSON.stringify({ enabled: false, disabledReason: (err as Error).message })}::jsonb)` })
-      .where(eq(creditAccounts.id, account.id));
-    const [ws] = await db.select({ ownerId: workspaces.ownerId }).from(workspaces).where(eq(workspaces.id, account.workspaceId!));
+      .set({ autoTopUp: sql`jsonb_set(${creditAccounts.autoTopUp}, ${`{${kind}}`}::text[], (${creditAccounts.autoTopUp} -> ${kind}) || ${JSON.stringify({ enabled: false, disabledReason: reason })}::jsonb)` })
+      .where(eq(creditAccounts.id, change.accountId!));
+    const seat = await getAccount(tx, change.accountId!);
     await notify(
-      db,
+      tx,
       {
-        userId: ws!.ownerId,
-        workspaceId: account.workspaceId!,
-        accountId: account.id,
+        userId: await ownerOf(tx, change.workspaceId),
+        workspaceId: change.workspaceId,
+        accountId: seat.id,
         kind,
-        cycleStart: cycle.start,
-        body: `Auto top-up of ${kind} credits failed and was switched off: ${(err as Error).message}`,
-        dedupeKey: `auto-failed:${account.id}:${kind}:${cycle.start.toISOString()}:${n}`,
+        cycleStart: cycleOf(seat, now).start,
+        body: `Auto top-up of ${kind} credits was switched off: the payment was declined (${reason}). Nothing was charged. Turn it on again once the card works.`,
+        dedupeKey: `auto-failed:${change.id}`,
         href: "/settings/billing#top-ups",
       },
       now,
     );
-    return null;
-  }
+  },
+};
+
+/**
+ * Inside a charge's transaction: when what the seat can spend fell across the owner's auto
+ * top-up threshold (from at or above it to below it), record the purchase and its job. Charges
+ * of one seat queue on its usage row, so exactly one charge sees each crossing; the n-th
+ * crossing of a cycle has its own decision key (unique), so a retried charge cannot add one.
+ */
+export async function recordAutoTopUp(tx: Db, account: Account, args: { kind: CreditKind; before: number; after: number; cycleStart: Date }, now: Date): Promise<string | null> {
+  const rule = account.autoTopUp?.[args.kind as "message" | "integration"];
+  if (!rule?.enabled || account.type !== "seat" || account.status !== "active" || !account.workspaceId) return null;
+  if (!(args.before >= rule.threshold && args.after < rule.threshold)) return null;
+  const prefix = `${AUTO}${account.id}:${args.kind}:${args.cycleStart.toISOString()}:`;
+  const [done] = await tx
+    .select({ n: count() })
+    .from(planChanges)
+    .where(and(eq(planChanges.accountId, account.id), like(planChanges.decisionKey, `${prefix}%`)));
+  const n = (done?.n ?? 0) + 1;
+  if (n > rule.maxPerCycle) return null;
+  const pack = await packOf(tx, args.kind);
+  const [row] = await tx
+    .insert(planChanges)
+    .values({
+      workspaceId: account.workspaceId,
+      accountId: account.id,
+      kind: "top_up",
+      topUpKind: args.kind,
+      packs: rule.packs,
+      amountCents: pack.priceCents * rule.packs,
+      status: "recorded",
+      effectiveAt: now,
+      requestedBy: await ownerOf(tx, account.workspaceId),
+      decisionKey: `${prefix}${n}`,
+      createdAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: planChanges.id });
+  if (!row) return null;
+  await enqueueDecision(tx, row.id);
+  return row.id;
 }

@@ -74,3 +74,13 @@ export async function writableRowCounts(db: Db) {
     roles: String(row.roles),
   };
 }
+
+/**
+ * Runs what the job queue's worker would: every decision still on its way, at `now` (unit tests
+ * run no worker). Returns how many it drove.
+ */
+export async function drainDecisions(db: Db, now: Date, provider?: import("@/lib/credits/payments").PaymentProvider) {
+  const { sweepDecisions } = await import("@/lib/worker");
+  const { testModeProvider } = await import("@/lib/credits/payments");
+  return (await sweepDecisions(db, provider ?? testModeProvider, null, () => now)).driven;
+}

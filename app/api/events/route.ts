@@ -1,14 +1,19 @@
 import { jsonError } from "@/lib/api/http";
-import { getSessionUser } from "@/lib/auth/session";
+import { getSession } from "@/lib/auth/session";
 import { onChange } from "@/lib/events";
+
+/** How often an open stream checks that its session still stands (signed out, revoked). */
+const SESSION_CHECK_MS = 2_000;
 
 /**
  * Server-sent events for the signed-in person: "credits" whenever their balances may have
- * changed, from whichever process changed them (see lib/events.ts). Pages then refetch.
+ * changed, from whichever process changed them (see lib/events.ts). Pages then refetch. The
+ * stream ends within seconds of its session ending.
  */
 export async function GET(req: Request) {
-  const user = await getSessionUser();
-  if (!user) return jsonError(401, "unauthorized", "Sign in to receive updates.");
+  const session = await getSession();
+  if (!session) return jsonError(401, "unauthorized", "Sign in to receive updates.");
+  const { user } = session;
   const encoder = new TextEncoder();
   let stop = () => {};
   const stream = new ReadableStream<Uint8Array>({
@@ -27,9 +32,22 @@ export async function GET(req: Request) {
       });
       // A comment now and then keeps proxies from closing an idle stream.
       const ping = setInterval(() => send(": ping\n\n"), 25_000);
+      const check = setInterval(() => {
+        session.stillValid().then(
+          (valid) => {
+            if (!valid) {
+              // Tell the page not to reconnect with a dead session, then end.
+              send("event: signed-out\ndata: {}\n\n");
+              stop();
+            }
+          },
+          () => {},
+        );
+      }, SESSION_CHECK_MS);
       stop = () => {
         off();
         clearInterval(ping);
+        clearInterval(check);
         try {
           controller.close();
         } catch {
