@@ -142,6 +142,13 @@ export async function buyTopUp(
   now: Date,
   provider: PaymentProvider = testModeProvider,
 ): Promise<Lot> {
+  const change = await recordTopUpPurchase(db, args, now);
+  const done = await driveForRequest(db, change, { provider, applier: topUpApplier, now: () => now });
+  return lotOf(db, done);
+}
+
+/** The first step alone: the purchase and its job recorded, nothing charged yet (the job pays). */
+export async function recordTopUpPurchase(db: Db, args: { seatId: string; kind: CreditKind; packs: number; byUserId: string; decisionKey?: string }, now: Date) {
   if (!Number.isInteger(args.packs) || args.packs < 1 || args.packs > MAX_PACKS_PER_PURCHASE) {
     throw invalid(`Buy 1 to ${MAX_PACKS_PER_PURCHASE} packs at a time; for more, a bigger plan costs less.`);
   }
@@ -149,7 +156,7 @@ export async function buyTopUp(
   await requireRole(db, { workspaceId, userId: args.byUserId }, ["owner"], "buy top-ups");
   const pack = await packOf(db, args.kind);
   const decisionKey = args.decisionKey ?? randomUUID();
-  const change = await recordDecision(db, workspaceId, decisionKey, async (tx) => {
+  return recordDecision(db, workspaceId, decisionKey, async (tx) => {
     const seat = await lockSeat(tx, args.seatId, now);
     const again = await findDecision(tx, workspaceId, decisionKey);
     if (again) return again;
@@ -159,8 +166,6 @@ export async function buyTopUp(
       .returning();
     return row!;
   });
-  const done = await driveForRequest(db, change, { provider, applier: topUpApplier, now: () => now });
-  return lotOf(db, done);
 }
 
 async function lotOf(db: Db, change: { id: string }): Promise<Lot> {

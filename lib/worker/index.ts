@@ -64,12 +64,22 @@ export async function startWorker(handle: DbHandle, opts: { provider?: PaymentPr
   boss.on("error", (err) => console.warn("job queue:", err instanceof Error ? err.message : err));
   await boss.start();
   const pollingIntervalSeconds = opts.pollSeconds ?? 1;
-  await boss.work<JobData["decision"]>(QUEUES.decision, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
-    await runDecision(handle.db, job!.data.decisionId, provider);
-  });
-  await boss.work<JobData["scheduled_change"]>(QUEUES.scheduledChange, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
-    await settleDueChanges(handle.db, job!.data.accountId, new Date());
-  });
+  // pg-boss waits a polling interval between fetches: each fetch takes a batch, and each job of
+  // it succeeds or fails (to be retried with backoff) on its own.
+  const workEach = <Q extends keyof JobData>(queue: Q, handler: (data: JobData[Q]) => Promise<unknown>) =>
+    boss.work<JobData[Q]>(queue, { pollingIntervalSeconds, batchSize: 20 }, async (jobs) => {
+      await Promise.all(
+        jobs.map(async (job) => {
+          try {
+            await handler(job.data);
+          } catch (err) {
+            await boss.fail(queue, job.id, { message: err instanceof Error ? err.message : String(err) });
+          }
+        }),
+      );
+    });
+  await workEach(QUEUES.decision, (data) => runDecision(handle.db, data.decisionId, provider));
+  await workEach(QUEUES.scheduledChange, (data) => settleDueChanges(handle.db, data.accountId, new Date()));
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => {
     sweeping = sweepDecisions(handle.db, provider, sweepAfterMs).catch((err) => console.warn("sweep:", err instanceof Error ? err.message : err));

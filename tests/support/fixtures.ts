@@ -84,3 +84,22 @@ export async function drainDecisions(db: Db, now: Date, provider?: import("@/lib
   const { testModeProvider } = await import("@/lib/credits/payments");
   return (await sweepDecisions(db, provider ?? testModeProvider, null, () => now)).driven;
 }
+
+/**
+ * The usual cast, built once for every test file: Ada owns a workspace billed from `anchor`
+ * and holds its `plan` seat; Linus and Ken are members (Linus with a Starter seat when
+ * `linusSeat`); Ada's app Storefront.
+ */
+export async function team(db: Db, opts: { anchor?: Date; plan?: string; linusSeat?: boolean; joined?: Date } = {}) {
+  const joined = opts.joined ?? new Date("2026-06-01T00:00:00Z");
+  const anchor = opts.anchor ?? new Date("2026-07-05T09:00:00.000Z");
+  const ada = await makeUser(db, "Ada", joined);
+  const linus = await makeUser(db, "Linus", joined);
+  const ken = await makeUser(db, "Ken", joined);
+  const ws = await makeWorkspace(db, ada, { billingAnchor: anchor, members: [{ id: linus.id }, { id: ken.id }] });
+  const seat = await makeSeat(db, ws, opts.plan ?? "starter", ada.id);
+  const linusSeat = opts.linusSeat ? await makeSeat(db, ws, "starter", linus.id) : null;
+  const app = await makeApp(db, ws, ada, "Storefront");
+  return { ada, linus, ken, ws, seat, linusSeat, app };
+}
+export type Team = Awaited<ReturnType<typeof team>>;
