@@ -1,5 +1,6 @@
 import { count, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { onChange } from "@/lib/events";
 import type { DbHandle } from "@/db/client";
 import { creditLedger } from "@/db/schema";
 import { createAppKey } from "@/lib/apps/keys";
@@ -25,13 +26,13 @@ afterAll(async () => h?.cleanup());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are asserted field by field
 type Json = Record<string, any>;
-async function batch(body: unknown, opts: { raw?: string } = {}) {
+async function batch(body: unknown, opts: { raw?: string; deadline?: Date } = {}) {
   const req = new Request("http://localhost/api/v1/usage/batch", {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: opts.raw ?? JSON.stringify(body),
   });
-  const res = await postUsageBatch(h.db, req, now);
+  const res = await postUsageBatch(h.db, req, now, opts.deadline);
   return { status: res.status, body: (await res.json()) as Json };
 }
 
@@ -71,5 +72,39 @@ describe("POST /api/v1/usage/batch", () => {
     }
     expect((await batch(null, { raw: JSON.stringify({ events: [{ idempotencyKey: "z".repeat(300_000), action: "integration.llm" }] }) })).status).toBe(413);
     expect(await writableRowCounts(h.db)).toEqual(before);
+  });
+});
+
+describe("a batch that runs out of time", () => {
+  it("answers per event: what committed is 201, what was not reached is 503 with nothing charged, and a retry with the same keys charges the rest once", async () => {
+    const events = Array.from({ length: 5 }, (_, i) => ({ idempotencyKey: `late-${i}`, action: "integration.api_call" }));
+    // The clock jumps past the deadline once two events have committed (told after each commit).
+    let committed = 0;
+    const realNow = Date.now.bind(Date);
+    const off = onChange(() => void committed++);
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => (committed >= 2 ? realNow() + 3_600_000 : realNow()));
+    const deadline = new Date(realNow() + 60_000);
+    let first: { status: number; body: Json };
+    try {
+      first = await batch({ events }, { deadline });
+    } finally {
+      clock.mockRestore();
+      off();
+    }
+    expect(first.status).toBe(200);
+    expect(first.body.results.map((r: Json) => r.status)).toEqual([201, 201, 503, 503, 503]);
+    expect(first.body.results[2].error.code).toBe("not_reached");
+    const rows = async () => (await h.db.select().from(creditLedger).where(eq(creditLedger.appId, appId))).filter((r) => r.idempotencyKey.includes(":late-"));
+    expect((await rows()).map((r) => r.idempotencyKey.split(":").pop())).toEqual(["late-0", "late-1"]);
+    const again = await batch({ events });
+    expect(again.body.results.map((r: Json) => r.status)).toEqual([200, 200, 201, 201, 201]);
+    expect(await rows()).toHaveLength(5);
+  });
+
+  it("before anything is charged, the whole batch answers 503", async () => {
+    const res = await batch({ events: [{ idempotencyKey: "never", action: "integration.llm" }] }, { deadline: new Date(Date.now() - 1) });
+    expect(res.status).toBe(503);
+    const [n] = await h.db.select({ n: count() }).from(creditLedger).where(eq(creditLedger.idempotencyKey, `app:${appId}:never`));
+    expect(n!.n).toBe(0);
   });
 });

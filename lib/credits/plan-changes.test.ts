@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { auditLog, creditAccounts, memberships, planChanges, seatTransfers, workspaces } from "@/db/schema";
@@ -7,7 +7,7 @@ import { createTestDb } from "@/tests/support/test-db";
 import { getActingAccount } from "./accounts";
 import { getMemberBalance } from "./balance";
 import { debitCredits } from "./debit";
-import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, undoScheduledChange } from "./plan-changes";
+import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, resumePaidPlan, undoScheduledChange } from "./plan-changes";
 import { settleWorkspaceDueChanges } from "./scheduled-changes";
 import { transferSeat } from "./seats";
 
@@ -115,6 +115,42 @@ describe("downgrades, removals and cancellation wait for the cycle's end", () =>
       .where(and(eq(creditAccounts.workspaceId, t.ws.id), eq(creditAccounts.status, "active")));
     expect(active).toEqual([]);
   });
+
+  it("cancelling keeps the seats' own pending changes aside, and resuming puts them back, all seats at once", async () => {
+    const t = await team();
+    const pro = await addSeat(h.db, { workspaceId: t.ws.id, planId: "pro", holderUserId: t.grace.id, byUserId: t.ada.id }, mid);
+    const down = await changeSeatPlan(h.db, { seatId: pro.id, toPlanId: "starter", byUserId: t.ada.id }, mid); // Pro → Starter at the cycle's end
+    const removal = await removeSeat(h.db, { seatId: t.linusSeat.id, byUserId: t.ada.id }, mid);
+    await cancelPaidPlan(h.db, { workspaceId: t.ws.id, byUserId: t.ada.id }, mid);
+    const statusOf = async (id: string) => (await h.db.select({ s: planChanges.status }).from(planChanges).where(eq(planChanges.id, id)))[0]!.s;
+    expect([await statusOf(down.change.id), await statusOf(removal.change.id)]).toEqual(["replaced", "replaced"]);
+    await resumePaidPlan(h.db, { workspaceId: t.ws.id, byUserId: t.ada.id }, mid);
+    expect([await statusOf(down.change.id), await statusOf(removal.change.id)]).toEqual(["scheduled", "scheduled"]);
+    const cancels = await h.db.select().from(planChanges).where(and(eq(planChanges.workspaceId, t.ws.id), eq(planChanges.kind, "cancel")));
+    expect(cancels.map((c) => c.status)).toEqual(["undone", "undone"]);
+    // And they come due as decided: Grace's seat on Starter, Linus's seat gone.
+    expect(await settleWorkspaceDueChanges(h.db, t.ws.id, new Date("2026-08-05T09:00:00Z"))).toBe(2);
+    const seats = await h.db.select().from(creditAccounts).where(and(eq(creditAccounts.workspaceId, t.ws.id), eq(creditAccounts.type, "seat")));
+    expect(seats.map((s) => [s.id === pro.id ? "grace" : "linus", s.planId, s.status]).sort()).toEqual([["grace", "starter", "active"], ["linus", "starter", "removed"]]);
+  });
+
+  it("a cancellation is all seats or none: a seat that fails stops the whole cancellation", async () => {
+    const t = await team();
+    await addSeat(h.db, { workspaceId: t.ws.id, planId: "pro", holderUserId: t.grace.id, byUserId: t.ada.id }, mid);
+    const before = await writableRowCounts(h.db);
+    // The second seat's cancellation cannot be written (a check fails inside the transaction).
+    await h.db.execute(sql`create or replace function fail_second_cancel() returns trigger language plpgsql as $$
+      begin if (select count(*) from plan_changes where kind = 'cancel' and workspace_id = new.workspace_id) >= 1 then raise exception 'second seat fails'; end if; return new; end $$`);
+    await h.db.execute(sql`create trigger fail_second_cancel before insert on plan_changes for each row when (new.kind = 'cancel') execute function fail_second_cancel()`);
+    try {
+      await expect(cancelPaidPlan(h.db, { workspaceId: t.ws.id, byUserId: t.ada.id }, mid)).rejects.toThrow();
+    } finally {
+      await h.db.execute(sql`drop trigger fail_second_cancel on plan_changes`);
+    }
+    const after = await writableRowCounts(h.db);
+    expect(after.plan_changes).toBe(before.plan_changes);
+    expect(after.audit).toBe(before.audit);
+  });
 });
 
 describe("seats", () => {
@@ -207,5 +243,36 @@ describe("who may change plans and seats", () => {
     await debitCredits(h.db, { key: key(), action: "integration.llm", quantity: 10, workspaceId: t.ws.id, actorUserId: null, appId: app.id }, mid);
     const b = await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.linus.id }, mid);
     expect(b.integration.used).toBe(10_000);
+  });
+});
+
+describe("failures are errors, not \"not found\"", () => {
+  // The database failing (here: a table gone) must read as a failure, never as "Seat not found"
+  // or "no longer pending": those are answers about the seat, and they would be false.
+  async function whileAccountsAreMissing<T>(work: () => Promise<T>): Promise<T> {
+    await h.db.execute(sql`alter table credit_accounts rename to credit_accounts_away`);
+    try {
+      return await work();
+    } finally {
+      await h.db.execute(sql`alter table credit_accounts_away rename to credit_accounts`);
+    }
+  }
+
+  it("a seat transfer whose seat cannot be read fails with the database's error", async () => {
+    const t = await team();
+    const err = await whileAccountsAreMissing(() => transferSeat(h.db, { seatId: t.linusSeat.id, toUserId: t.ken.id, byUserId: t.ada.id }, mid).catch((e: unknown) => e));
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { code?: string }).code).not.toBe("not_found");
+    expect(String((err as Error).message)).not.toContain("not found");
+  });
+
+  it("an undo that fails for another reason does not say the change is no longer pending", async () => {
+    const t = await team();
+    const r = await removeSeat(h.db, { seatId: t.linusSeat.id, byUserId: t.ada.id }, mid);
+    const err = await whileAccountsAreMissing(() => undoScheduledChange(h.db, { changeId: r.change.id, byUserId: t.ada.id }, mid).catch((e: unknown) => e));
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { code?: string }).code).not.toBe("conflict");
+    // Once the database is back, the change is still pending and can be undone.
+    await expect(undoScheduledChange(h.db, { changeId: r.change.id, byUserId: t.ada.id }, mid)).resolves.toMatchObject({ status: "undone" });
   });
 });
