@@ -141,6 +141,41 @@ describe("security basics", () => {
     expect(page.headers.get("location") ?? "").toContain("/sign-in");
   });
 
+  it("an events stream opened before signing out ends within seconds of it", async () => {
+    const cookie = await signInOverHttp(server.base, "linus@example.com", "credits-demo");
+    const stream = await fetch(`${server.base}/api/events`, { headers: { cookie } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    expect(text).toContain("retry:");
+    const csrf = await fetch(`${server.base}/api/auth/csrf`, { headers: { cookie } });
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const out = await fetch(`${server.base}/api/auth/signout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: [cookie, csrfCookie].filter(Boolean).join("; ") },
+      body: new URLSearchParams({ csrfToken, json: "true" }),
+    });
+    expect(out.status).toBeLessThan(400);
+    const signedOutAt = Date.now();
+    // Read until the server ends the stream (or give up after 10 s: then the test fails).
+    const ended = await Promise.race([
+      (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return true;
+          text += decoder.decode(value);
+        }
+      })(),
+      new Promise<false>((r) => setTimeout(() => r(false), 10_000)),
+    ]);
+    expect(ended).toBe(true);
+    expect(Date.now() - signedOutAt).toBeLessThan(6_000);
+    expect(text).toContain("event: signed-out");
+  });
+
   it("a server action whose Origin matches only a forged X-Forwarded-Host is refused", async () => {
     const cookie = await signInOverHttp(server.base, "ken@example.com", "credits-demo");
     const forged = await fetch(`${server.base}/settings/members`, {

@@ -24,6 +24,12 @@ export function LiveCredits() {
       clearTimeout(timer);
       timer = setTimeout(() => router.refresh(), 300);
     });
+    // The session ended (signed out here or elsewhere): stop, and let the page take the person
+    // to sign-in instead of reconnecting with a dead session.
+    source.addEventListener("signed-out", () => {
+      source.close();
+      router.refresh();
+    });
     return () => {
       clearTimeout(timer);
       source.close();

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import postgres from "postgres";
+import { ROOT } from "./server";
+
+/** Helpers for tests that run parts of the work in other processes (reliability/actor.ts, the worker). */
+
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are asserted field by field
+type Answer = Record<string, any>;
+
+/** Another process working on the same database: see reliability/actor.ts. */
+export class Actor {
+  private child: ChildProcess;
+  private next = 1;
+  private waiting = new Map<number, (a: Answer) => void>();
+  private log = "";
+  readonly ready: Promise<Answer>;
+
+  constructor(databaseUrl: string) {
+    this.child = spawn(TSX, [path.join(ROOT, "reliability", "actor.ts"), databaseUrl], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl } });
+    this.child.stderr!.on("data", (d) => (this.log += d));
+    let onReady: (a: Answer) => void = () => {};
+    this.ready = new Promise((resolve, reject) => {
+      onReady = resolve;
+      this.child.once("exit", (code) => reject(new Error(`actor exited (${code}) before it was ready:\n${this.log}`)));
+    });
+    createInterface({ input: this.child.stdout! }).on("line", (line) => {
+      const msg = JSON.parse(line) as Answer;
+      if (msg.ready) return onReady(msg);
+      this.waiting.get(msg.id)?.(msg);
+      this.waiting.delete(msg.id);
+    });
+  }
+
+  send(cmd: Answer): Promise<Answer> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.child.stdin!.write(JSON.stringify({ ...cmd, id }) + "\n");
+    });
+  }
+
+  async stop() {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.stdin!.write(JSON.stringify({ op: "exit", id: 0 }) + "\n");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts every process's part of a round at once: the test holds an advisory lock, each process
+ * waits on it (shared), and once all are waiting the lock is let go.
+ */
+export class Barrier {
+  private sql: postgres.Sql;
+  constructor(databaseUrl: string) {
+    this.sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  }
+  async hold(key: number) {
+    await this.sql`select pg_advisory_lock(${key})`;
+  }
+  async release(key: number, waiters: number) {
+    for (let i = 0; ; i++) {
+      const [row] = await this.sql<{ n: number }[]>`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = ${key} and not granted`;
+      if (row!.n >= waiters) break;
+      if (i > 600) throw new Error(`only ${row!.n} of ${waiters} processes reached barrier ${key}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await this.sql`select pg_advisory_unlock(${key})`;
+  }
+  close() {
+    return this.sql.end({ timeout: 5 });
+  }
+}
+
+/** `npm run worker` as a child process, to be stopped or killed. */
+export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}) {
+  let log = "";
+  const child = spawn(TSX, [path.join(ROOT, "scripts", "worker.ts")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl, ...env } });
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return {
+    child,
+    output: () => log,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
