@@ -6,7 +6,9 @@ import { ROOT } from "./server";
 
 /** Helpers for tests that run parts of the work in other processes (reliability/actor.ts, the worker). */
 
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+// `node --import tsx`, not the tsx launcher: the launcher runs the script in a child process of
+// its own, and a SIGKILL to the launcher would leave that child working.
+const node = (script: string) => [process.execPath, ["--import", "tsx", path.join(ROOT, script)]] as const;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are asserted field by field
 type Answer = Record<string, any>;
@@ -20,7 +22,8 @@ export class Actor {
   readonly ready: Promise<Answer>;
 
   constructor(databaseUrl: string) {
-    this.child = spawn(TSX, [path.join(ROOT, "reliability", "actor.ts"), databaseUrl], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl } });
+    const [cmd, args] = node("reliability/actor.ts");
+    this.child = spawn(cmd, [...args, databaseUrl], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl } });
     this.child.stderr!.on("data", (d) => (this.log += d));
     let onReady: (a: Answer) => void = () => {};
     this.ready = new Promise((resolve, reject) => {
@@ -82,7 +85,8 @@ export class Barrier {
 /** `npm run worker` as a child process, to be stopped or killed. */
 export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}) {
   let log = "";
-  const child = spawn(TSX, [path.join(ROOT, "scripts", "worker.ts")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl, ...env } });
+  const [cmd, args] = node("scripts/worker.ts");
+  const child = spawn(cmd, [...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl, ...env } });
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
