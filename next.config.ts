@@ -26,8 +26,9 @@ const securityHeaders = [
 ];
 
 const nextConfig: NextConfig = {
-  // PGlite ships WASM and data files that must be loaded from node_modules, not bundled.
-  serverExternalPackages: ["@electric-sql/pglite"],
+  // PGlite ships WASM and data files that must be loaded from node_modules, not bundled; the
+  // job queue (pg-boss, and the `pg` driver it requires) is loaded from node_modules too.
+  serverExternalPackages: ["@electric-sql/pglite", "pg-boss"],
   poweredByHeader: false,
   // `next dev` blocks its dev resources for hosts other than localhost unless listed.
   allowedDevOrigins: ["127.0.0.1"],
