@@ -23,8 +23,11 @@ test("the owner, out of message credits, buys a top-up from the refusal, and the
   await expect(dialog.getByTestId("top-up-summary")).toContainText("The seat will have 100 message credits available, up from 0.");
   await expectNoSeriousA11yViolations(page, "[role=dialog]");
   await dialog.getByRole("button", { name: "Pay $30" }).click();
-  await expect(dialog.getByRole("status")).toContainText("Done: 100 message credits added to the seat.");
-  await page.keyboard.press("Escape");
+  // Paid: a done state in place of the form, and no second Pay button to press.
+  await expect(dialog.getByTestId("top-up-done")).toContainText("Paid. 100 message credits were added to");
+  await expect(dialog.getByRole("button", { name: /^Pay / })).toHaveCount(0);
+  await expectNoSeriousA11yViolations(page, "[role=dialog]");
+  await dialog.getByRole("button", { name: "Done" }).click();
 
   const popover = await openPopover(page);
   await expect(popover.getByTestId("message-remaining")).toHaveText("0");

@@ -12,6 +12,7 @@ import { formatCredits } from "@/lib/credits/amounts";
 import { MAX_PACKS_PER_PURCHASE } from "@/lib/credits/plans";
 import type { TopUpOptions } from "@/lib/views/top-ups";
 import { formatPrice } from "@/lib/format/price";
+import { formatInZone } from "@/components/local-time";
 import { useRefreshCredits } from "./queries";
 
 type Kind = "message" | "integration";
@@ -38,6 +39,8 @@ export function BuyTopUpDialog({
   const [kind, setKind] = useState<Kind>(initialKind);
   const [packs, setPacks] = useState(1);
   const [seatId, setSeatId] = useState("");
+  // After paying: what was bought, shown in place of the form (no second Pay button).
+  const [done, setDone] = useState<{ credits: number; kind: string; expiresAt: string; seat: string } | null>(null);
   const load = useAction<TopUpOptions>({ background: true });
   const buy = useAction();
   const decision = useDecisionKey();
@@ -46,6 +49,7 @@ export function BuyTopUpDialog({
   function onOpenChange(next: boolean) {
     setOpen(next);
     told?.(next);
+    if (next) setDone(null);
     if (next && !options) {
       void load.run(topUpOptionsAction, { workspaceId }, { then: (r) => (r.ok ? (setOptions(r.data), setSeatId(r.data.seats[0]?.seatId ?? "")) : undefined) });
     }
@@ -66,7 +70,19 @@ export function BuyTopUpDialog({
           <Dialog.Description className="text-sm text-zinc-700 dark:text-zinc-300">
             Top-ups are spent after the seat&apos;s monthly allowance, never reset, and expire 12 months after purchase.
           </Dialog.Description>
-          {!options ? (
+          {done ? (
+            <div role="status" className="space-y-3" data-testid="top-up-done">
+              <p className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-950 dark:bg-emerald-950 dark:text-emerald-100">
+                <strong>Paid.</strong> {formatCredits(done.credits)} {done.kind} credits were added to {done.seat}, usable until {formatInZone(done.expiresAt, false, undefined)}.
+              </p>
+              <div className="flex justify-end gap-2">
+                <Button type="button" variant="secondary" onClick={() => setDone(null)}>
+                  Buy more
+                </Button>
+                <Dialog.Close className={buttonClass("primary")}>Done</Dialog.Close>
+              </div>
+            </div>
+          ) : !options ? (
             <ActionStatus status={load.message ?? { tone: "info", text: "Loading your seats…" }} />
           ) : options.seats.length === 0 ? (
             <p className="text-sm">Top-ups are for paid seats. Add a paid seat first, then buy top-ups for it.</p>
@@ -78,11 +94,13 @@ export function BuyTopUpDialog({
                 // React events bubble through portals: this form may sit, in React's tree, inside
                 // another (the editor's chat), which must not see this submit.
                 e.stopPropagation();
+                const seatLabel = seat?.label ?? "the seat";
                 void buy.run(buyTopUpAction, { seatId, kind, packs, decisionKey: decision.decisionKey }, {
-                  success: (r) => `Done: ${formatCredits(r.credits)} ${r.kind} credits added to the seat.`,
+                  success: (r) => `Paid: ${formatCredits(r.credits)} ${r.kind} credits added to ${seatLabel}.`,
                   then: async (r) => {
                     decision.next();
                     if (!r.ok) return;
+                    setDone({ ...r.data, seat: seatLabel });
                     await refresh();
                     // What each seat has now, for a next purchase.
                     void load.run(topUpOptionsAction, { workspaceId }, { then: (o) => (o.ok ? setOptions(o.data) : undefined) });
@@ -113,9 +131,11 @@ export function BuyTopUpDialog({
               </div>
             </form>
           )}
-          <ActionStatus status={buy.message} />
+          {done ? null : <ActionStatus status={buy.message} />}
         </Dialog.Content>
       </Dialog.Portal>
+      {/* Closed while paying: the answer still reaches the owner, beside what opened the dialog. */}
+      {!open && buy.message ? <ActionStatus status={buy.message} /> : null}
     </Dialog.Root>
   );
 }

@@ -74,7 +74,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
     source: input.source ?? "editor",
     createdAt: now,
   };
-  const notices = (tx: Db, kind: CreditKind, balance: { used: number; allowance: number }) =>
+  const notices = (tx: Db, kind: CreditKind, balance: { used: number; allowance: number; topUp?: number }) =>
     noticesAfterCharge(tx, { account: payer, workspaceId: input.workspaceId, kind, cycleStart: cycle.start, balance, amount }, now);
   // After COMMIT nothing can turn a committed charge into an error: telling open pages is best effort.
   const afterCharge = (result: DebitResult) => {

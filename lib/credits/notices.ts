@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { eq } from "drizzle-orm";
 import { notifications, workspaces } from "@/db/schema";
-import type { Millicredits } from "./amounts";
+import { formatCredits, type Millicredits } from "./amounts";
 import { CHEAPEST, type CreditKind } from "./costs";
 
 export const THRESHOLDS = [80, 100] as const;
@@ -35,6 +35,8 @@ export async function recordThresholdNotices(
     after: Millicredits;
     allowance: Millicredits;
     now: Date;
+    /** Top-up credits of the kind still there after the charge: the notice says the plan's part is used, not everything. */
+    topUpLeft?: Millicredits;
   },
 ): Promise<number[]> {
   const crossed = crossedThresholds(args.before, args.after, args.allowance, CHEAPEST[args.kind]);
@@ -51,10 +53,7 @@ export async function recordThresholdNotices(
         kind: args.kind,
         threshold,
         cycleStart: args.cycleStart,
-        body:
-          threshold >= 100
-            ? `You have used all of your ${args.kind} credits${where} for this cycle.`
-            : `You have used ${threshold}% of your ${args.kind} credits${where} for this cycle.`,
+        body: thresholdText(threshold, args.kind, where, args.topUpLeft ?? 0),
         href: "/settings/workspace",
         createdAt: args.now,
       })),
@@ -62,6 +61,15 @@ export async function recordThresholdNotices(
     .onConflictDoNothing()
     .returning({ threshold: notifications.threshold });
   return rows.map((r) => r.threshold!);
+}
+
+function thresholdText(threshold: number, kind: CreditKind, where: string, topUpLeft: Millicredits): string {
+  if (topUpLeft > 0) {
+    return threshold >= 100
+      ? `You have used all of your plan allowance of ${kind} credits${where} for this cycle; your ${formatCredits(topUpLeft)} top-up credits are being used now.`
+      : `You have used ${threshold}% of your plan allowance of ${kind} credits${where} for this cycle; ${formatCredits(topUpLeft)} top-up credits come after it.`;
+  }
+  return threshold >= 100 ? `You have used all of your ${kind} credits${where} for this cycle.` : `You have used ${threshold}% of your ${kind} credits${where} for this cycle.`;
 }
 
 /** The notices a charge of `amount` may have crossed, for the holder of the account that paid. */
@@ -72,7 +80,7 @@ export function noticesAfterCharge(
     workspaceId: string;
     kind: CreditKind;
     cycleStart: Date;
-    balance: { used: Millicredits; allowance: Millicredits };
+    balance: { used: Millicredits; allowance: Millicredits; topUp?: Millicredits };
     amount: Millicredits;
   },
   now: Date,
@@ -88,6 +96,7 @@ export function noticesAfterCharge(
     after: balance.used,
     allowance: balance.allowance,
     now,
+    topUpLeft: balance.topUp ?? 0,
   });
 }
 

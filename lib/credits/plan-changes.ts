@@ -10,6 +10,7 @@ import { cycleOf, getAccount } from "./accounts";
 import { activeSeatWorkspace, driveForRequest, findDecision, lockSeat, recordDecision, seatProblem, withRetry, type DecisionApplier, type Seat } from "./decisions";
 import { testModeProvider, type PaymentProvider } from "./payments";
 import { refreshPendingChangeAt, settleDueChanges, type PlanChange } from "./scheduled-changes";
+import { notify } from "./notices";
 import { ensureUsageRow } from "./usage";
 
 export type { PlanChange };
@@ -206,6 +207,7 @@ async function scheduleLocked(
   await tx.update(creditAccounts).set({ pendingChangeAt: effectiveAt }).where(eq(creditAccounts.id, seat.id));
   // Applied on time by its job (and earlier by whatever touches the seat after it is due).
   await enqueue(tx, QUEUES.scheduledChange, { accountId: seat.id }, { id: row!.id, startAfter: effectiveAt });
+  if (change.kind !== "downgrade") await tellHolder(tx, seat, row!.id, "ends", now);
   await writeAudit(tx, {
     workspaceId: seat.workspaceId,
     actorUserId: byUserId,
@@ -256,12 +258,25 @@ export async function cancelPaidPlan(db: Db, args: { workspaceId: string; byUser
           .returning();
         await tx.update(creditAccounts).set({ pendingChangeAt: row!.effectiveAt }).where(eq(creditAccounts.id, seat.id));
         await enqueue(tx, QUEUES.scheduledChange, { accountId: seat.id }, { id: row!.id, startAfter: row!.effectiveAt });
+        await tellHolder(tx, seat, row!.id, "ends", now);
         await writeAudit(tx, { workspaceId: seat.workspaceId, actorUserId: args.byUserId, action: "plan.cancel_scheduled", targetType: "seat", targetId: seat.id, details: { from: seat.planId, to: null, effectiveAt: row!.effectiveAt.toISOString() }, now });
         results.push({ effect: "scheduled", change: row!, effectiveAt: row!.effectiveAt });
       }
       return results;
     }),
   );
+}
+
+/** The seat's holder hears that it will end with the cycle (or, undone, that it carries on). */
+async function tellHolder(tx: Db, seat: Seat, changeId: string, what: "ends" | "continues", now: Date) {
+  if (!seat.holderUserId) return;
+  const [ws] = await tx.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, seat.workspaceId));
+  const [plan] = await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, seat.planId));
+  const body =
+    what === "ends"
+      ? `Your ${plan!.name} seat in ${ws!.name} ends when this billing cycle does; after that you use the daily Free allowance there.`
+      : `Your ${plan!.name} seat in ${ws!.name} no longer ends: it carries on into the next cycle.`;
+  await notify(tx, { userId: seat.holderUserId, workspaceId: seat.workspaceId, accountId: seat.id, kind: "message", cycleStart: cycleOf(seat, now).start, body, dedupeKey: `seat-${what}:${changeId}`, href: "/settings/workspace" }, now);
 }
 
 /** Locks a workspace's active seats in id order (lock order step 2), their due changes applied first. */
@@ -317,6 +332,10 @@ async function undoLocked(tx: Db, change: PlanChange, byUserId: string, now: Dat
     .where(and(eq(planChanges.id, change.id), eq(planChanges.status, "scheduled")))
     .returning();
   if (!undone) return null;
+  if (change.kind !== "downgrade") {
+    const seat = await getAccount(tx, change.accountId!);
+    if (seat.workspaceId) await tellHolder(tx, seat as Seat, change.id, "continues", now);
+  }
   if (change.kind === "cancel") {
     await tx
       .update(planChanges)

@@ -24,6 +24,8 @@ export function SeatPlanControl(props: {
   usedIntegration: number;
   /** When this cycle ends: when a downgrade applies and the next bill is due. */
   cycleEnd: string | null;
+  /** "1,500 integration top-up credits": what pauses if the seat ends (null: none). */
+  topUps: string | null;
 }) {
   const [toPlanId, setToPlanId] = useState(props.currentPlanId);
   const decision = useDecisionKey();
@@ -94,7 +96,15 @@ export function SeatPlanControl(props: {
               </Button>
             }
           >
-            <p>The seat stays until the end of this cycle; then its holder falls back to the daily Free allowance. You can undo this until then.</p>
+            <p>
+              The seat stays until {props.cycleEnd ? when(props.cycleEnd) : "the end of this cycle"}; then {props.holder === "Unassigned seat" ? "it ends" : `${props.holder} falls back to the daily Free allowance and is told so now`}. You can undo
+              this until then.
+            </p>
+            {props.topUps ? (
+              <p data-testid="pausing-top-ups">
+                Its <strong>{props.topUps}</strong> pause when it ends; you can move them to another paid seat from Top-up credits below.
+              </p>
+            ) : null}
           </Confirm>
         )}
       </div>
@@ -142,7 +152,19 @@ export function AddSeatForm({
   );
 }
 
-export function CancelPlanButton({ workspaceId, endsAt }: { workspaceId: string; endsAt: string | null }) {
+export function CancelPlanButton({
+  workspaceId,
+  endsAt,
+  replaces,
+  topUps,
+}: {
+  workspaceId: string;
+  endsAt: string | null;
+  /** The seats' own pending changes the cancellation puts aside ("Grace's seat moves to Starter"). */
+  replaces: string[];
+  /** "1,500 integration top-up credits" that pause when the seats end (null: none). */
+  topUps: string | null;
+}) {
   const { pending, message, run } = useAction();
   return (
     <div className="space-y-2">
@@ -158,7 +180,19 @@ export function CancelPlanButton({ workspaceId, endsAt }: { workspaceId: string;
           </Button>
         }
       >
-        <p>Every paid seat stays until {endsAt ? when(endsAt) : "the end of this cycle"}; after that everyone uses the daily Free allowance. You can undo this until then.</p>
+        <p>Every paid seat stays until {endsAt ? when(endsAt) : "the end of this cycle"}; after that everyone uses the daily Free allowance, and each seat holder is told now. You can undo this until then.</p>
+        {replaces.length > 0 ? (
+          <div data-testid="cancel-replaces">
+            <p>It takes the place of the changes already pending:</p>
+            <ul className="list-disc pl-5">
+              {replaces.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+            <p>Resuming the plan puts them back as they were.</p>
+          </div>
+        ) : null}
+        {topUps ? <p data-testid="cancel-top-ups">The seats&apos; <strong>{topUps}</strong> pause when the plan ends; they come back if you add a paid seat and move them to it.</p> : null}
       </Confirm>
       <ActionStatus status={message} />
     </div>

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
-import { formatBillingPlan, SeatsTable } from "./seats-table";
+import { formatBillingPlan, pendingLabel, SeatsTable, topUpsText } from "./seats-table";
 import { AddSeatForm, CancelPlanButton, ResumePlanBanner } from "./owner-controls";
 import { TopUpsSection } from "./top-ups-section";
 import { formatPrice } from "@/lib/format/price";
@@ -89,7 +89,15 @@ export default async function BillingPage() {
           <h3 id="cancel-title" className="text-lg font-semibold">
             Cancel the paid plan
           </h3>
-          <CancelPlanButton workspaceId={current.workspaceId} endsAt={view.nextBillingAt?.toISOString() ?? null} />
+          <CancelPlanButton
+            workspaceId={current.workspaceId}
+            endsAt={view.nextBillingAt?.toISOString() ?? null}
+            replaces={view.seats.filter((s) => s.pending).map((s) => `${s.holderName ? `${s.holderName}'s` : "The unassigned"} ${s.plan.name} seat: ${pendingLabel(s, view.catalog)}`)}
+            topUps={topUpsText(
+              view.seats.reduce((sum, s) => sum + (s.balance?.message.topUp ?? 0), 0),
+              view.seats.reduce((sum, s) => sum + (s.balance?.integration.topUp ?? 0), 0),
+            )}
+          />
         </section>
       ) : null}
 

@@ -12,6 +12,18 @@ export function formatBillingPlan(p: Plan) {
   return `${p.name} — ${formatPrice(p.priceCents)}/month, ${formatCredits(p.messageAllowance)} message + ${formatCredits(p.integrationAllowance)} integration credits`;
 }
 
+/** "1,500 integration and 50 message top-up credits", or null when there are none. */
+export function topUpsText(message: number, integration: number): string | null {
+  const parts = [integration > 0 ? `${formatCredits(integration)} integration` : null, message > 0 ? `${formatCredits(message)} message` : null].filter(Boolean);
+  return parts.length ? `${parts.join(" and ")} top-up credits` : null;
+}
+
+/** A seat's pending change in a sentence's middle ("moves to Starter at the cycle's end"). */
+export const pendingLabel = (seat: BillingView["seats"][number], catalog: Plan[]) => {
+  const p = seat.pending!;
+  return p.kind === "downgrade" ? `moves to ${catalog.find((c) => c.id === p.toPlanId)?.name ?? p.toPlanId} at the cycle's end` : "removed at the cycle's end";
+};
+
 const pendingText = (seat: BillingView["seats"][number], catalog: Plan[]) => {
   const p = seat.pending!;
   if (p.kind === "downgrade") return `Moves to ${catalog.find((c) => c.id === p.toPlanId)?.name ?? p.toPlanId}`;
@@ -64,6 +76,7 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
                         used={s.balance?.message.used ?? 0}
                         usedIntegration={s.balance?.integration.used ?? 0}
                         cycleEnd={s.balance?.message.cycleEnd.toISOString() ?? null}
+                        topUps={s.balance ? topUpsText(s.balance.message.topUp, s.balance.integration.topUp) : null}
                       />
                     ) : s.pending || isOwner ? null : (
                       <span className="text-zinc-600 dark:text-zinc-400">Active</span>

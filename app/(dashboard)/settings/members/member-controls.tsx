@@ -21,6 +21,15 @@ interface SeatInfo {
   plan: string;
   messageLeft: number;
   integrationLeft: number;
+  /** Top-up credits on the seat: they travel with it. */
+  messageTopUp: number;
+  integrationTopUp: number;
+}
+
+/** "1,500 integration and 50 message top-up credits", or null when the seat has none. */
+function topUpsText(seat: SeatInfo): string | null {
+  const parts = [seat.integrationTopUp > 0 ? `${formatCredits(seat.integrationTopUp)} integration` : null, seat.messageTopUp > 0 ? `${formatCredits(seat.messageTopUp)} message` : null].filter(Boolean);
+  return parts.length ? `${parts.join(" and ")} top-up credits` : null;
 }
 
 export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: string; canInviteAdmins: boolean }) {
@@ -121,6 +130,12 @@ export function MemberControls(props: {
                   {formatCredits(seat.messageLeft)} message and {formatCredits(seat.integrationLeft)} integration credits
                 </strong>{" "}
                 left this cycle.
+                {topUpsText(seat) ? (
+                  <>
+                    {" "}
+                    Its <strong data-testid="travelling-top-ups">{topUpsText(seat)}</strong> travel with it.
+                  </>
+                ) : null}
               </p>
               <p data-testid="giver-consequence">
                 {member.name} drops to the daily Free allowance: {formatCredits(props.freeAllowance.message)} message and {formatCredits(props.freeAllowance.integration)} integration
@@ -168,7 +183,11 @@ export function MemberControls(props: {
             title={`Remove ${member.name} from the workspace?`}
             confirmLabel="Remove"
             danger
-            onConfirm={() => run(removeMemberAction, { workspaceId: props.workspaceId, userId: member.userId }, { success: () => `${member.name} was removed.` })}
+            onConfirm={() =>
+              run(removeMemberAction, { workspaceId: props.workspaceId, userId: member.userId }, {
+                success: () => `${member.name} was removed.${props.memberApps.length ? ` ${props.memberApps.join(", ")} now ${props.memberApps.length === 1 ? "belongs" : "belong"} to the workspace owner.` : ""}`,
+              })
+            }
             trigger={
               <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
                 Remove
@@ -176,6 +195,12 @@ export function MemberControls(props: {
             }
           >
             <p>They lose access to this workspace&apos;s apps.{seat ? " Their paid seat stays, unassigned, for you to give to someone else." : ""}</p>
+            {props.memberApps.length > 0 ? (
+              <p data-testid="apps-handed-over">
+                Their {props.memberApps.length === 1 ? "app" : "apps"} <strong>{props.memberApps.join(", ")}</strong> pass to the workspace owner, who pays{" "}
+                {props.memberApps.length === 1 ? "its" : "their"} integrations from then on.
+              </p>
+            ) : null}
           </Confirm>
         ) : null}
       </div>

@@ -5,6 +5,7 @@ import { getMembersView } from "@/lib/views/members";
 import { requireWorkspace } from "@/lib/auth/session";
 import { InvitationList } from "./invitation-list";
 import { InviteForm, MemberControls } from "./member-controls";
+import type { AccountBalance } from "@/lib/credits/accounts";
 
 export const metadata: Metadata = { title: "Members" };
 
@@ -49,9 +50,9 @@ export default async function MembersPage() {
                         member={{ userId: m.userId, name: m.name, role: m.role }}
                         viewerRole={current.role}
                         viewerId={user.id}
-                        seat={seat && seat.balance ? { id: seat.id, plan: seat.plan.name, messageLeft: seat.balance.message.remaining, integrationLeft: seat.balance.integration.remaining } : null}
+                        seat={seat && seat.balance ? seatInfo(seat.id, seat.plan.name, seat.balance) : null}
                         transferTargets={withoutSeat.filter((t) => t.userId !== m.userId)}
-                        unassignedSeats={seat ? [] : unassigned.map((s) => ({ id: s.id, plan: s.plan.name, messageLeft: s.balance.message.remaining, integrationLeft: s.balance.integration.remaining }))}
+                        unassignedSeats={seat ? [] : unassigned.map((s) => seatInfo(s.id, s.plan.name, s.balance))}
                       />
                     </td>
                   ) : null}
@@ -67,4 +68,9 @@ export default async function MembersPage() {
       ) : null}
     </div>
   );
+}
+
+/** What the seat controls say about a seat: what is left this cycle, and the top-ups that travel with it. */
+function seatInfo(id: string, plan: string, b: AccountBalance) {
+  return { id, plan, messageLeft: b.message.remaining, integrationLeft: b.integration.remaining, messageTopUp: b.message.topUp, integrationTopUp: b.integration.topUp };
 }
