@@ -23,6 +23,42 @@ module.exports = {
       to: { path: "^app/", pathNot: ["^app/$1/", "^app/[^/]+\\.(ts|tsx|css)$"] },
     },
     { name: "production-not-into-tests", severity: "error", from: { path: "^(app|components|lib|db)/", pathNot: "\\.test\\.tsx?$" }, to: { path: "^(tests|e2e|reliability|bench)/" } },
+    // lib's own floors, from the ground up: the helpers (errors, deadline, events, env, format,
+    // the job queue's sender, the action result type) → workspaces → credits (the engine) →
+    // apps, the worker, the process's database → auth, views, api → actions and the action
+    // wrapper; demo data on top. Each may import only what stands below it.
+    {
+      name: "lib-ground-imports-no-lib",
+      severity: "error",
+      comment: "The ground floor of lib serves everyone and imports no other lib module.",
+      from: { path: "^lib/(errors|deadline|events|env|action-result|validation|notifications)\\.ts$|^lib/(format|jobs)/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^lib/", pathNot: "^lib/(format|jobs)/" },
+    },
+    {
+      name: "lib-workspaces-below-credits",
+      severity: "error",
+      from: { path: "^lib/workspaces/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^lib/(credits|apps|worker|auth|views|api|actions|db\\.ts|action\\.ts|demo-data\\.ts)" },
+    },
+    {
+      name: "lib-credits-is-the-engine",
+      severity: "error",
+      comment: "The engine knows nothing of who calls it: no auth, views, API, actions, worker or process database.",
+      from: { path: "^lib/credits/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^lib/(apps|worker|auth|views|api|actions|db\\.ts|action\\.ts|demo-data\\.ts)" },
+    },
+    {
+      name: "lib-middle-below-callers",
+      severity: "error",
+      from: { path: "^lib/(apps|worker)/|^lib/db\\.ts$", pathNot: "\\.test\\.ts$" },
+      to: { path: "^lib/(auth|views|api|actions|action\\.ts|demo-data\\.ts)" },
+    },
+    {
+      name: "lib-readers-below-actions",
+      severity: "error",
+      from: { path: "^lib/(auth|views|api)/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^lib/(actions/|action\\.ts|demo-data\\.ts)" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -3,7 +3,7 @@ import { chromium } from "@playwright/test";
 import { eq } from "drizzle-orm";
 import { apps } from "@/db/schema";
 import { seedDemoIfEmpty } from "@/lib/demo-data";
-import { freshDatabase, startServer } from "@/reliability/server";
+import { freshDatabase, startServer } from "@/tests/support/server";
 
 /**
  * First-load JavaScript of Settings → Workspace and the editor: the scripts the server's HTML

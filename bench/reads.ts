@@ -4,7 +4,7 @@ import { apps, creditAccounts, memberships, users, workspaces } from "@/db/schem
 import { createAppKey } from "@/lib/apps/keys";
 import { hashPassword } from "@/lib/auth/password";
 import { cycleAt } from "@/lib/credits/cycle";
-import { freshDatabase, signInOverHttp, startServer } from "@/reliability/server";
+import { freshDatabase, signInOverHttp, startServer } from "@/tests/support/server";
 
 const MEMBERS = 500;
 const SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 10);

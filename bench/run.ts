@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { findUsageMismatches } from "@/lib/credits/check";
-import { freshDatabase, ROOT, startServer } from "@/reliability/server";
+import { freshDatabase, ROOT, startServer } from "@/tests/support/server";
 import { benchPlan, chargedCount, makeOwners } from "./setup";
 import { balanceReads } from "./reads";
 import { pageWeight } from "./page-weight";

@@ -6,9 +6,9 @@ import { env } from "./env";
 import { DomainError, isDatabaseUnavailable } from "./errors";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
 
-export type ActionResult<T> =
-  | { ok: true; data: T }
-  | { ok: false; error: string; fieldErrors?: Record<string, string[]> };
+import type { ActionInput, ActionResult } from "./action-result";
+
+export type { Action, ActionInput, ActionResult } from "./action-result";
 
 /** An error whose message is written for the person and safe to show them. */
 export class UserError extends Error {
@@ -18,11 +18,6 @@ export class UserError extends Error {
   }
 }
 
-/** What a form or a component sends: the form's fields, or an object of the same fields. */
-export type ActionInput = FormData | Record<string, unknown>;
-
-/** The one shape of every server action: one input in, one result out. */
-export type Action<T> = (input: ActionInput) => Promise<ActionResult<T>>;
 
 type Input = ActionInput | undefined;
 

@@ -8,7 +8,8 @@ const globalForDb = globalThis as unknown as { creditsDb?: Promise<DbHandle> };
 
 /**
  * The process's database. With DATABASE_URL: that server (migrations are `npm run db:migrate`).
- * Without: embedded PGlite in the data folder, migrated and (first time) seeded on open.
+ * Without: embedded PGlite in the data folder, migrated on open (the app's start seeds the demo
+ * data the first time: instrumentation.ts).
  * Kept on globalThis so every route bundle and hot reload shares one PGlite instance: two
  * instances on one data folder would corrupt it.
  */
@@ -39,9 +40,5 @@ async function openAppDb(): Promise<DbHandle> {
   const handle = await openPglite(path.join(config.dataDir, "pglite"));
   await migrateDb(handle);
   await seedCatalog(handle.db);
-  if (config.DEMO_SEED === "auto") {
-    const { seedDemoIfEmpty } = await import("./demo-data");
-    await seedDemoIfEmpty(handle.db, new Date());
-  }
   return handle;
 }

@@ -5,7 +5,7 @@ import { seedDemoIfEmpty } from "@/lib/demo-data";
 import { createAppKey } from "@/lib/apps/keys";
 import { createApp } from "@/lib/apps/apps";
 import { createUser } from "@/lib/auth/users";
-import { freshDatabase, signInOverHttp, startServer, type AppServer } from "./server";
+import { freshDatabase, signInOverHttp, startServer, type AppServer } from "@/tests/support/server";
 
 // Every route, as each kind of caller: allowed or refused exactly as DESIGN says.
 let db: Awaited<ReturnType<typeof freshDatabase>>;

@@ -5,7 +5,7 @@ import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixt
 import { createAppKey } from "@/lib/apps/keys";
 import { findUsageMismatches } from "@/lib/credits/check";
 import { debitCredits } from "@/lib/credits/debit";
-import { freshDatabase, postUsage, startServer, type AppServer } from "./server";
+import { freshDatabase, postUsage, startServer, type AppServer } from "@/tests/support/server";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let server: AppServer;

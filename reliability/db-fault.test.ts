@@ -8,7 +8,7 @@ import { creditLedger } from "@/db/schema";
 import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { createAppKey } from "@/lib/apps/keys";
 import { findUsageMismatches } from "@/lib/credits/check";
-import { freshDatabase, postUsage, startServer, type AppServer } from "./server";
+import { freshDatabase, postUsage, startServer, type AppServer } from "@/tests/support/server";
 
 // A PostgreSQL cluster of this test's own (port 5499), so stopping it mid-load disturbs
 // nothing else on the machine. PostgreSQL refuses to run as root: its tools run as `postgres`.

@@ -7,7 +7,7 @@ import { createAppKey } from "@/lib/apps/keys";
 import { findUsageMismatches } from "@/lib/credits/check";
 import { debitCredits } from "@/lib/credits/debit";
 import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
-import { freshDatabase, postUsage, startServer, type AppServer } from "./server";
+import { freshDatabase, postUsage, startServer, type AppServer } from "@/tests/support/server";
 
 // A 503 means nothing was charged: a charge that cannot finish before the API's deadline is
 // abandoned in the database, whether it waited on a lock or on a slowly dripped body.

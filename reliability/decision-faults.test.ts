@@ -5,7 +5,7 @@ import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { buyTopUp, recordTopUpPurchase } from "@/lib/credits/top-ups";
 import { team, type Team } from "@/tests/support/fixtures";
 import { spawnWorker } from "./processes";
-import { freshDatabase } from "./server";
+import { freshDatabase } from "@/tests/support/server";
 
 // Faults around owners' decisions: 100 purchases worked by a separate worker process that is
 // killed (SIGKILL) again and again at random moments, with a provider that answers slowly

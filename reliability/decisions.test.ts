@@ -8,7 +8,7 @@ import { debitCredits } from "@/lib/credits/debit";
 import { setAutoTopUp } from "@/lib/credits/top-up-settings";
 import { team } from "@/tests/support/fixtures";
 import { Actor, Barrier } from "./processes";
-import { freshDatabase } from "./server";
+import { freshDatabase } from "@/tests/support/server";
 
 // Owners' decisions across processes: two app processes (each with its own pool and its own
 // worker on the job queue) act at the same instant on the same seat.

@@ -5,7 +5,7 @@ import { createAppKey } from "@/lib/apps/keys";
 import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { grantTopUp } from "@/lib/credits/top-up-settings";
 import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
-import { freshDatabase, postUsage, startServer, type AppServer } from "./server";
+import { freshDatabase, postUsage, startServer, type AppServer } from "@/tests/support/server";
 
 // Single-event and batched debits at once, with replays, through two app processes on one
 // PostgreSQL: both endpoints share the engine path, so the ledger must not be able to tell

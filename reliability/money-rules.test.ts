@@ -11,7 +11,7 @@ import { grantTopUp, setAutoTopUp } from "@/lib/credits/top-up-settings";
 import { buyTopUp } from "@/lib/credits/top-ups";
 import { transferSeat } from "@/lib/credits/seats";
 import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
-import { freshDatabase } from "./server";
+import { freshDatabase } from "@/tests/support/server";
 
 // Money outside the debit path, on real PostgreSQL with two connection pools (as two app
 // processes would have): each decision is charged and applied once, whatever arrives at once.

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import postgres from "postgres";
-import { ROOT } from "./server";
+import { ROOT } from "@/tests/support/server";
 
 /** Helpers for tests that run parts of the work in other processes (reliability/actor.ts, the worker). */
 

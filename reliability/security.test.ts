@@ -7,7 +7,7 @@ import { appKeys, apps, signInFailures, users } from "@/db/schema";
 import { seedDemoIfEmpty } from "@/lib/demo-data";
 import { createAppKey } from "@/lib/apps/keys";
 import { MAX_FAILURES_PER_EMAIL_AND_ADDRESS } from "@/lib/auth/rate-limit";
-import { freshDatabase, ROOT, signInOverHttp, startServer, type AppServer } from "./server";
+import { freshDatabase, ROOT, signInOverHttp, startServer, type AppServer } from "@/tests/support/server";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let server: AppServer;

@@ -1,5 +1,5 @@
 import { signIn } from "next-auth/react";
-import type { ActionInput, ActionResult } from "@/lib/action";
+import type { ActionInput, ActionResult } from "@/lib/action-result";
 import { RATE_LIMITED } from "./codes";
 
 const field = (input: ActionInput, name: string) => String((input instanceof FormData ? input.get(name) : input[name]) ?? "");

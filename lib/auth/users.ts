@@ -2,11 +2,10 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, memberships, users, workspaces } from "@/db/schema";
 import { isUniqueViolation } from "@/lib/errors";
+import { normalizeEmail } from "@/lib/format/email";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./password";
 
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+export { normalizeEmail };
 
 export class EmailTakenError extends Error {
   constructor() {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { invitations, memberships, users, workspaces } from "@/db/schema";
-import { normalizeEmail } from "@/lib/auth/users";
+import { normalizeEmail } from "@/lib/format/email";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { writeAudit } from "./audit";
 import { requireRole } from "./roles";

@@ -4,10 +4,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { migrateDb, openPostgres, type DbHandle } from "@/db/client";
-import { assertLocalDatabase } from "@/tests/support/local-db";
+import { assertLocalDatabase } from "./local-db";
 import { seedCatalog } from "@/lib/credits/catalog";
 
-export const ROOT = path.resolve(import.meta.dirname, "..");
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const ADMIN_URL = process.env.RELIABILITY_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** A fresh, migrated database on the local server (never another host). */
