@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     include: ["reliability/**/*.test.ts"],
     environment: "node",
+    // After every test, each database the file opened still agrees with its ledger.
+    setupFiles: ["tests/support/setup.ts"],
     pool: "forks",
     fileParallelism: false,
     testTimeout: 180_000,

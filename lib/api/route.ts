@@ -1,28 +1,70 @@
 import type { Db } from "@/db/client";
 import { getDb } from "@/lib/db";
-import { errorResponse, methodNotAllowed } from "@/lib/api/http";
+import { errorResponse, jsonError, methodNotAllowed } from "@/lib/api/http";
+import { currentWorkspace, getSessionUser, type SessionUser } from "@/lib/auth/session";
 import { BACKSTOP_GRACE_MS, withDeadline } from "@/lib/deadline";
 import { env } from "@/lib/env";
-
-type Handler = (db: Db, req: Request, now: Date, deadline: Date) => Promise<Response>;
+import type { WorkspaceMembership } from "@/lib/workspaces/memberships";
 
 /**
- * A metering route's POST and its refusals of every other method: the database, one `now` and
- * the request's deadline, handed to `handler`; a backstop answers 503 if it overruns anyway.
+ * The one wrapper for route handlers (like the action wrapper for server actions): it finds the
+ * database, one `now` and the request's deadline (with a backstop that answers 503 if the work
+ * overruns anyway), the signed-in person and their workspace when the route needs them (401 and
+ * 404 in JSON otherwise), answers every other method with a JSON 405, and turns whatever the
+ * handler throws into the documented JSON error. App-key callers are recognised by the handler
+ * (the key names the app, and with it the workspace).
  */
-export function meteringRoute(handler: Handler) {
-  async function POST(req: Request) {
-    let db;
-    try {
-      db = await getDb();
-    } catch (err) {
-      return errorResponse(err);
-    }
-    const { API_DEADLINE_MS } = env();
+export interface RouteContext {
+  db: Db;
+  now: Date;
+  deadline: Date;
+  /** The signed-in person: always there with `session: "required"`, maybe with "optional". */
+  user: SessionUser | null;
+  /** Their current workspace (`?workspace=` picks another of theirs), with `workspace: true`. */
+  workspace: WorkspaceMembership | null;
+}
+
+type Method = "GET" | "POST";
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+export interface RouteOptions {
+  /** "required": 401 without a session; "optional": the handler decides (an app key may stand in); "none". */
+  session?: "required" | "optional" | "none";
+  /** Resolve the person's workspace (needs a session). */
+  workspace?: boolean;
+  /** The 401 message, in the words of what the route is for. */
+  signInMessage?: string;
+  /** false for long-lived answers (the events stream): no deadline, no backstop. */
+  deadline?: boolean;
+}
+
+export function apiRoute(method: Method, opts: RouteOptions, handler: (req: Request, ctx: RouteContext) => Promise<Response>) {
+  async function serve(req: Request): Promise<Response> {
     const now = new Date();
-    const deadline = new Date(now.getTime() + API_DEADLINE_MS);
-    return withDeadline(handler(db, req, now, deadline), API_DEADLINE_MS + BACKSTOP_GRACE_MS).catch(errorResponse);
+    const ms = env().API_DEADLINE_MS;
+    const deadline = new Date(now.getTime() + ms);
+    const work = (async () => {
+      try {
+        const db = await getDb();
+        const user = opts.session && opts.session !== "none" ? await getSessionUser() : null;
+        if (opts.session === "required" && !user) return jsonError(401, "unauthorized", opts.signInMessage ?? "Sign in first.");
+        let workspace: WorkspaceMembership | null = null;
+        if (opts.workspace && user) {
+          workspace = (await currentWorkspace(db, user.id, new URL(req.url).searchParams.get("workspace"))).current;
+          if (!workspace) return jsonError(404, "not_found", "Workspace was not found.");
+        }
+        return await handler(req, { db, now, deadline, user, workspace });
+      } catch (err) {
+        return errorResponse(err);
+      }
+    })();
+    return opts.deadline === false ? work : withDeadline(work, ms + BACKSTOP_GRACE_MS).catch(errorResponse);
   }
-  const refuse = methodNotAllowed(["POST"]);
-  return { POST, GET: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse };
+  const refuse = methodNotAllowed([method]);
+  return Object.fromEntries(METHODS.map((m) => [m, m === method ? serve : refuse])) as Record<(typeof METHODS)[number], (req: Request) => Promise<Response> | Response>;
+}
+
+/** A metering route: POST with an app key, the handler taking the database, `now` and the deadline. */
+export function meteringRoute(handler: (db: Db, req: Request, now: Date, deadline: Date) => Promise<Response>) {
+  return apiRoute("POST", { session: "none" }, (req, { db, now, deadline }) => handler(db, req, now, deadline));
 }

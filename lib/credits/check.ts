@@ -140,13 +140,26 @@ export async function findRollupMismatches(db: Db): Promise<UsageMismatch[]> {
     })),
     ...(await totalMismatches(db, {
       field: "app_usage",
-      table: "app_usage",
+      // A row may stand at 0 (a capped app's first call was refused): only what it counts is compared.
+      table: "(select app_id, payer_account_id, cycle_start, charged from app_usage where charged <> 0)",
       keys: ["app_id", "cycle_start", "payer_account_id"],
       measures: ["charged"],
       sums: sql`
         select app_id, payer_account_id, cycle_start, sum(amount)::bigint as charged
         from credit_ledger
         where outcome = 'charged' and kind = 'integration' and app_id is not null and payer_account_id is not null and cycle_start is not null
+        group by 1, 2, 3`,
+    })),
+    // What an app's pending reservations hold counts against its cap until they settle.
+    ...(await totalMismatches(db, {
+      field: "app_usage.reserved",
+      table: "(select app_id, payer_account_id, cycle_start, reserved as charged from app_usage where reserved <> 0)",
+      keys: ["app_id", "cycle_start", "payer_account_id"],
+      measures: ["charged"],
+      sums: sql`
+        select l.app_id, l.payer_account_id, l.cycle_start, sum(l.amount)::bigint as charged
+        from credit_ledger l join reservations v on v.id = l.reservation_id
+        where l.outcome = 'reserved' and v.status = 'pending' and l.kind = 'integration' and l.app_id is not null and l.payer_account_id is not null
         group by 1, 2, 3`,
     })),
   ];

@@ -5,6 +5,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { migrateDb, openPostgres, type DbHandle } from "@/db/client";
 import { assertLocalDatabase } from "./local-db";
+import { openTestDbs } from "./test-db";
 import { seedCatalog } from "@/lib/credits/catalog";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -22,10 +23,13 @@ export async function freshDatabase(adminUrl = ADMIN_URL): Promise<{ url: string
   const handle = await openPostgres(url.toString(), 10);
   await migrateDb(handle);
   await seedCatalog(handle.db);
+  // The invariant check after each test (setup.ts) reads it too.
+  openTestDbs.add(handle);
   return {
     url: url.toString(),
     handle,
     async drop() {
+      openTestDbs.delete(handle);
       await handle.close();
       const s = postgres(adminUrl, { max: 1, onnotice: () => {} });
       await s.unsafe(`drop database if exists ${name} with (force)`);

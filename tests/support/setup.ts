@@ -1,6 +1,6 @@
 /**
- * Runs before every test file (vitest `setupFiles`). After each test, every database the
- * file opened must still have usage rows equal to what its ledger says: the engine's central
+ * Runs before every test file (vitest `setupFiles`, unit and reliability suites). After each
+ * test, every database the file opened must still have usage rows equal to what its ledger says: the engine's central
  * invariant (and every top-up lot equals the parts the ledger drew from it), checked test by test rather than once at the end, so a test run alone with `-t`
  * checks it too.
  */

@@ -1,4 +1,5 @@
 import { jsonError } from "@/lib/api/http";
+import { apiRoute } from "@/lib/api/route";
 import { getSession } from "@/lib/auth/session";
 import { onChange } from "@/lib/events";
 
@@ -10,7 +11,7 @@ const SESSION_CHECK_MS = 2_000;
  * changed, from whichever process changed them (see lib/events.ts). Pages then refetch. The
  * stream ends within seconds of its session ending.
  */
-export async function GET(req: Request) {
+export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "none", deadline: false }, async (req) => {
   const session = await getSession();
   if (!session) return jsonError(401, "unauthorized", "Sign in to receive updates.");
   const { user } = session;
@@ -63,4 +64,4 @@ export async function GET(req: Request) {
   return new Response(stream, {
     headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" },
   });
-}
+});

@@ -1,31 +1,23 @@
 import { NextResponse } from "next/server";
-import { getDb } from "@/lib/db";
-import { errorResponse, jsonError } from "@/lib/api/http";
+import { apiRoute } from "@/lib/api/route";
 import { listNotifications } from "@/lib/notifications";
-import { getSessionUser } from "@/lib/auth/session";
 
 /** The signed-in person's notices, for the bell in the top bar. */
-export async function GET() {
-  try {
-    const user = await getSessionUser();
-    if (!user) return jsonError(401, "unauthorized", "Sign in to see your notifications.");
-    const { unread, items } = await listNotifications(await getDb(), user.id);
-    return NextResponse.json(
-      {
-        unread,
-        items: items.map((n) => ({
-          id: n.id,
-          body: n.body,
-          kind: n.kind,
-          threshold: n.threshold,
-          createdAt: n.createdAt.toISOString(),
-          href: n.href,
-          read: n.readAt !== null,
-        })),
-      },
-      { headers: { "Cache-Control": "no-store" } },
-    );
-  } catch (err) {
-    return errorResponse(err);
-  }
-}
+export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "required", signInMessage: "Sign in to see your notifications." }, async (_req, { db, user }) => {
+  const { unread, items } = await listNotifications(db, user!.id);
+  return NextResponse.json(
+    {
+      unread,
+      items: items.map((n) => ({
+        id: n.id,
+        body: n.body,
+        kind: n.kind,
+        threshold: n.threshold,
+        createdAt: n.createdAt.toISOString(),
+        href: n.href,
+        read: n.readAt !== null,
+      })),
+    },
+    { headers: { "Cache-Control": "no-store" } },
+  );
+});

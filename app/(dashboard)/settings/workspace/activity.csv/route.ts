@@ -1,9 +1,7 @@
-import { getDb } from "@/lib/db";
-import { jsonError } from "@/lib/api/http";
+import { cookies } from "next/headers";
+import { apiRoute } from "@/lib/api/route";
 import { listActivity } from "@/lib/views/activity";
 import { toCreditNumber } from "@/lib/credits/amounts";
-import { currentWorkspace, getSessionUser } from "@/lib/auth/session";
-import { cookies } from "next/headers";
 import { csvCell } from "@/lib/format/csv";
 import { safeTimeZone } from "@/lib/format/time";
 import { parseFilters } from "../filters";
@@ -11,15 +9,10 @@ import { parseFilters } from "../filters";
 const MAX_ROWS = 100_000;
 
 /** The activity list as CSV, with the same filters and the same visibility as the page. */
-export async function GET(req: Request) {
-  const user = await getSessionUser();
-  if (!user) return jsonError(401, "unauthorized", "Sign in to export activity.");
-  const db = await getDb();
-  const url = new URL(req.url);
-  const { filters } = parseFilters(Object.fromEntries(url.searchParams));
-  const { current: ws } = await currentWorkspace(db, user.id);
-  if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
-  const rows = await listActivity(db, { workspaceId: ws.workspaceId, viewerId: user.id, role: ws.role, filters, limit: MAX_ROWS });
+export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "required", workspace: true, signInMessage: "Sign in to export activity." }, async (req, { db, user, workspace }) => {
+  const ws = workspace!;
+  const { filters } = parseFilters(Object.fromEntries(new URL(req.url).searchParams));
+  const rows = await listActivity(db, { workspaceId: ws.workspaceId, viewerId: user!.id, role: ws.role, filters, limit: MAX_ROWS });
   // "credits" is what was charged (0 for a refusal or a free action), so summing the column
   // gives the total spent; what a refused call asked for is in "requested_credits".
   const header = ["time_utc", "action", "quantity", "kind", "outcome", "credits", "requested_credits", "app", "actor", "paid_by", "source"];
@@ -34,4 +27,4 @@ export async function GET(req: Request) {
   return new Response([header.join(","), ...lines].join("\r\n") + "\r\n", {
     headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${name}"`, "Cache-Control": "no-store" },
   });
-}
+});
