@@ -10,7 +10,7 @@ import { addSeat, changeSeatPlan, removeSeat } from "@/lib/credits/plan-changes"
 import { grantTopUp, setAutoTopUp } from "@/lib/credits/top-up-settings";
 import { buyTopUp } from "@/lib/credits/top-ups";
 import { transferSeat } from "@/lib/credits/seats";
-import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { freshDatabase } from "@/tests/support/server";
 
 // Money outside the debit path, on real PostgreSQL with two connection pools (as two app
@@ -31,15 +31,8 @@ const pools = () => [db.handle.db, other.db];
 const now = () => new Date();
 
 async function team() {
-  const d = db.handle.db;
-  const at = new Date(Date.now() - 40 * 86_400_000);
-  const ada = await makeUser(d, "Ada", at);
-  const linus = await makeUser(d, "Linus", at);
-  const ken = await makeUser(d, "Ken", at);
-  const grace = await makeUser(d, "Grace", at);
-  const ws = await makeWorkspace(d, ada, { billingAnchor: new Date(Date.now() - 3 * 86_400_000), members: [{ id: linus.id }, { id: ken.id }, { id: grace.id }] });
-  const seat = await makeSeat(d, ws, "starter", linus.id);
-  return { ada, linus, ken, grace, ws, seat };
+  const t = await makeTeam(db.handle.db, { joined: new Date(Date.now() - 40 * 86_400_000), anchor: new Date(Date.now() - 3 * 86_400_000), adaSeat: null, linusSeat: "starter" });
+  return { ada: t.ada, linus: t.linus, ken: t.ken, grace: t.grace, ws: t.ws, seat: t.linusSeat };
 }
 const charges = async (workspaceId: string) => (await db.handle.db.select({ n: count() }).from(paymentCharges).where(eq(paymentCharges.workspaceId, workspaceId)))[0]!.n;
 

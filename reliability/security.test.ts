@@ -7,7 +7,7 @@ import { appKeys, apps, signInFailures, users } from "@/db/schema";
 import { seedDemoIfEmpty } from "@/lib/demo-data";
 import { createAppKey } from "@/lib/apps/keys";
 import { MAX_FAILURES_PER_EMAIL_AND_ADDRESS } from "@/lib/auth/rate-limit";
-import { freshDatabase, ROOT, signInOverHttp, startServer, type AppServer } from "@/tests/support/server";
+import { freshDatabase, ROOT, signInOverHttp, signOutOverHttp, startServer, type AppServer } from "@/tests/support/server";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let server: AppServer;
@@ -123,16 +123,7 @@ describe("security basics", () => {
   it("signing out ends the session on the server: a copied cookie stops working", async () => {
     const cookie = await signInOverHttp(server.base, "ada@example.com", "credits-demo");
     expect((await fetch(`${server.base}/api/v1/balance`, { headers: { cookie } })).status).toBe(200);
-    const csrf = await fetch(`${server.base}/api/auth/csrf`, { headers: { cookie } });
-    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-    const out = await fetch(`${server.base}/api/auth/signout`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: [cookie, csrfCookie].filter(Boolean).join("; ") },
-      body: new URLSearchParams({ csrfToken, json: "true" }),
-    });
-    expect(out.status).toBeLessThan(400);
+    expect(await signOutOverHttp(server.base, cookie)).toBeLessThan(400);
     // The copy kept before signing out is refused now, by the API and by the pages.
     const after = await fetch(`${server.base}/api/v1/balance`, { headers: { cookie } });
     expect(after.status).toBe(401);
@@ -149,16 +140,7 @@ describe("security basics", () => {
     const decoder = new TextDecoder();
     let text = decoder.decode((await reader.read()).value);
     expect(text).toContain("retry:");
-    const csrf = await fetch(`${server.base}/api/auth/csrf`, { headers: { cookie } });
-    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-    const out = await fetch(`${server.base}/api/auth/signout`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: [cookie, csrfCookie].filter(Boolean).join("; ") },
-      body: new URLSearchParams({ csrfToken, json: "true" }),
-    });
-    expect(out.status).toBeLessThan(400);
+    expect(await signOutOverHttp(server.base, cookie)).toBeLessThan(400);
     const signedOutAt = Date.now();
     // Read until the server ends the stream (or give up after 10 s: then the test fails).
     const ended = await Promise.race([

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { auditLog, creditAccounts, memberships, planChanges, seatTransfers, workspaces } from "@/db/schema";
-import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
+import { makeApp, makeUser, makeWorkspace, team as makeTeam, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { getActingAccount } from "./accounts";
 import { getMemberBalance } from "./balance";
@@ -22,18 +22,7 @@ const mid = new Date("2026-07-20T12:00:00.000Z");
 let n = 0;
 const key = () => `pc:${++n}:${Math.random()}`;
 
-async function team() {
-  const ada = await makeUser(h.db, "Ada", new Date("2026-06-01T00:00:00Z"));
-  const grace = await makeUser(h.db, "Grace", new Date("2026-06-01T00:00:00Z"));
-  const linus = await makeUser(h.db, "Linus", new Date("2026-06-01T00:00:00Z"));
-  const ken = await makeUser(h.db, "Ken", new Date("2026-06-02T08:00:00Z"));
-  const ws = await makeWorkspace(h.db, ada, {
-    billingAnchor: anchor,
-    members: [{ id: grace.id, role: "admin" }, { id: linus.id }, { id: ken.id }],
-  });
-  const linusSeat = await makeSeat(h.db, ws, "starter", linus.id);
-  return { ada, grace, linus, ken, ws, linusSeat };
-}
+const team = () => makeTeam(h.db, { anchor, adaSeat: null, linusSeat: "starter", graceRole: "admin" });
 
 async function spend(t: Awaited<ReturnType<typeof team>>, userId: string, credits: number, at = mid) {
   const r = await debitCredits(h.db, { key: key(), action: "message.implement", quantity: credits, workspaceId: t.ws.id, actorUserId: userId }, at);

@@ -3,7 +3,7 @@ import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { auditLog, creditAccounts, paymentCharges, planChanges, seatTransfers } from "@/db/schema";
-import { makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { PaymentDeclinedError, testModeProvider, type PaymentProvider } from "./payments";
 import { addSeat, changeSeatPlan, removeSeat, undoScheduledChange } from "./plan-changes";
@@ -22,15 +22,7 @@ afterAll(async () => h?.cleanup());
 const anchor = new Date("2026-07-05T09:00:00.000Z");
 const mid = new Date("2026-07-20T12:00:00.000Z");
 
-async function team() {
-  const ada = await makeUser(h.db, "Ada", new Date("2026-06-01T00:00:00Z"));
-  const linus = await makeUser(h.db, "Linus", new Date("2026-06-01T00:00:00Z"));
-  const ken = await makeUser(h.db, "Ken", new Date("2026-06-01T00:00:00Z"));
-  const grace = await makeUser(h.db, "Grace", new Date("2026-06-01T00:00:00Z"));
-  const ws = await makeWorkspace(h.db, ada, { billingAnchor: anchor, members: [{ id: linus.id }, { id: ken.id }, { id: grace.id }] });
-  const linusSeat = await makeSeat(h.db, ws, "starter", linus.id);
-  return { ada, linus, ken, grace, ws, linusSeat };
-}
+const team = () => makeTeam(h.db, { anchor, adaSeat: null, linusSeat: "starter" });
 
 const chargesOf = async (workspaceId: string) =>
   (await h.db.select({ n: count() }).from(paymentCharges).where(eq(paymentCharges.workspaceId, workspaceId)))[0]!.n;

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { apps, creditAccounts, creditLedger, notifications, paymentCharges, planChanges, topUpLots } from "@/db/schema";
-import { drainDecisions, makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { drainDecisions, makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { getAccount } from "./accounts";
 import { credits } from "./amounts";
@@ -30,15 +30,7 @@ const mid = new Date("2026-07-20T12:00:00.000Z");
 let n = 0;
 const key = () => `tu:${++n}:${Math.random()}`;
 
-async function team(plan = "starter") {
-  const ada = await makeUser(h.db, "Ada", new Date("2026-06-01T00:00:00Z"));
-  const linus = await makeUser(h.db, "Linus", new Date("2026-06-01T00:00:00Z"));
-  const ken = await makeUser(h.db, "Ken", new Date("2026-06-01T00:00:00Z"));
-  const ws = await makeWorkspace(h.db, ada, { billingAnchor: anchor, members: [{ id: linus.id }, { id: ken.id }] });
-  const seat = await makeSeat(h.db, ws, plan, ada.id);
-  const app = await makeApp(h.db, ws, ada, "Storefront");
-  return { ada, linus, ken, ws, seat, app };
-}
+const team = (plan = "starter") => makeTeam(h.db, { anchor, plan });
 type Team = Awaited<ReturnType<typeof team>>;
 
 /** A lot of `amount` credits bought `monthsAgo` months before `mid` (so it expires 12 months after that). */

@@ -8,7 +8,7 @@ import { getMemberBalance } from "@/lib/credits/balance";
 import { debitCredits } from "@/lib/credits/debit";
 import { getBillingView } from "@/lib/views/billing";
 import { getMembersView } from "@/lib/views/members";
-import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
+import { makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { acceptInvitation, findInvitation, inviteMember, listInvitations, revokeInvitation } from "./invitations";
 import { listMemberships, pickWorkspace } from "./memberships";
@@ -25,13 +25,8 @@ const mid = new Date("2026-07-20T12:00:00.000Z");
 const tokenOf = (path: string) => path.replace("/invite/", "");
 
 async function team() {
-  const ada = await makeUser(h.db, "Ada", new Date("2026-06-01T00:00:00Z"));
-  const linus = await makeUser(h.db, "Linus", new Date("2026-06-01T00:00:00Z"));
-  const ken = await makeUser(h.db, "Ken", new Date("2026-06-01T00:00:00Z"));
-  const ws = await makeWorkspace(h.db, ada, { billingAnchor: anchor, members: [{ id: linus.id, role: "admin" }, { id: ken.id }] });
-  const adaSeat = await makeSeat(h.db, ws, "pro", ada.id);
-  const linusSeat = await makeSeat(h.db, ws, "starter", linus.id);
-  return { ada, linus, ken, ws, adaSeat, linusSeat };
+  const t = await makeTeam(h.db, { anchor, adaSeat: "pro", linusSeat: "starter", linusRole: "admin" });
+  return { ...t, adaSeat: t.seat, linusSeat: t.linusSeat };
 }
 
 describe("removing a member", () => {
@@ -122,7 +117,7 @@ describe("who sees what", () => {
     const kenSeat = await makeSeat(h.db, t.ws, "builder", t.ken.id);
     const members = await getMembersView(h.db, { workspaceId: t.ws.id, userId: t.ken.id }, mid);
     expect(members.rows.find((r) => r.userId === t.ken.id)!.balance).not.toBeNull();
-    expect(members.rows.filter((r) => r.userId !== t.ken.id).map((r) => r.balance)).toEqual([null, null]);
+    expect(members.rows.filter((r) => r.userId !== t.ken.id).map((r) => r.balance)).toEqual([null, null, null]); // Ada, Linus and Grace
     expect(members.invitations).toEqual([]);
     const billing = await getBillingView(h.db, { workspaceId: t.ws.id, userId: t.ken.id }, mid);
     expect(billing.seats.find((s) => s.id === kenSeat.id)!.balance).not.toBeNull();

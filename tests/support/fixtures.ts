@@ -86,20 +86,44 @@ export async function drainDecisions(db: Db, now: Date, provider?: import("@/lib
 }
 
 /**
- * The usual cast, built once for every test file: Ada owns a workspace billed from `anchor`
- * and holds its `plan` seat; Linus and Ken are members (Linus with a Starter seat when
- * `linusSeat`); Ada's app Storefront.
+ * The usual cast, for every test file: Ada owns a workspace billed from `anchor` (and holds its
+ * `adaSeat` seat, Starter unless null); Linus (a member, or `linusRole`), Ken and Grace (`graceRole`)
+ * are members, Linus with a `linusSeat` seat when asked; Ada's app Storefront. Asking for a seat
+ * that was not made throws, naming the option.
  */
-export async function team(db: Db, opts: { anchor?: Date; plan?: string; linusSeat?: boolean; joined?: Date } = {}) {
+export async function team(
+  db: Db,
+  opts: { anchor?: Date; joined?: Date; adaSeat?: string | null; linusSeat?: string | null; linusRole?: "admin" | "member"; graceRole?: "admin" | "member"; plan?: string } = {},
+) {
   const joined = opts.joined ?? new Date("2026-06-01T00:00:00Z");
   const anchor = opts.anchor ?? new Date("2026-07-05T09:00:00.000Z");
   const ada = await makeUser(db, "Ada", joined);
   const linus = await makeUser(db, "Linus", joined);
   const ken = await makeUser(db, "Ken", joined);
-  const ws = await makeWorkspace(db, ada, { billingAnchor: anchor, members: [{ id: linus.id }, { id: ken.id }] });
-  const seat = await makeSeat(db, ws, opts.plan ?? "starter", ada.id);
-  const linusSeat = opts.linusSeat ? await makeSeat(db, ws, "starter", linus.id) : null;
+  const grace = await makeUser(db, "Grace", joined);
+  const ws = await makeWorkspace(db, ada, { billingAnchor: anchor, members: [{ id: linus.id, role: opts.linusRole }, { id: ken.id }, { id: grace.id, role: opts.graceRole }] });
+  const adaPlan = opts.adaSeat === undefined ? (opts.plan ?? "starter") : opts.adaSeat;
+  const adaSeat = adaPlan ? await makeSeat(db, ws, adaPlan, ada.id) : null;
+  const linusSeat = opts.linusSeat ? await makeSeat(db, ws, opts.linusSeat, linus.id) : null;
   const app = await makeApp(db, ws, ada, "Storefront");
-  return { ada, linus, ken, ws, seat, linusSeat, app };
+  const need = <T>(seat: T | null, option: string): T => {
+    if (!seat) throw new Error(`team(): that seat was not made; pass ${option}`);
+    return seat;
+  };
+  return {
+    ada,
+    linus,
+    ken,
+    grace,
+    ws,
+    app,
+    /** Ada's seat. */
+    get seat() {
+      return need(adaSeat, "adaSeat");
+    },
+    get linusSeat() {
+      return need(linusSeat, "linusSeat");
+    },
+  };
 }
 export type Team = Awaited<ReturnType<typeof team>>;

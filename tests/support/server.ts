@@ -110,6 +110,20 @@ export async function signInOverHttp(base: string, email: string, password: stri
   return cookie();
 }
 
+/** Signs out through next-auth's endpoint with that session's cookie; returns the status. */
+export async function signOutOverHttp(base: string, cookie: string): Promise<number> {
+  const csrf = await fetch(`${base}/api/auth/csrf`, { headers: { cookie } });
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const out = await fetch(`${base}/api/auth/signout`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: [cookie, csrfCookie].filter(Boolean).join("; ") },
+    body: new URLSearchParams({ csrfToken, json: "true" }),
+  });
+  return out.status;
+}
+
 export async function postUsage(base: string, key: string, idempotencyKey: string, body: unknown, signal?: AbortSignal) {
   const res = await fetch(`${base}/api/v1/usage`, {
     method: "POST",
