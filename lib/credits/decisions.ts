@@ -1,4 +1,5 @@
 import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { creditAccounts, IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES } from "@/db/schema";
 import { conflict, isUniqueViolation, notFound } from "@/lib/errors";
@@ -127,7 +128,7 @@ export async function recordDecision(db: Db, workspaceId: string, key: string, r
 }
 
 /** Moves a decision from one state to another, once: false when it was no longer in `from`. */
-async function transition(db: Db, change: PlanChange, from: DecisionStatus | DecisionStatus[], to: DecisionStatus, set: Partial<typeof planChanges.$inferInsert>, now: Date) {
+async function transition(db: Db, change: PlanChange, from: DecisionStatus | DecisionStatus[], to: DecisionStatus, set: PgUpdateSetSource<typeof planChanges>, now: Date) {
   const froms = Array.isArray(from) ? from : [from];
   const moved = await db
     .update(planChanges)
@@ -167,7 +168,7 @@ export async function driveDecision(db: Db, decisionId: string, ctx: DecisionCon
           db.transaction(async (tx) => {
             const reason = await ctx.applier.check(tx, d, now());
             if (reason) await transition(tx, d, "recorded", "voided", { failureReason: reason }, now());
-            else await transition(tx, d, "recorded", "paying", { attempts: sql`${planChanges.attempts} + 1` as unknown as number }, now());
+            else await transition(tx, d, "recorded", "paying", { attempts: sql`${planChanges.attempts} + 1` }, now());
           }),
         );
         continue;
