@@ -57,7 +57,13 @@ export async function openPostgres(url: string, max = 10, opts: { statementTimeo
       return unlisten;
     },
     async execSimple(text) {
-      return [...(await client.unsafe(text).simple())];
+      // Several statements (a BEGIN … COMMIT among them) need one connection of their own.
+      const reserved = await client.reserve();
+      try {
+        return [...(await reserved.unsafe(text).simple())];
+      } finally {
+        reserved.release();
+      }
     },
   };
 }
