@@ -10,7 +10,7 @@ import { addSeat, changeSeatPlan, removeSeat } from "@/lib/credits/plan-changes"
 import { grantTopUp, setAutoTopUp } from "@/lib/credits/top-up-settings";
 import { buyTopUp } from "@/lib/credits/top-ups";
 import { transferSeat } from "@/lib/credits/seats";
-import { makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
+import { drainDecisions, makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { freshDatabase } from "@/tests/support/server";
 
 // Money outside the debit path, on real PostgreSQL with two connection pools (as two app
@@ -120,6 +120,8 @@ describe("top-ups under concurrency, two processes", () => {
       debitCredits(pools()[i % 2]!, { key: `x:${i}:${randomUUID()}`, action: "integration.llm", quantity, workspaceId: t.ws.id, actorUserId: null, appId: t.app.id }, now());
     await charge(0, 1_460); // 540 left; the 50 charges of 1 take it to 490, across 500
     await Promise.all(Array.from({ length: 50 }, (_, i) => charge(i, 1)));
+    // The crossing charge recorded one purchase with its job; the worker (here: a drain) buys it.
+    expect(await drainDecisions(db.handle.db, now())).toBe(1);
     const autos = await db.handle.db.select().from(topUpLots).where(and(eq(topUpLots.accountId, t.seat.id), eq(topUpLots.source, "auto")));
     expect(autos).toHaveLength(1);
     expect(await charges(t.ws.id)).toBe(1);

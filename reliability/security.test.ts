@@ -133,7 +133,7 @@ describe("security basics", () => {
   });
 
   it("an events stream opened before signing out ends within seconds of it", async () => {
-    const cookie = await signInOverHttp(server.base, "linus@example.com", "credits-demo");
+    const cookie = await signInOverHttp(server.base, "ada@example.com", "credits-demo");
     const stream = await fetch(`${server.base}/api/events`, { headers: { cookie } });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();

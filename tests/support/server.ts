@@ -23,8 +23,10 @@ export async function freshDatabase(adminUrl = ADMIN_URL): Promise<{ url: string
   const handle = await openPostgres(url.toString(), 10);
   await migrateDb(handle);
   await seedCatalog(handle.db);
-  // The invariant check after each test (setup.ts) reads it too.
+  // The invariant check after each test (setup.ts) reads it too, while it is open.
   openTestDbs.add(handle);
+  const close = handle.close;
+  handle.close = () => (openTestDbs.delete(handle), close());
   return {
     url: url.toString(),
     handle,
