@@ -52,7 +52,7 @@ test("removing a member names the apps that pass to the owner; a transfer counts
   const linus = page.getByTestId("member-linus@example.com");
   await linus.getByRole("button", { name: "Remove" }).click();
   const remove = page.getByRole("alertdialog", { name: "Remove Linus Torvalds from the workspace?" });
-  await expect(remove.getByTestId("apps-handed-over")).toHaveText("Their app Helpdesk pass to the workspace owner, who pays its integrations from then on.");
+  await expect(remove.getByTestId("apps-handed-over")).toHaveText("Their app Helpdesk passes to the workspace owner, who pays its integrations from then on.");
   await remove.getByRole("button", { name: "Cancel" }).click();
 
   const ada = page.getByTestId("member-ada@example.com");

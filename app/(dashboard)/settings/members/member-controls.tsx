@@ -197,8 +197,8 @@ export function MemberControls(props: {
             <p>They lose access to this workspace&apos;s apps.{seat ? " Their paid seat stays, unassigned, for you to give to someone else." : ""}</p>
             {props.memberApps.length > 0 ? (
               <p data-testid="apps-handed-over">
-                Their {props.memberApps.length === 1 ? "app" : "apps"} <strong>{props.memberApps.join(", ")}</strong> pass to the workspace owner, who pays{" "}
-                {props.memberApps.length === 1 ? "its" : "their"} integrations from then on.
+                Their {props.memberApps.length === 1 ? "app" : "apps"} <strong>{props.memberApps.join(", ")}</strong> {props.memberApps.length === 1 ? "passes" : "pass"} to the workspace
+                owner, who pays {props.memberApps.length === 1 ? "its" : "their"} integrations from then on.
               </p>
             ) : null}
           </Confirm>
