@@ -9,11 +9,13 @@ import { drainDecisions, team, type Team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { getAccount } from "./accounts";
 import { credits } from "./amounts";
-import { debitCredits } from "./debit";
+import { debitCredits, reserveCredits } from "./debit";
+import { releaseReservation } from "./reservations";
 import { DecisionPendingError, driveDecision, voidDecision } from "./decisions";
 import { testModeProvider, type PaymentProvider } from "./payments";
 import { removeSeat } from "./plan-changes";
 import { setAutoTopUp } from "./top-up-settings";
+import { transferSeat } from "./seats";
 import { buyTopUp, recordTopUpPurchase, topUpApplier } from "./top-ups";
 
 // One decision, one charge, across faults: every owner decision that costs money is a durable
@@ -182,6 +184,40 @@ describe("auto top-up", () => {
     for (let i = 0; i < 16; i++) await integration(t, 100); // 1,600 of 2,000: the 16th crosses 80%
     const notes = await h.db.select().from(notifications).where(and(eq(notifications.accountId, t.seat.id), eq(notifications.threshold, 80)));
     expect(notes).toHaveLength(1);
+  });
+});
+
+describe("change events", () => {
+  it("are told after the transaction, never from inside it (transfer, purchase, reservation)", async () => {
+    const t = await team(h.db, { linusSeat: "starter" });
+    // The database, with a flag that is up while a transaction's work runs.
+    let inTransaction = false;
+    const db = new Proxy(h.db, {
+      get(target, prop, receiver) {
+        if (prop !== "transaction") return Reflect.get(target, prop, receiver);
+        return (work: (tx: typeof h.db) => Promise<unknown>) =>
+          target.transaction(async (tx) => {
+            inTransaction = true;
+            try {
+              return await work(tx);
+            } finally {
+              inTransaction = false;
+            }
+          });
+      },
+    });
+    const told: boolean[] = [];
+    const off = onChange(() => void told.push(inTransaction));
+    try {
+      await transferSeat(db, { seatId: t.linusSeat.id, toUserId: t.ken.id, byUserId: t.ada.id }, mid);
+      await buyTopUp(db, { seatId: t.seat.id, kind: "message", packs: 1, byUserId: t.ada.id }, mid);
+      const held = await reserveCredits(db, { key: randomUUID(), action: "message.implement", workspaceId: t.ws.id, actorUserId: t.ada.id }, mid);
+      await releaseReservation(db, held.event.reservationId!, mid);
+    } finally {
+      off();
+    }
+    expect(told.length).toBeGreaterThanOrEqual(4);
+    expect(told).toEqual(told.map(() => false));
   });
 });
 
