@@ -9,7 +9,8 @@ import { freshDatabase } from "@/tests/support/server";
 
 // Faults around owners' decisions: 100 purchases worked by a separate worker process that is
 // killed (SIGKILL) again and again at random moments, with a provider that answers slowly
-// (after charging) and declines some cards, while a seat ends half-way. After a last worker
+// (after charging; for some workers past their deadline) and declines some cards, while a seat
+// ends half-way. After a last worker
 // finishes, every decision is applied, failed or voided; the provider's charges are exactly the
 // applied decisions plus what was refunded; ledger, lots and usage agree; no seat is blocked.
 
@@ -43,7 +44,9 @@ describe(`decisions survive a worker killed at random points (seed ${SEED})`, ()
     let leftPaying = 0;
     let kills = 0;
     for (let round = 0; round < 10; round++) {
-      const worker = spawnWorker(db.url, WORKER_ENV);
+      // Every third worker gives the provider less time than it takes: its charges time out (the
+      // provider hangs past the deadline), the decisions stay paying and are retried by the next.
+      const worker = spawnWorker(db.url, round % 3 === 1 ? { ...WORKER_ENV, PAYMENT_TIMEOUT_MS: "150" } : WORKER_ENV);
       // Ten purchases a round, recorded while the worker starts and works.
       const batch = Array.from({ length: 10 }, () => purchase(recorded++));
       await Promise.all(batch);
