@@ -1,4 +1,5 @@
 import { formatCredits } from "@/lib/credits/amounts";
+import { ForecastLine } from "./credits/forecast-line";
 import { LocalTime } from "./local-time";
 
 /** Used and remaining credits of one kind, as numbers and as a meter. */
@@ -8,6 +9,7 @@ export function CreditMeter({
   allowance,
   remaining,
   topUp,
+  forecast,
   compact = false,
 }: {
   label: string;
@@ -16,6 +18,8 @@ export function CreditMeter({
   remaining: number;
   /** Top-up credits on top of the allowance, and when the first of them expires. */
   topUp?: { remaining: number; expiresAt: string | null; available: number };
+  /** At the recent pace: when it runs out before the reset (see ForecastLine). */
+  forecast?: { runsOutAt: string | null; perDay: number; cycleEnd: string; testId?: string };
   compact?: boolean;
 }) {
   const pct = allowance > 0 ? Math.min(100, (used / allowance) * 100) : 100;
@@ -56,6 +60,7 @@ export function CreditMeter({
           ) : null}
         </p>
       )}
+      {forecast ? <ForecastLine forecast={forecast} cycleEnd={forecast.cycleEnd} available={topUp?.available ?? remaining} testId={forecast.testId} /> : null}
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { formatCredits } from "@/lib/credits/amounts";
 import { LogoMark } from "../logo";
 import { LocalTime } from "../local-time";
 import { focusRing } from "../ui/button";
+import { ForecastLine } from "./forecast-line";
 import { useBalance, type BalanceJson } from "./queries";
 import { floatingClass } from "@/components/ui/surface";
 
@@ -27,6 +28,13 @@ function Line({ label, b }: { label: string; b: BalanceJson }) {
             <span data-testid={`${id}-available`}>{formatCredits(milli(b.available))}</span> available
           </span>
         ) : null}
+        <ForecastLine
+          forecast={b.forecast ? { runsOutAt: b.forecast.runsOutAt, perDay: b.forecast.basis.perDay } : undefined}
+          cycleEnd={b.cycleEnd}
+          available={b.available}
+          testId={`${id}-forecast`}
+          className="max-w-56 text-xs text-zinc-600 dark:text-zinc-400"
+        />
       </dd>
     </div>
   );

@@ -10,6 +10,8 @@ export interface BalanceJson {
   cycleEnd: string;
   topUp: { remaining: number; nextExpiresAt: string | null };
   available: number;
+  /** At the last 7 days' pace (credits a day): when it runs out before the reset, or null. */
+  forecast?: { runsOutAt: string | null; basis: { windowDays: number; perDay: number } };
 }
 
 export interface NotificationJson {

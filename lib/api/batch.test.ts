@@ -6,7 +6,7 @@ import { creditLedger } from "@/db/schema";
 import { createAppKey } from "@/lib/apps/keys";
 import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { postUsageBatch } from "./usage";
+import { answerFromLedger, postUsageBatch, type MeteringProgress } from "./usage";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 let key: string;
@@ -99,6 +99,36 @@ describe("a batch that runs out of time", () => {
     const again = await batch({ events });
     expect(again.body.results.map((r: Json) => r.status)).toEqual([200, 200, 201, 201, 201]);
     expect(await rows()).toHaveLength(5);
+  });
+
+  it("past the backstop, the answer comes from the ledger: charged events as their first result, the rest 503", async () => {
+    const events = [
+      { idempotencyKey: "truth-0", action: "integration.api_call" },
+      { idempotencyKey: "truth-1", action: "integration.api_call" },
+      { idempotencyKey: "truth-2", action: "integration.nope" },
+      { idempotencyKey: "truth-3", action: "integration.api_call" },
+    ];
+    // The request's own work: the first two charged, then its clock ran out.
+    let committed = 0;
+    const realNow = Date.now.bind(Date);
+    const off = onChange(() => void committed++);
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => (committed >= 2 ? realNow() + 3_600_000 : realNow()));
+    const progress: MeteringProgress = {};
+    try {
+      const req = new Request("http://localhost/api/v1/usage/batch", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+      await postUsageBatch(h.db, req, now, new Date(realNow() + 60_000), progress);
+    } finally {
+      clock.mockRestore();
+      off();
+    }
+    // What the route answers if that work's answer never came back in time.
+    const res = await answerFromLedger(h.db, progress);
+    const body = (await res.json()) as Json;
+    expect(res.status).toBe(200);
+    expect(body.results.map((r: Json) => r.status)).toEqual([200, 200, 400, 503]);
+    expect(body.results[0].event).toMatchObject({ outcome: "charged" });
+    // A single event not charged at all: the backstop's answer stays 503.
+    await expect(answerFromLedger(h.db, { app: progress.app, events: [{ idempotencyKey: "never-sent", action: "integration.llm", quantity: 1 }] })).rejects.toMatchObject({ code: "DEADLINE_EXCEEDED" });
   });
 
   it("before anything is charged, the whole batch answers 503", async () => {

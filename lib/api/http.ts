@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import { toCreditNumber } from "@/lib/credits/amounts";
+import type { Forecast } from "@/lib/credits/forecast";
 import type { KindBalance } from "@/lib/credits/accounts";
 import { DomainError, isDatabaseUnavailable } from "@/lib/errors";
 
@@ -20,7 +21,7 @@ export class HttpError extends Error {
 }
 
 /** A balance as the API shows it: credits as numbers with at most three decimals. */
-export function balanceJson(b: KindBalance) {
+export function balanceJson(b: KindBalance, forecast?: Forecast) {
   return {
     allowance: toCreditNumber(b.allowance),
     used: toCreditNumber(b.used),
@@ -29,6 +30,8 @@ export function balanceJson(b: KindBalance) {
     cycleEnd: b.cycleEnd.toISOString(),
     topUp: { remaining: toCreditNumber(b.topUp), nextExpiresAt: b.topUpExpiresAt?.toISOString() ?? null },
     available: toCreditNumber(b.available),
+    // At the last 7 days' pace: when what is available runs out before the reset (null: it lasts).
+    ...(forecast ? { forecast: { runsOutAt: forecast.runsOutAt?.toISOString() ?? null, basis: { windowDays: forecast.basis.windowDays, perDay: toCreditNumber(forecast.basis.perDay) } } } : {}),
   };
 }
 

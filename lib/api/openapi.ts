@@ -22,6 +22,13 @@ const balance = z.object({
   cycleEnd: z.iso.datetime().describe("When the allowance resets"),
   topUp: z.object({ remaining: z.number().describe("Top-up credits usable now"), nextExpiresAt: z.iso.datetime().nullable() }),
   available: z.number().describe("remaining + topUp.remaining: what a charge can use now"),
+  forecast: z
+    .object({
+      runsOutAt: z.iso.datetime().nullable().describe("When `available` runs out at the recent pace, if before the reset; null: it lasts until the reset (or there was no recent use)"),
+      basis: z.object({ windowDays: z.number().int().describe("The days of usage the pace is taken from"), perDay: z.number().describe("Credits a day over that window") }),
+    })
+    .optional()
+    .describe("On GET /api/v1/balance only"),
 });
 const event = z.object({
   id: z.number().int(),
@@ -44,7 +51,7 @@ const error = z.object({
 });
 const charged = z.object({ event, balance });
 const batchAnswer = z.object({
-  results: z.array(z.object({ status: z.union([z.literal(201), z.literal(200), z.literal(400), z.literal(402), z.literal(409)]), event: event.optional(), balance: balance.optional(), error: error.shape.error.optional() })),
+  results: z.array(z.object({ status: z.union([z.literal(201), z.literal(200), z.literal(400), z.literal(402), z.literal(409), z.literal(503)]), event: event.optional(), balance: balance.optional(), error: error.shape.error.optional() })),
   balance,
 });
 

@@ -2,7 +2,8 @@ import type { Db } from "@/db/client";
 import { getDb } from "@/lib/db";
 import { errorResponse, jsonError, methodNotAllowed } from "@/lib/api/http";
 import { currentWorkspace, getSessionUser, type SessionUser } from "@/lib/auth/session";
-import { BACKSTOP_GRACE_MS, withDeadline } from "@/lib/deadline";
+import { answerFromLedger, type MeteringProgress } from "@/lib/api/usage";
+import { BACKSTOP_GRACE_MS, DeadlineExceededError, withDeadline } from "@/lib/deadline";
 import { env } from "@/lib/env";
 import type { WorkspaceMembership } from "@/lib/workspaces/memberships";
 
@@ -36,6 +37,11 @@ export interface RouteOptions {
   signInMessage?: string;
   /** false for long-lived answers (the events stream): no deadline, no backstop. */
   deadline?: boolean;
+  /**
+   * When the backstop fires (the work overran its deadline by a second): the truthful answer, if
+   * the route can find one (the metering routes read the ledger). Default: 503.
+   */
+  onBackstop?: (ctx: RouteContext) => Promise<Response>;
 }
 
 export function apiRoute(method: Method, opts: RouteOptions, handler: (req: Request, ctx: RouteContext) => Promise<Response>) {
@@ -43,6 +49,7 @@ export function apiRoute(method: Method, opts: RouteOptions, handler: (req: Requ
     const now = new Date();
     const ms = env().API_DEADLINE_MS;
     const deadline = new Date(now.getTime() + ms);
+    let ctx: RouteContext | null = null;
     const work = (async () => {
       try {
         const db = await getDb();
@@ -53,18 +60,35 @@ export function apiRoute(method: Method, opts: RouteOptions, handler: (req: Requ
           workspace = (await currentWorkspace(db, user.id, new URL(req.url).searchParams.get("workspace"))).current;
           if (!workspace) return jsonError(404, "not_found", "Workspace was not found.");
         }
-        return await handler(req, { db, now, deadline, user, workspace });
+        ctx = { db, now, deadline, user, workspace };
+        return await handler(req, ctx);
       } catch (err) {
         return errorResponse(err);
       }
     })();
-    return opts.deadline === false ? work : withDeadline(work, ms + BACKSTOP_GRACE_MS).catch(errorResponse);
+    if (opts.deadline === false) return work;
+    return withDeadline(work, ms + BACKSTOP_GRACE_MS).catch((err) => {
+      if (!(err instanceof DeadlineExceededError) || !opts.onBackstop || !ctx) return errorResponse(err);
+      return withDeadline(opts.onBackstop(ctx), BACKSTOP_GRACE_MS * 3).catch(errorResponse);
+    });
   }
   const refuse = methodNotAllowed([method]);
   return Object.fromEntries(METHODS.map((m) => [m, m === method ? serve : refuse])) as Record<(typeof METHODS)[number], (req: Request) => Promise<Response> | Response>;
 }
 
-/** A metering route: POST with an app key, the handler taking the database, `now` and the deadline. */
-export function meteringRoute(handler: (db: Db, req: Request, now: Date, deadline: Date) => Promise<Response>) {
-  return apiRoute("POST", { session: "none" }, (req, { db, now, deadline }) => handler(db, req, now, deadline));
+/**
+ * A metering route: POST with an app key, the handler taking the database, `now`, the deadline
+ * and a record of its progress; past the backstop, the ledger says what was charged.
+ */
+export function meteringRoute(handler: (db: Db, req: Request, now: Date, deadline: Date, progress: MeteringProgress) => Promise<Response>) {
+  const progressOf = new WeakMap<RouteContext, MeteringProgress>();
+  return apiRoute(
+    "POST",
+    { session: "none", onBackstop: async (ctx) => answerFromLedger(ctx.db, progressOf.get(ctx) ?? {}) },
+    (req, ctx) => {
+      const progress: MeteringProgress = {};
+      progressOf.set(ctx, progress);
+      return handler(ctx.db, req, ctx.now, ctx.deadline, progress);
+    },
+  );
 }

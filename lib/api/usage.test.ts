@@ -186,4 +186,23 @@ describe("GET /api/v1/balance with an app key", () => {
     const res = await getBalanceForAppKey(h.db, new Request("http://x", { headers: { authorization: "Bearer ck_nope" } }), now);
     expect(res.status).toBe(401);
   });
+
+  it("forecasts, from the last 7 days' pace in the hourly rollups, when the owner runs out before the reset", async () => {
+    const owner = await makeUser(h.db, "Pacer", new Date("2026-01-01T00:00:00Z"));
+    const ws = await makeWorkspace(h.db, owner, { billingAnchor: new Date("2026-01-31T10:00:00.000Z") });
+    await makeSeat(h.db, ws, "starter", owner.id); // 2,000 integration credits; the cycle resets 2026-02-28T10:00Z
+    const app = await makeApp(h.db, ws, owner, "Pacer app");
+    const k = (await createAppKey(h.db, app.id, owner.id, now)).key;
+    const balanceAt = async (at: Date) => (await (await getBalanceForAppKey(h.db, new Request("http://x", { headers: { authorization: `Bearer ${k}` } }), at)).json()).integration;
+    // No use yet: nothing to forecast from.
+    expect((await balanceAt(now)).forecast).toEqual({ runsOutAt: null, basis: { windowDays: 7, perDay: 0 } });
+    // 10 credits a day over the last week: 1,930 left lasts 193 days, past the reset (18 days away).
+    for (let d = 1; d <= 7; d++) expect((await call(usage({ action: "integration.api_call", quantity: 10 }, { key: k }), new Date(now.getTime() - d * 86_400_000))).status).toBe(201);
+    expect((await balanceAt(now)).forecast).toEqual({ runsOutAt: null, basis: { windowDays: 7, perDay: 10 } });
+    // 1,000 more an hour ago: 930 left at 1,070 a week (about 153 a day): out in about 6 days, before the reset.
+    expect((await call(usage({ action: "integration.api_call", quantity: 1000 }, { key: k }), new Date(now.getTime() - 3_600_000))).status).toBe(201);
+    const f = (await balanceAt(now)).forecast;
+    expect(f.basis).toEqual({ windowDays: 7, perDay: 152.857 });
+    expect(f.runsOutAt).toBe(new Date(now.getTime() + Math.floor((930 * 7 * 86_400_000) / 1070)).toISOString());
+  });
 });

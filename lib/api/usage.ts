@@ -3,8 +3,10 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { authenticateAppKey } from "@/lib/apps/keys";
 import { getAppOwnerBalance } from "@/lib/credits/balance";
+import { forecastFor } from "@/lib/credits/pace";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
-import { debitCredits, MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY, MAX_QUANTITY, type DebitResult } from "@/lib/credits/debit";
+import { debitCredits, MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY, MAX_QUANTITY, requestHash, type DebitInput, type DebitResult } from "@/lib/credits/debit";
+import { findReplay } from "@/lib/credits/debit-request";
 import { formatCredits, toCreditNumber } from "@/lib/credits/amounts";
 import type { KindBalance } from "@/lib/credits/accounts";
 import { DeadlineExceededError } from "@/lib/deadline";
@@ -61,23 +63,32 @@ type App = Awaited<ReturnType<typeof requireAppKey>>;
  * One integration event charged to the app owner: the answer the single-event endpoint gives
  * (status and body), and what each entry of a batch holds. The same engine path for both.
  */
-async function chargeEvent(db: Db, { app, payer }: App, event: { idempotencyKey: string; action: string; quantity: number }, now: Date, deadline?: Date) {
-  const result = await debitCredits(
-    db,
-    {
-      key: `app:${app.id}:${event.idempotencyKey}`,
-      action: event.action as (typeof INTEGRATION_ACTIONS)[number],
-      quantity: event.quantity,
-      workspaceId: app.workspaceId,
-      actorUserId: null,
-      appId: app.id,
-      source: "api",
-      payer,
-      appCap: app.integrationCap,
-      deadline,
-    },
-    now,
-  );
+type UsageEvent = { idempotencyKey: string; action: string; quantity: number };
+
+function debitInput({ app, payer }: App, event: UsageEvent, deadline?: Date): DebitInput {
+  return {
+    key: `app:${app.id}:${event.idempotencyKey}`,
+    action: event.action as (typeof INTEGRATION_ACTIONS)[number],
+    quantity: event.quantity,
+    workspaceId: app.workspaceId,
+    actorUserId: null,
+    appId: app.id,
+    source: "api",
+    payer,
+    appCap: app.integrationCap,
+    deadline,
+  };
+}
+
+/**
+ * One integration event charged to the app owner: the answer the single-event endpoint gives
+ * (status and body), and what each entry of a batch holds. The same engine path for both.
+ */
+async function chargeEvent(db: Db, app: App, event: UsageEvent, now: Date, deadline?: Date) {
+  return answerOf(await debitCredits(db, debitInput(app, event, deadline), now), app.payer);
+}
+
+function answerOf(result: DebitResult, payer: App["payer"]) {
   if (result.outcome === "refused") {
     const capped = result.refusal === "app_cap_reached";
     const needs = formatCredits(result.event.amount);
@@ -99,10 +110,53 @@ async function chargeEvent(db: Db, { app, payer }: App, event: { idempotencyKey:
   return { status: result.replay ? (200 as const) : (201 as const), replay: result.replay, body: { event: eventJson(result), balance: balanceJson(result.balance) }, balance: result.balance };
 }
 
+/**
+ * What the metering routes know of a request while it runs, so that if it overruns its deadline
+ * the answer can still be the truth: the app, and the events it was asked to charge.
+ */
+export interface MeteringProgress {
+  app?: App;
+  /** In the request's order; a batch's invalid entries keep their place with their reason. */
+  events?: (UsageEvent | { invalid: string })[];
+  batch?: boolean;
+}
+
+/**
+ * The answer after the deadline's backstop fired (the work is still running somewhere, or its
+ * answer is stuck): past the deadline nothing of the request can commit any more, so the ledger
+ * says what was charged. Events found there are answered as their replay (the first result);
+ * the others were not charged: 503. Without an app or events yet, nothing can have been charged.
+ */
+export async function answerFromLedger(db: Db, progress: MeteringProgress): Promise<Response> {
+  const { app, events } = progress;
+  if (!app || !events) throw new DeadlineExceededError();
+  const found: (ReturnType<typeof answerOf> | { invalid: string } | null)[] = [];
+  for (const e of events) {
+    if ("invalid" in e) {
+      found.push(e);
+      continue;
+    }
+    const input = debitInput(app, e);
+    // A key used with another body is that event's own 409, found again the same way.
+    const replay = await findReplay(db, input, requestHash(input)).catch((err) => (err instanceof DomainError ? null : Promise.reject(err)));
+    found.push(replay ? answerOf(replay, app.payer) : null);
+  }
+  const answered = found.filter((f): f is ReturnType<typeof answerOf> => f !== null && !("invalid" in f));
+  if (answered.length === 0) throw new DeadlineExceededError();
+  if (!progress.batch) {
+    const r = answered[0]!;
+    return NextResponse.json(r.body, { status: r.status, headers: { "Cache-Control": "no-store", ...(r.replay ? { "Idempotent-Replayed": "true" } : {}) } });
+  }
+  const notReached = { status: 503, error: { code: "not_reached", message: "This event was not charged before the request's deadline; nothing was charged for it. Send it again with the same idempotencyKey." } };
+  const results = found.map((f) => (f === null ? notReached : "invalid" in f ? { status: 400, error: { code: "invalid_request", message: f.invalid } } : { status: f.status, ...f.body }));
+  return NextResponse.json({ results, balance: balanceJson(answered.at(-1)!.balance) }, { headers: { "Cache-Control": "no-store" } });
+}
+
 /** POST /api/v1/usage: one integration charge to the app owner's credits. */
-export async function postUsage(db: Db, req: Request, now: Date, deadline?: Date): Promise<Response> {
+export async function postUsage(db: Db, req: Request, now: Date, deadline?: Date, progress: MeteringProgress = {}): Promise<Response> {
   try {
     const app = await requireAppKey(db, req);
+    progress.app = app;
     const idempotencyKey = req.headers.get("idempotency-key")?.trim();
     if (!idempotencyKey) throw new HttpError(400, "missing_idempotency_key", "Send an Idempotency-Key header, unique per charge.");
     if (idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
@@ -110,6 +164,7 @@ export async function postUsage(db: Db, req: Request, now: Date, deadline?: Date
     }
     const parsed = usageBody.safeParse(await readJson(req));
     if (!parsed.success) throw new HttpError(400, "invalid_request", invalidBody(parsed.error));
+    progress.events = [{ idempotencyKey, ...parsed.data }];
     const r = await chargeEvent(db, app, { idempotencyKey, ...parsed.data }, now, deadline);
     return NextResponse.json(r.body, { status: r.status, headers: { "Cache-Control": "no-store", ...(r.replay ? { "Idempotent-Replayed": "true" } : {}) } });
   } catch (err) {
@@ -134,11 +189,17 @@ export const batchBody = z
  * idempotency key, all or nothing), in the order given. One bad or refused event does not
  * stop the others; each entry of `results` says what happened to its event.
  */
-export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?: Date): Promise<Response> {
+export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?: Date, progress: MeteringProgress = {}): Promise<Response> {
   try {
     const app = await requireAppKey(db, req);
+    progress.app = app;
+    progress.batch = true;
     const envelope = batchBody.safeParse(await readJson(req, MAX_BATCH_BYTES));
     if (!envelope.success) throw new HttpError(400, "invalid_request", invalidBody(envelope.error));
+    progress.events = envelope.data.events.map((raw) => {
+      const parsed = batchEvent.safeParse(raw);
+      return parsed.success ? parsed.data : { invalid: invalidBody(parsed.error) };
+    });
     const results: Record<string, unknown>[] = [];
     let last: KindBalance | null = null;
     let charged = false;
@@ -184,7 +245,8 @@ export async function getBalanceForAppKey(db: Db, req: Request, now: Date): Prom
   try {
     const { app } = await requireAppKey(db, req);
     const b = await getAppOwnerBalance(db, app.id, now);
-    return NextResponse.json({ integration: balanceJson(b.integration) }, { headers: { "Cache-Control": "no-store" } });
+    const forecast = await forecastFor(db, { workspaceId: app.workspaceId, userId: app.ownerUserId }, b, now);
+    return NextResponse.json({ integration: balanceJson(b.integration, forecast.integration) }, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     return errorResponse(err);
   }

@@ -4,6 +4,7 @@ import { creditLedger, plans } from "@/db/schema";
 import { listAppsWithUsage } from "@/lib/apps/apps";
 import type { AccountBalance } from "@/lib/credits/accounts";
 import { getMemberBalance, getMemberBalances } from "@/lib/credits/balance";
+import { forecastFor, forecastsFor, type Forecasts } from "@/lib/credits/pace";
 import { listMembers } from "@/lib/workspaces/members";
 import { requireRole, type Role } from "@/lib/workspaces/roles";
 import { breakdownByAction, listActivity, usageByDay, type ActivityFilters } from "./activity";
@@ -18,6 +19,8 @@ export interface MemberCredits {
   planName: string;
   onSeat: boolean;
   balance: AccountBalance;
+  /** When each kind runs out at the last 7 days' pace (null: it lasts until the reset). */
+  forecast: Forecasts;
 }
 
 /**
@@ -27,17 +30,22 @@ export interface MemberCredits {
 async function getWorkspaceCredits(db: Db, workspaceId: string, viewerId: string, now: Date) {
   const role = await requireRole(db, { workspaceId, userId: viewerId }, ["owner", "admin", "member"], "see this workspace");
   const planNames = new Map((await db.select({ id: plans.id, name: plans.name }).from(plans)).map((p) => [p.id, p.name]));
-  const describe = (m: { userId: string; name: string; email: string; role: Role }, balance: AccountBalance): MemberCredits => ({
+  const describe = (m: { userId: string; name: string; email: string; role: Role }, balance: AccountBalance, forecast: Forecasts): MemberCredits => ({
     ...m,
     balance,
+    forecast,
     onSeat: balance.account.type === "seat",
     planName: planNames.get(balance.account.planId) ?? balance.account.planId,
   });
   const people = await listMembers(db, workspaceId);
   const meRow = people.find((p) => p.userId === viewerId)!;
-  if (role === "member") return { role, me: describe(meRow, await getMemberBalance(db, { workspaceId, userId: viewerId }, now)), members: null };
+  if (role === "member") {
+    const mine = await getMemberBalance(db, { workspaceId, userId: viewerId }, now);
+    return { role, me: describe(meRow, mine, await forecastFor(db, { workspaceId, userId: viewerId }, mine, now)), members: null };
+  }
   const balances = await getMemberBalances(db, workspaceId, now);
-  const members = people.map((p) => describe(p, balances.get(p.userId)!));
+  const forecasts = await forecastsFor(db, workspaceId, balances, now);
+  const members = people.map((p) => describe(p, balances.get(p.userId)!, forecasts.get(p.userId)!));
   return { role, me: members.find((m) => m.userId === viewerId)!, members };
 }
 

@@ -2,10 +2,11 @@ import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
 import { cookies } from "next/headers";
 import { CreditMeter } from "@/components/credit-meter";
+import { ForecastLine } from "@/components/credits/forecast-line";
 import { LocalTime } from "@/components/local-time";
 import { safeTimeZone } from "@/lib/format/time";
 import { formatCredits } from "@/lib/credits/amounts";
-import { getWorkspaceView } from "@/lib/views/workspace";
+import { getWorkspaceView, type MemberCredits } from "@/lib/views/workspace";
 import { requireWorkspace } from "@/lib/auth/session";
 import { timeUntil } from "@/lib/format/time";
 import { ActivitySection } from "./activity-section";
@@ -45,9 +46,9 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
         </div>
         <div className="grid gap-6 sm:grid-cols-2">
           {[
-            { label: "Message credits", b: message },
-            { label: "Integration credits", b: integration },
-          ].map(({ label, b }) => (
+            { label: "Message credits", b: message, f: me.forecast.message, id: "message" },
+            { label: "Integration credits", b: integration, f: me.forecast.integration, id: "integration" },
+          ].map(({ label, b, f, id }) => (
             <CreditMeter
               key={label}
               label={label}
@@ -55,6 +56,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
               allowance={b.allowance}
               remaining={b.remaining}
               topUp={{ remaining: b.topUp, expiresAt: b.topUpExpiresAt?.toISOString() ?? null, available: b.available }}
+              forecast={{ runsOutAt: f.runsOutAt?.toISOString() ?? null, perDay: f.basis.perDay, cycleEnd: b.cycleEnd.toISOString(), testId: `forecast-${id}` }}
             />
           ))}
         </div>
@@ -89,7 +91,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
           <h3 id="member-credits" className="text-lg font-semibold">
             Members&apos; credits this cycle
           </h3>
-          <DataTable minWidth="40rem" columns={[{ label: "Member" }, { label: "Plan" }, { label: "Message used", align: "right" }, { label: "Message left", align: "right" }, { label: "Integration used", align: "right" }, { label: "Integration left", align: "right" }]}>
+          <DataTable minWidth="40rem" columns={[{ label: "Member" }, { label: "Plan" }, { label: "Message used", align: "right" }, { label: "Message available", align: "right" }, { label: "Integration used", align: "right" }, { label: "Integration available", align: "right" }]}>
                 {members.map((m) => (
                   <tr key={m.userId}>
                     <th scope="row" className="px-4 py-2 font-normal">
@@ -100,9 +102,9 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
                     </th>
                     <td className="px-4 py-2">{m.onSeat ? `${m.planName} seat` : "Free (daily)"}</td>
                     <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.message.used)} / {formatCredits(m.balance.message.allowance)}</td>
-                    <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.message.remaining)}</td>
+                    <MemberLeftCell m={m} kind="message" />
                     <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.integration.used)} / {formatCredits(m.balance.integration.allowance)}</td>
-                    <td className="px-4 py-2 text-right tabular-nums">{formatCredits(m.balance.integration.remaining)}</td>
+                    <MemberLeftCell m={m} kind="integration" />
                   </tr>
                 ))}
           </DataTable>
@@ -116,5 +118,25 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
         members={members ? members.map((m) => ({ userId: m.userId, name: m.name })) : null}
       />
     </div>
+  );
+}
+
+/** What a member can still spend of one kind (top-ups included), and when it runs out at their pace. */
+function MemberLeftCell({ m, kind }: { m: MemberCredits; kind: "message" | "integration" }) {
+  const b = m.balance[kind];
+  const f = m.forecast[kind];
+  return (
+    <td className="px-4 py-2 text-right tabular-nums" data-testid={`left-${kind}-${m.email}`}>
+      {formatCredits(b.available)}
+      {b.topUp > 0 ? <span className="block text-xs text-zinc-600 dark:text-zinc-400">incl. {formatCredits(b.topUp)} top-up</span> : null}
+      <ForecastLine
+        forecast={{ runsOutAt: f.runsOutAt?.toISOString() ?? null, perDay: f.basis.perDay }}
+        cycleEnd={b.cycleEnd.toISOString()}
+        available={b.available}
+        who={m.name.split(" ")[0]}
+        testId={`forecast-${kind}-${m.email}`}
+        className="ml-auto max-w-48 text-left text-xs font-normal text-zinc-600 dark:text-zinc-400"
+      />
+    </td>
   );
 }

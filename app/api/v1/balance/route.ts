@@ -3,6 +3,7 @@ import { apiRoute } from "@/lib/api/route";
 import { balanceJson, jsonError } from "@/lib/api/http";
 import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
+import { forecastFor } from "@/lib/credits/pace";
 import { currentWorkspace } from "@/lib/auth/session";
 
 /**
@@ -15,8 +16,9 @@ export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "opt
   const { current: ws } = await currentWorkspace(db, user.id, new URL(req.url).searchParams.get("workspace"));
   if (!ws) return jsonError(404, "not_found", "Workspace was not found.");
   const b = await getMemberBalance(db, { workspaceId: ws.workspaceId, userId: user.id }, now);
+  const f = await forecastFor(db, { workspaceId: ws.workspaceId, userId: user.id }, b, now);
   return NextResponse.json(
-    { workspaceId: ws.workspaceId, accountType: b.account.type, message: balanceJson(b.message), integration: balanceJson(b.integration) },
+    { workspaceId: ws.workspaceId, accountType: b.account.type, message: balanceJson(b.message, f.message), integration: balanceJson(b.integration, f.integration) },
     { headers: { "Cache-Control": "no-store" } },
   );
 });
