@@ -25,6 +25,24 @@ test("the transfer dialog says what both sides get: the receiver's balance, the 
   await dialog.getByRole("button", { name: "Cancel" }).click();
 });
 
+test("the chat keeps its newest message in view", async ({ page }) => {
+  await signIn(page, "grace@example.com");
+  await openEditor(page, "Helpdesk");
+  const box = page.getByLabel("Message", { exact: true });
+  const conversation = page.getByRole("list", { name: "Conversation" });
+  for (let i = 1; i <= 12; i++) {
+    const q = `Question no. ${String(i).padStart(2, "0")}`;
+    await box.fill(q);
+    await box.press("Enter");
+    await expect(conversation.getByRole("listitem").filter({ hasText: q }).first()).toBeVisible();
+    await expect(box).toHaveValue("");
+  }
+  // Twelve questions and their answers: the last answer is on screen, not the first question.
+  const items = conversation.getByRole("listitem");
+  await expect(items.last()).toBeInViewport();
+  await expect(items.first()).not.toBeInViewport();
+});
+
 test("in the chat, Enter sends and Shift+Enter starts a new line", async ({ page }) => {
   await signIn(page, "grace@example.com");
   await openEditor(page, "Helpdesk");

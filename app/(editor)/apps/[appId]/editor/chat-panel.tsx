@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useBalance, useRefreshCredits } from "@/components/credits/queries";
 import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
 import { Alert } from "@/components/ui/alert";
@@ -27,6 +27,11 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
   const [mode, setMode] = useState<Mode>("discuss");
   const [text, setText] = useState("");
   const [messages, setMessages] = useState<Message[]>([]);
+  // The newest message is the one to read: each new one is brought into view.
+  const newest = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    newest.current?.scrollIntoView({ block: "nearest" });
+  }, [messages.length]);
   const { pending, message, run } = useAction();
   const [refusal, setRefusal] = useState<OutOfCredits | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
@@ -99,8 +104,8 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
             Ask a question in <strong>Discuss</strong> mode, or describe a change in <strong>Implement</strong> mode and the AI will make it.
           </li>
         ) : (
-          messages.map((m) => (
-            <li key={m.id} className={m.from === "you" ? "ml-auto max-w-[85%] rounded-lg bg-indigo-600 px-3 py-2 text-sm text-white" : "max-w-[85%] rounded-lg bg-zinc-100 px-3 py-2 text-sm dark:bg-zinc-800"}>
+          messages.map((m, i) => (
+            <li key={m.id} ref={i === messages.length - 1 ? newest : undefined} className={m.from === "you" ? "ml-auto max-w-[85%] rounded-lg bg-indigo-600 px-3 py-2 text-sm text-white" : "max-w-[85%] rounded-lg bg-zinc-100 px-3 py-2 text-sm dark:bg-zinc-800"}>
               <span className="sr-only">{m.from === "you" ? "You" : "AI"}: </span>
               {m.text}
               {m.cost !== undefined ? <span className="mt-1 block text-xs opacity-80">{modeLabel[m.mode]} · {creditsText(m.cost)}</span> : null}
