@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectNoSeriousA11yViolations, openEditor, openPopover, signIn, spendAll, sql } from "./helpers";
+import { expectNoSeriousA11yViolations, openEditor, openPopover, signIn, spendAll, sql, type DemoEmail } from "./helpers";
 
 // Runs after the other specs (files run in name order): it spends Ada's and Linus's credits.
 
@@ -92,4 +92,23 @@ test("Billing lists the top-ups with their expiry, and the owner's auto top-up c
   const [acct] = await sql`select a.auto_top_up from credit_accounts a join users u on u.id = a.holder_user_id where u.email = 'ada@example.com' and a.type = 'seat'`;
   expect(acct!.auto_top_up).toMatchObject({ integration: { enabled: true, threshold: 300_000, packs: 1, maxPerCycle: 2 } });
   await expectNoSeriousA11yViolations(page);
+});
+
+test("people who cannot buy are told what would help: a Free member asks for a seat, a member's Billing says whose top-ups it shows", async ({ page }) => {
+  // Whoever of Ken and Grace is on the Free allowance now (a seat may have moved between them).
+  const [free] = await sql`select u.email from users u where u.email in ('ken@example.com', 'grace@example.com')
+                            and not exists (select 1 from credit_accounts a where a.holder_user_id = u.id and a.type = 'seat' and a.status = 'active') order by u.email limit 1`;
+  expect(free).toBeDefined();
+  await signIn(page, free!.email as DemoEmail);
+  await page.goto("/");
+  await page.getByRole("link", { name: /Storefront/ }).click();
+  const popover = await openPopover(page);
+  await expect(popover.getByTestId("ask-for-more")).toHaveText("Need more? Ask Ada Lovelace, the workspace owner, for a paid seat.");
+  await page.keyboard.press("Escape");
+  // Linus, a member with a seat and no top-ups of his own: his Billing says it shows his seat's only.
+  await page.context().clearCookies();
+  await signIn(page, "linus@example.com");
+  await page.goto("/settings/billing#top-ups");
+  await expect(page.getByText("None on a seat of yours. The workspace's top-ups are shown to its owner and admins.")).toBeVisible();
+  await expect(page.getByText("No top-ups bought yet.")).toHaveCount(0);
 });

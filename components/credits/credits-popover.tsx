@@ -96,8 +96,9 @@ export function CreditsPopover({
                 Get more credits: top-ups and plans
               </Link>
             ) : (
-              <p>
-                Need more? Ask {ownerName}, the workspace owner, for a top-up or a bigger plan.
+              <p data-testid="ask-for-more">
+                {/* Top-ups need a paid seat: someone on the free allowance asks for a seat. */}
+                Need more? Ask {ownerName}, the workspace owner, {data?.accountType === "free" ? "for a paid seat" : "for a top-up or a bigger plan"}.
               </p>
             )}
           </div>

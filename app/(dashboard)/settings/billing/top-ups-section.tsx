@@ -26,7 +26,13 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
         {isOwner ? null : ` Only ${view.ownerName}, the owner, can buy them.`}
       </p>
       {view.lots.length === 0 ? (
-        <EmptyState>{view.seats.length === 0 ? "Top-ups are for paid seats; this workspace has none yet." : "No top-ups bought yet."}</EmptyState>
+        <EmptyState>
+          {view.seats.length === 0
+            ? "Top-ups are for paid seats; this workspace has none yet."
+            : view.role === "member"
+              ? "None on a seat of yours. The workspace's top-ups are shown to its owner and admins."
+              : "No top-ups bought yet."}
+        </EmptyState>
       ) : (
         <DataTable minWidth="40rem" columns={[{ label: "Seat" }, { label: "Credits" }, { label: "Left", align: "right" }, { label: "Expires" }, { label: "Status" }]}>
           {view.lots.map((l) => (
