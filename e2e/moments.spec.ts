@@ -1,14 +1,26 @@
 import { expect, test, type Page } from "@playwright/test";
-import { expectNoSeriousA11yViolations, openEditor, signIn } from "./helpers";
+import { expectNoSeriousA11yViolations, openEditor, signIn, sql } from "./helpers";
 
-test("changing a role says the new role", async ({ page }) => {
+test("a role changes only once confirmed, and the answer says the new role", async ({ page }) => {
   await signIn(page, "ada@example.com");
   await page.goto("/settings/members");
   const grace = page.getByTestId("member-grace@example.com");
+  const roleOf = async () => (await sql`select m.role from memberships m join users u on u.id = m.user_id where u.email = 'grace@example.com'`)[0]!.role;
   await grace.getByLabel("Role of Grace Hopper").selectOption("member");
+  // Choosing is not deciding: nothing changed yet.
+  await expect(grace.getByRole("button", { name: "Change role" })).toBeVisible();
+  expect(await roleOf()).toBe("admin");
+  await grace.getByRole("button", { name: "Change role" }).click();
+  const confirm = page.getByRole("alertdialog", { name: "Make Grace Hopper a member?" });
+  await expect(confirm).toContainText("will no longer manage members or seats");
+  await confirm.getByRole("button", { name: "Make member" }).click();
   await expect(grace.getByRole("status")).toHaveText("Grace Hopper is now a member.");
+  expect(await roleOf()).toBe("member");
   await grace.getByLabel("Role of Grace Hopper").selectOption("admin");
+  await grace.getByRole("button", { name: "Change role" }).click();
+  await page.getByRole("alertdialog", { name: "Make Grace Hopper an admin?" }).getByRole("button", { name: "Make admin" }).click();
   await expect(grace.getByRole("status")).toHaveText("Grace Hopper is now an admin.");
+  expect(await roleOf()).toBe("admin");
 });
 
 test("the transfer dialog says what both sides get: the receiver's balance, the giver's fallback and their apps'", async ({ page }) => {

@@ -69,7 +69,12 @@ test("a cap stops one app's integrations and not the owner's other apps", async 
 
   await openEditor(page, "Helpdesk");
   await page.getByRole("button", { name: "Run LLM call (1 credit)" }).click();
-  await expect(page.getByRole("region", { name: "Integrations" }).getByRole("alert")).toContainText("This app reached the integration cap set for it this cycle.");
+  const capped = page.getByRole("region", { name: "Integrations" }).getByRole("alert");
+  await expect(capped).toContainText("Helpdesk reached the integration cap set for it this cycle.");
+  await expect(capped).toContainText(/The cap resets .+\./);
+  // The owner hears it by name too.
+  const [note] = await sql`select n.body from notifications n join users u on u.id = n.user_id where u.email = 'linus@example.com' and n.dedupe_key like 'cap:%' order by n.created_at desc limit 1`;
+  expect(note?.body).toMatch(/^Helpdesk reached its cap of 1 integration credit/);
   await openEditor(page, "Storefront");
   await page.getByRole("button", { name: "Run LLM call (1 credit)" }).click();
   await expect(page.getByText(/1 integration credit used from Ada Lovelace's balance\./)).toBeVisible();

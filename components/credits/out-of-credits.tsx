@@ -34,12 +34,12 @@ export function OutOfCreditsNotice({
     <div role="alert" className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
       <p className="font-semibold">
         {capped
-          ? "This app reached the integration cap set for it this cycle."
+          ? `${refusal.app?.name ?? "This app"} reached the integration cap set for it this cycle.`
           : `${whose} ${formatCredits(refusal.remaining)} ${refusal.kind} credits available; this needs ${formatCredits(refusal.needed)}.`}
       </p>
       <p>
         {before ? "" : "Nothing was charged. "}
-        {capped ? "The cap" : "Credits"} reset <LocalTime iso={refusal.resetsAt} />.
+        {capped ? "The cap resets" : "Credits reset"} <LocalTime iso={refusal.resetsAt} />.
       </p>
       <div className="flex flex-wrap items-center gap-2">
         {capped ? (
@@ -48,7 +48,7 @@ export function OutOfCreditsNotice({
               Raise the app&apos;s cap on the apps page
             </Link>
           ) : (
-            <span>Ask the app&apos;s owner to raise its cap.</span>
+            <span>Ask {refusal.app ? `${refusal.app.ownerName}, the app's owner,` : "the app's owner"} to raise its cap.</span>
           )
         ) : isOwner && refusal.onSeat ? (
           <>

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, type AppDesign } from "@/db/schema";
+import { apps, users, type AppDesign } from "@/db/schema";
 
 export type { AppDesign };
 import type { AiMode, AiProvider } from "./ai";
@@ -25,6 +25,8 @@ export interface OutOfCredits {
   refusal: "insufficient_credits" | "app_cap_reached";
   /** Whether the account that ran out can take top-ups (a paid seat) or only an upgrade. */
   onSeat: boolean;
+  /** For a cap: the app that reached it and who owns it (who can raise it). */
+  app?: { name: string; ownerName: string };
 }
 
 export type EditorResult<T> = ({ status: "ok" } & T) | OutOfCredits | { status: "failed"; message: string };
@@ -41,8 +43,15 @@ function outOfCredits(
   r: { kind: CreditKind; balance: KindBalance; resetsAt: Date; event: { amount: number; payerAccountId: string | null }; refusal: OutOfCredits["refusal"] },
   payer: OutOfCredits["payer"],
   onSeat: boolean,
+  app?: OutOfCredits["app"],
 ): OutOfCredits {
-  return { status: "out_of_credits", kind: r.kind, remaining: r.balance.available, needed: r.event.amount, resetsAt: r.resetsAt.toISOString(), payer, refusal: r.refusal, onSeat };
+  return { status: "out_of_credits", kind: r.kind, remaining: r.balance.available, needed: r.event.amount, resetsAt: r.resetsAt.toISOString(), payer, refusal: r.refusal, onSeat, ...(app ? { app } : {}) };
+}
+
+/** The app and its owner's name, for a cap refusal (who can raise the cap). */
+async function capHolder(db: Db, app: { name: string; ownerUserId: string }) {
+  const [owner] = await db.select({ name: users.name }).from(users).where(eq(users.id, app.ownerUserId));
+  return { name: app.name, ownerName: owner?.name ?? "the app's owner" };
 }
 
 const onSeat = async (db: Db, accountId: string | null) => !!accountId && (await getAccount(db, accountId)).type === "seat";
@@ -141,6 +150,8 @@ export async function runIntegration(
     { key: `user:${args.userId}:${args.requestId}`, action: args.action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id, deadline: args.deadline },
     now,
   );
-  if (r.outcome === "refused") return outOfCredits(r, app.ownerUserId === args.userId ? "you" : "app_owner", await onSeat(db, r.event.payerAccountId));
+  if (r.outcome === "refused") {
+    return outOfCredits(r, app.ownerUserId === args.userId ? "you" : "app_owner", await onSeat(db, r.event.payerAccountId), r.refusal === "app_cap_reached" ? await capHolder(db, app) : undefined);
+  }
   return { status: "ok", output: simulated[args.action] ?? "Done.", charged: r.event.amount, paidByOwner: app.ownerUserId !== args.userId };
 }

@@ -1,6 +1,6 @@
-import { sql, type AnyColumn } from "drizzle-orm";
+import { eq, sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, creditLedger, topUpLots } from "@/db/schema";
+import { accountUsage, apps, creditLedger, topUpLots } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { publishChange } from "@/lib/events";
 import { invalid, isUniqueViolation, notFound } from "@/lib/errors";
@@ -167,8 +167,9 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
 }
 
 /** The app's owner hears once a cycle that the cap stopped the app (in the workspace the app belongs to). */
-function capReachedNotice(tx: Db, payer: Account, workspaceId: string, appId: string, cap: number, cycleStart: Date, now: Date) {
+async function capReachedNotice(tx: Db, payer: Account, workspaceId: string, appId: string, cap: number, cycleStart: Date, now: Date) {
   if (!payer.holderUserId) return;
+  const [app] = await tx.select({ name: apps.name }).from(apps).where(eq(apps.id, appId));
   return notify(
     tx,
     {
@@ -177,7 +178,7 @@ function capReachedNotice(tx: Db, payer: Account, workspaceId: string, appId: st
       accountId: payer.id,
       kind: "integration",
       cycleStart,
-      body: `An app reached its cap of ${formatCredits(cap)} integration credits this cycle; its integrations are paused until the cycle resets or you raise the cap.`,
+      body: `${app?.name ?? "An app"} reached its cap of ${formatCredits(cap)} integration credits this cycle; its integrations are paused until the cycle resets or you raise the cap.`,
       dedupeKey: `cap:${appId}:${cycleStart.toISOString()}`,
       href: "/",
     },

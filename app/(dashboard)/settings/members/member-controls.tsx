@@ -85,6 +85,9 @@ export function MemberControls(props: {
   const [target, setTarget] = useState(props.transferTargets[0]?.userId ?? "");
   const [assign, setAssign] = useState(props.unassignedSeats[0]?.id ?? "");
   const { pending, message, run } = useAction();
+  // A role change is chosen, then confirmed: the dropdown alone changes nothing.
+  const [chosen, setRole] = useState<"member" | "admin" | null>(null);
+  const role = chosen ?? (member.role === "admin" ? "admin" : "member");
   const targetName = props.transferTargets.find((t) => t.userId === target)?.name ?? "";
   const assignSeat = props.unassignedSeats.find((s) => s.id === assign);
   const canRemove = member.role !== "owner" && (props.viewerRole === "owner" || member.role === "member") && member.userId !== props.viewerId;
@@ -97,11 +100,34 @@ export function MemberControls(props: {
             <SelectField
               label={`Role of ${member.name}`}
               hideLabel
-              value={member.role}
+              value={role}
               disabled={pending}
-              onChange={(e) => run(changeRoleAction, { workspaceId: props.workspaceId, userId: member.userId, role: e.target.value }, { success: (r) => `${member.name} is now ${r.role === "admin" ? "an admin" : "a member"}.` })}
+              onChange={(e) => setRole(e.target.value as "member" | "admin")}
               options={ROLE_OPTIONS}
             />
+            {role !== member.role ? (
+              <Confirm
+                title={role === "admin" ? `Make ${member.name} an admin?` : `Make ${member.name} a member?`}
+                confirmLabel={role === "admin" ? "Make admin" : "Make member"}
+                onConfirm={() =>
+                  run(changeRoleAction, { workspaceId: props.workspaceId, userId: member.userId, role }, {
+                    success: (r) => `${member.name} is now ${r.role === "admin" ? "an admin" : "a member"}.`,
+                    then: () => setRole(null),
+                  })
+                }
+                trigger={
+                  <Button type="button" variant="secondary" className="py-1.5" disabled={pending}>
+                    Change role
+                  </Button>
+                }
+              >
+                <p>
+                  {role === "admin"
+                    ? `${member.name} will be able to invite and remove members, give and move paid seats, and see every member's and every app's usage.`
+                    : `${member.name} will no longer manage members or seats, and will see only their own usage.`}
+                </p>
+              </Confirm>
+            ) : null}
           </>
         ) : null}
 
