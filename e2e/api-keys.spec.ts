@@ -58,3 +58,18 @@ test("the signed-in balance endpoint returns both kinds for the member", async (
   expect(body.message.allowance).toBe(100);
   expect(body.integration.allowance).toBe(2000);
 });
+
+test("a key revoked right after it was created is no longer shown, nor offered to copy", async ({ page }) => {
+  await signIn(page, "ada@example.com");
+  await page.goto("/settings/api-keys");
+  await page.getByLabel("App").selectOption({ label: "Storefront" });
+  await page.getByRole("button", { name: "Create key" }).click();
+  const key = (await page.getByTestId("new-key").textContent())!.trim();
+  const prefix = key.slice(0, 10);
+  await page.getByRole("button", { name: `Revoke key ${prefix}` }).click();
+  await page.getByRole("alertdialog", { name: `Revoke the key ${prefix}…?` }).getByRole("button", { name: "Revoke key" }).click();
+  await expect(page.getByTestId("new-key-revoked")).toContainText(`(${prefix}…) was revoked`);
+  await expect(page.getByTestId("new-key")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Copy key" })).toHaveCount(0);
+  await expect(page.getByText(key)).toHaveCount(0);
+});

@@ -27,7 +27,7 @@ export default async function ApiKeysPage() {
         </EmptyState>
       ) : (
         <>
-          <CreateKeyForm apps={mine.map((a) => ({ id: a.id, name: a.name }))} />
+          <CreateKeyForm apps={mine.map((a) => ({ id: a.id, name: a.name }))} revokedPrefixes={mine.flatMap((a) => a.keys.filter((k) => k.revokedAt).map((k) => k.prefix))} />
           {mine.map(({ keys: list, ...app }) => (
             <section key={app.id} aria-labelledby={`keys-${app.id}`} className="space-y-2">
               <h3 id={`keys-${app.id}`} className="font-medium">
