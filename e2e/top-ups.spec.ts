@@ -72,6 +72,9 @@ test("a cap stops one app's integrations and not the owner's other apps", async 
   const capped = page.getByRole("region", { name: "Integrations" }).getByRole("alert");
   await expect(capped).toContainText("Helpdesk reached the integration cap set for it this cycle.");
   await expect(capped).toContainText(/The cap resets .+\./);
+  // The answer is on screen, and Run is off for this app until the cap resets or is raised.
+  await expect(capped).toBeInViewport();
+  await expect(page.getByRole("button", { name: "Run LLM call (1 credit)" })).toBeDisabled();
   // The owner hears it by name too.
   const [note] = await sql`select n.body from notifications n join users u on u.id = n.user_id where u.email = 'linus@example.com' and n.dedupe_key like 'cap:%' order by n.created_at desc limit 1`;
   expect(note?.body).toMatch(/^Helpdesk reached its cap of 1 integration credit/);

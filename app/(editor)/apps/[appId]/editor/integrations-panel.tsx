@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useRefreshCredits } from "@/components/credits/queries";
 import { OutOfCreditsNotice } from "@/components/credits/out-of-credits";
 import { Alert } from "@/components/ui/alert";
@@ -40,6 +40,13 @@ export function IntegrationsPanel({
   const { message, run: runAction } = useAction();
   const error = message?.tone === "error" ? message.text : failed;
   const refresh = useRefreshCredits();
+  // Past its cap the app's integrations are refused until the cycle resets: Run stays off.
+  const capped = refusal?.refusal === "app_cap_reached";
+  // What a Run answered is brought into view: it sits below the list, often off-screen.
+  const answer = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (output || refusal || error) answer.current?.scrollIntoView({ block: "nearest" });
+  }, [output, refusal, error]);
 
   function run(a: ActionInfo) {
     setRunning(a.action);
@@ -76,13 +83,13 @@ export function IntegrationsPanel({
                 {creditsText(a.unit, "integration")}
               </span>
             </span>
-            <Button type="button" variant="secondary" disabled={running !== null} onClick={() => run(a)} aria-label={`Run ${a.label} (${creditsText(a.unit)})`}>
+            <Button type="button" variant="secondary" disabled={running !== null || capped} onClick={() => run(a)} aria-label={`Run ${a.label} (${creditsText(a.unit)})`}>
               {running === a.action ? "Running…" : "Run"}
             </Button>
           </li>
         ))}
       </ul>
-      <div aria-live="polite">
+      <div aria-live="polite" ref={answer} className="scroll-mb-4">
         {output ? <Alert tone="info">{output}</Alert> : null}
         {refusal ? <OutOfCreditsNotice refusal={refusal} isOwner={isOwner} ownerName={ownerName} workspaceId={workspaceId} /> : null}
         {error ? <Alert>{error}</Alert> : null}
