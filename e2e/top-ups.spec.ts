@@ -75,6 +75,18 @@ test("a cap stops one app's integrations and not the owner's other apps", async 
   // The answer is on screen, and Run is off for this app until the cap resets or is raised.
   await expect(capped).toBeInViewport();
   await expect(page.getByRole("button", { name: "Run LLM call (1 credit)" })).toBeDisabled();
+  // Activity tells a cap refusal from running out of credits, on screen and in the CSV.
+  await page.goto("/settings/workspace?outcome=refused_cap");
+  const refusedRow = page.getByRole("row").filter({ hasText: "Helpdesk" }).first();
+  await expect(refusedRow).toContainText("the app's cap");
+  await page.goto("/settings/workspace?outcome=refused_credits");
+  await expect(page.getByRole("row").filter({ hasText: "the app's cap" })).toHaveCount(0);
+  const csv = await (await page.request.get("/settings/workspace/activity.csv?outcome=refused_cap")).text();
+  const [header, ...lines] = csv.trim().split("\r\n");
+  const reason = header!.split(",").indexOf("refusal_reason");
+  expect(reason).toBeGreaterThan(0);
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.every((l) => l.split(",")[reason] === "app_cap_reached")).toBe(true);
   // The owner hears it by name too.
   const [note] = await sql`select n.body from notifications n join users u on u.id = n.user_id where u.email = 'linus@example.com' and n.dedupe_key like 'cap:%' order by n.created_at desc limit 1`;
   expect(note?.body).toMatch(/^Helpdesk reached its cap of 1 integration credit/);

@@ -8,7 +8,8 @@ import type { Role } from "@/lib/workspaces/roles";
 
 export interface ActivityFilters {
   kind?: "message" | "integration" | "none";
-  outcome?: "charged" | "free" | "refused";
+  /** "refused" is every refusal; the other two tell out of credits from an app's own cap. */
+  outcome?: "charged" | "free" | "refused" | "refused_credits" | "refused_cap";
   memberId?: string;
 }
 
@@ -28,7 +29,13 @@ function visible(workspaceId: string, viewerId: string, role: Role, filters: Act
     sql`${creditLedger.outcome} in ('charged', 'free', 'refused')`,
     role === "member" ? or(eq(creditLedger.actorUserId, viewerId), eq(creditLedger.payerUserId, viewerId)) : undefined,
     filters.kind ? eq(creditLedger.kind, filters.kind) : undefined,
-    filters.outcome ? eq(creditLedger.outcome, filters.outcome) : undefined,
+    filters.outcome === "refused_credits"
+      ? and(eq(creditLedger.outcome, "refused"), sql`coalesce(${creditLedger.refusal}, 'insufficient_credits') = 'insufficient_credits'`)
+      : filters.outcome === "refused_cap"
+        ? and(eq(creditLedger.outcome, "refused"), eq(creditLedger.refusal, "app_cap_reached"))
+        : filters.outcome
+          ? eq(creditLedger.outcome, filters.outcome)
+          : undefined,
     filters.memberId ? or(eq(creditLedger.actorUserId, filters.memberId), eq(creditLedger.payerUserId, filters.memberId)) : undefined,
   ];
   return and(...parts.filter((p): p is SQL => !!p))!;
@@ -110,6 +117,7 @@ export async function listActivity(
       quantity: creditLedger.quantity,
       amount: creditLedger.amount,
       outcome: creditLedger.outcome,
+      refusal: creditLedger.refusal,
       source: creditLedger.source,
       actorName: actor.name,
       payerName: payer.name,

@@ -44,7 +44,9 @@ export function ActivitySection(props: {
             <option value="">All outcomes</option>
             <option value="charged">Charged</option>
             <option value="free">Free</option>
-            <option value="refused">Refused (out of credits)</option>
+            <option value="refused">Refused (any reason)</option>
+            <option value="refused_credits">Refused: out of credits</option>
+            <option value="refused_cap">Refused: the app&apos;s cap</option>
           </select>
         </label>
         {props.members ? (
@@ -80,7 +82,10 @@ export function ActivitySection(props: {
                   <td className="px-4 py-1.5">{r.payerName ?? "—"}</td>
                   <td className="px-4 py-1.5 text-right tabular-nums">
                     {r.outcome === "refused" ? (
-                      <span className="text-amber-700 dark:text-amber-300">refused ({formatCredits(r.amount)})</span>
+                      <span className="text-amber-700 dark:text-amber-300">
+                        refused ({formatCredits(r.amount)})
+                        <span className="block text-xs">{r.refusal === "app_cap_reached" ? "the app's cap" : "out of credits"}</span>
+                      </span>
                     ) : r.outcome === "free" ? (
                       "free"
                     ) : (

@@ -3,7 +3,7 @@ import type { ActivityFilters } from "@/lib/views/activity";
 
 const filterSchema = z.object({
   kind: z.enum(["message", "integration", "none"]).optional().catch(undefined),
-  outcome: z.enum(["charged", "free", "refused"]).optional().catch(undefined),
+  outcome: z.enum(["charged", "free", "refused", "refused_credits", "refused_cap"]).optional().catch(undefined),
   member: z.string().uuid().optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
   scope: z.enum(["mine", "workspace"]).default("mine").catch("mine"),

@@ -15,9 +15,9 @@ export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "req
   const rows = await listActivity(db, { workspaceId: ws.workspaceId, viewerId: user!.id, role: ws.role, filters, limit: MAX_ROWS });
   // "credits" is what was charged (0 for a refusal or a free action), so summing the column
   // gives the total spent; what a refused call asked for is in "requested_credits".
-  const header = ["time_utc", "action", "quantity", "kind", "outcome", "credits", "requested_credits", "app", "actor", "paid_by", "source"];
+  const header = ["time_utc", "action", "quantity", "kind", "outcome", "refusal_reason", "credits", "requested_credits", "app", "actor", "paid_by", "source"];
   const lines = rows.map((r) =>
-    [r.createdAt.toISOString(), r.action, r.quantity, r.kind, r.outcome, r.outcome === "charged" ? toCreditNumber(r.amount) : 0, toCreditNumber(r.amount), r.appName, r.actorName, r.payerName, r.source]
+    [r.createdAt.toISOString(), r.action, r.quantity, r.kind, r.outcome, r.outcome === "refused" ? (r.refusal ?? "insufficient_credits") : "", r.outcome === "charged" ? toCreditNumber(r.amount) : 0, toCreditNumber(r.amount), r.appName, r.actorName, r.payerName, r.source]
       .map(csvCell)
       .join(","),
   );
