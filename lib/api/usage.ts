@@ -110,6 +110,12 @@ function answerOf(result: DebitResult, payer: App["payer"]) {
   return { status: result.replay ? (200 as const) : (201 as const), replay: result.replay, body: { event: eventJson(result), balance: balanceJson(result.balance) }, balance: result.balance };
 }
 
+/** A batch's entry for an event the request did not charge before its deadline. */
+const NOT_REACHED = {
+  status: 503,
+  error: { code: "not_reached", message: "This event was not charged before the request's deadline: nothing was charged for it. Send it again with the same idempotencyKey." },
+};
+
 /**
  * What the metering routes know of a request while it runs, so that if it overruns its deadline
  * the answer can still be the truth: the app, and the events it was asked to charge.
@@ -147,8 +153,7 @@ export async function answerFromLedger(db: Db, progress: MeteringProgress): Prom
     const r = answered[0]!;
     return NextResponse.json(r.body, { status: r.status, headers: { "Cache-Control": "no-store", ...(r.replay ? { "Idempotent-Replayed": "true" } : {}) } });
   }
-  const notReached = { status: 503, error: { code: "not_reached", message: "This event was not charged before the request's deadline; nothing was charged for it. Send it again with the same idempotencyKey." } };
-  const results = found.map((f) => (f === null ? notReached : "invalid" in f ? { status: 400, error: { code: "invalid_request", message: f.invalid } } : { status: f.status, ...f.body }));
+  const results = found.map((f) => (f === null ? NOT_REACHED : "invalid" in f ? { status: 400, error: { code: "invalid_request", message: f.invalid } } : { status: f.status, ...f.body }));
   return NextResponse.json({ results, balance: balanceJson(answered.at(-1)!.balance) }, { headers: { "Cache-Control": "no-store" } });
 }
 
@@ -207,7 +212,7 @@ export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?:
     for (const raw of envelope.data.events) {
       if (stopped) {
         // Not reached: nothing was charged for it; the caller retries it with the same key.
-        results.push({ status: 503, error: { code: "not_reached", message: "This event was not reached before the request's deadline; nothing was charged for it. Send it again with the same idempotencyKey." } });
+        results.push(NOT_REACHED);
         continue;
       }
       const parsed = batchEvent.safeParse(raw);
@@ -230,7 +235,7 @@ export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?:
         // batch answers 503 (nothing charged); after, each event says what happened to it.
         if (!charged || !(err instanceof DeadlineExceededError || isDatabaseUnavailable(err))) throw err;
         stopped = err;
-        results.push({ status: 503, error: { code: "not_reached", message: "This event could not be charged before the request's deadline; nothing was charged for it. Send it again with the same idempotencyKey." } });
+        results.push(NOT_REACHED);
       }
     }
     const balance = last ?? (await getAppOwnerBalance(db, app.app.id, now)).integration;

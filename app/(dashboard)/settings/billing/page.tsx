@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
-import { formatBillingPlan, pendingLabel, SeatsTable, topUpsText } from "./seats-table";
+import { formatBillingPlan, pendingLabel, SeatsTable } from "./seats-table";
+import { topUpsText } from "@/components/credits/top-ups-text";
 import { AddSeatForm, CancelPlanButton, ResumePlanBanner } from "./owner-controls";
 import { TopUpsSection } from "./top-ups-section";
 import { formatPrice } from "@/lib/format/price";

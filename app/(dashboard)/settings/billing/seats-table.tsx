@@ -5,17 +5,12 @@ import type { BillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
 import { SeatPlanControl } from "./owner-controls";
 import { EmptyState } from "@/components/ui/surface";
+import { topUpsText } from "@/components/credits/top-ups-text";
 
 type Plan = BillingView["catalog"][number];
 
 export function formatBillingPlan(p: Plan) {
   return `${p.name} — ${formatPrice(p.priceCents)}/month, ${formatCredits(p.messageAllowance)} message + ${formatCredits(p.integrationAllowance)} integration credits`;
-}
-
-/** "1,500 integration and 50 message top-up credits", or null when there are none. */
-export function topUpsText(message: number, integration: number): string | null {
-  const parts = [integration > 0 ? `${formatCredits(integration)} integration` : null, message > 0 ? `${formatCredits(message)} message` : null].filter(Boolean);
-  return parts.length ? `${parts.join(" and ")} top-up credits` : null;
 }
 
 /** A seat's pending change in a sentence's middle ("moves to Starter at the cycle's end"). */

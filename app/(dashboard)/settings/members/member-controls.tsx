@@ -10,6 +10,7 @@ import { formatCredits } from "@/lib/credits/amounts";
 import type { Role } from "@/lib/workspaces/roles";
 import { changeRoleAction, inviteAction, removeMemberAction, transferSeatAction } from "./actions";
 import { cardClass } from "@/components/ui/surface";
+import { topUpsText } from "@/components/credits/top-ups-text";
 
 const ROLE_OPTIONS = [
   { value: "member", label: "Member" },
@@ -26,11 +27,6 @@ interface SeatInfo {
   integrationTopUp: number;
 }
 
-/** "1,500 integration and 50 message top-up credits", or null when the seat has none. */
-function topUpsText(seat: SeatInfo): string | null {
-  const parts = [seat.integrationTopUp > 0 ? `${formatCredits(seat.integrationTopUp)} integration` : null, seat.messageTopUp > 0 ? `${formatCredits(seat.messageTopUp)} message` : null].filter(Boolean);
-  return parts.length ? `${parts.join(" and ")} top-up credits` : null;
-}
 
 export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: string; canInviteAdmins: boolean }) {
   const [email, setEmail] = useState("");
@@ -156,10 +152,10 @@ export function MemberControls(props: {
                   {formatCredits(seat.messageLeft)} message and {formatCredits(seat.integrationLeft)} integration credits
                 </strong>{" "}
                 left this cycle.
-                {topUpsText(seat) ? (
+                {topUpsText(seat.messageTopUp, seat.integrationTopUp) ? (
                   <>
                     {" "}
-                    Its <strong data-testid="travelling-top-ups">{topUpsText(seat)}</strong> travel with it.
+                    Its <strong data-testid="travelling-top-ups">{topUpsText(seat.messageTopUp, seat.integrationTopUp)}</strong> travel with it.
                   </>
                 ) : null}
               </p>
