@@ -123,6 +123,23 @@ describe("downgrades, removals and cancellation wait for the cycle's end", () =>
     expect(seats.map((s) => [s.id === pro.id ? "grace" : "linus", s.planId, s.status]).sort()).toEqual([["grace", "starter", "active"], ["linus", "starter", "removed"]]);
   });
 
+  it("cancel sent 6 times at once, then resume 6 times at once: one cancellation per seat, and the pending change back once", async () => {
+    const t = await team();
+    const pro = await addSeat(h.db, { workspaceId: t.ws.id, planId: "pro", holderUserId: t.grace.id, byUserId: t.ada.id }, mid);
+    const down = await changeSeatPlan(h.db, { seatId: pro.id, toPlanId: "starter", byUserId: t.ada.id }, mid);
+    const cancels = await Promise.allSettled(Array.from({ length: 6 }, () => cancelPaidPlan(h.db, { workspaceId: t.ws.id, byUserId: t.ada.id }, mid)));
+    expect(cancels.filter((r) => r.status === "fulfilled").length).toBeGreaterThanOrEqual(1);
+    const scheduled = async () => (await h.db.select().from(planChanges).where(and(eq(planChanges.workspaceId, t.ws.id), eq(planChanges.status, "scheduled")))).map((c) => c.kind).sort();
+    expect(await scheduled()).toEqual(["cancel", "cancel"]); // one per seat, whatever raced
+    const resumes = await Promise.allSettled(Array.from({ length: 6 }, () => resumePaidPlan(h.db, { workspaceId: t.ws.id, byUserId: t.ada.id }, mid)));
+    expect(resumes.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of resumes) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "conflict" });
+    expect(await scheduled()).toEqual(["downgrade"]);
+    expect((await h.db.select().from(planChanges).where(eq(planChanges.id, down.change.id)))[0]!.status).toBe("scheduled");
+    // And as the wrong person: an admin can neither cancel nor resume.
+    await expect(cancelPaidPlan(h.db, { workspaceId: t.ws.id, byUserId: t.grace.id }, mid)).rejects.toMatchObject({ code: "forbidden" });
+  });
+
   it("a cancellation is all seats or none: a seat that fails stops the whole cancellation", async () => {
     const t = await team();
     await addSeat(h.db, { workspaceId: t.ws.id, planId: "pro", holderUserId: t.grace.id, byUserId: t.ada.id }, mid);

@@ -246,6 +246,16 @@ export async function cancelPaidPlan(db: Db, args: { workspaceId: string; byUser
       if (seats.length === 0) throw invalid("This workspace has no paid seats to cancel.");
       const results: PlanChangeResult[] = [];
       for (const seat of seats) {
+        // Cancelled already (the same decision sent again, or twice at once): it stands as it is,
+        // and does not step aside for itself — a resume then restores what was there before.
+        const [already] = await tx
+          .select()
+          .from(planChanges)
+          .where(and(eq(planChanges.accountId, seat.id), eq(planChanges.status, "scheduled"), eq(planChanges.kind, "cancel")));
+        if (already) {
+          results.push({ effect: "scheduled", change: already, effectiveAt: already.effectiveAt });
+          continue;
+        }
         // The seat's pending change steps aside for the cancellation (one scheduled per seat).
         const cancelId = randomUUID();
         await tx
