@@ -11,8 +11,9 @@ test("the app owner creates a key in Settings → API keys, and the API charges 
   await page.getByRole("button", { name: "Create key" }).click();
   const key = (await page.getByTestId("new-key").textContent())!.trim();
   expect(key).toMatch(/^ck_[A-Za-z0-9_-]{32}$/);
-  // The list shows only the key's first characters, never the key.
+  // The list shows only the key's first characters, never the key; a new key was never used.
   await expect(page.getByText(`${key.slice(0, 10)}…`)).toBeVisible();
+  await expect(page.getByTestId(`last-used-${key.slice(0, 10)}`)).toHaveText("never used");
 
   const idem = `e2e-${Date.now()}`;
   const res = await request.post("/api/v1/usage", {
@@ -36,6 +37,9 @@ test("the app owner creates a key in Settings → API keys, and the API charges 
 
   await page.goto("/settings/workspace");
   await expect(page.getByRole("meter", { name: "Integration credits used" })).toHaveAttribute("aria-valuenow", String(Number(before) + 2));
+  // The keys list says when the key last worked.
+  await page.goto("/settings/api-keys");
+  await expect(page.getByTestId(`last-used-${key.slice(0, 10)}`)).toHaveText(/^last used .+\d/);
 });
 
 test("a member who owns no app is told so on the API keys page", async ({ page }) => {

@@ -23,6 +23,39 @@ test("a role changes only once confirmed, and the answer says the new role", asy
   expect(await roleOf()).toBe("admin");
 });
 
+test("an invitation's link stays on screen after other actions, and an open invitation's link can be copied again", async ({ page }) => {
+  await signIn(page, "ada@example.com");
+  await page.goto("/settings/members");
+  const email = `newcomer-${Date.now()}@example.com`;
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByRole("button", { name: "Invite" }).click();
+  const sent = page.getByRole("region", { name: "Invite someone" }).getByTestId(`invitation-link-${email}`);
+  const link = sent.getByRole("textbox", { name: new RegExp(`The link for ${email.replace(".", "\\.")}`) });
+  await expect(link).toHaveValue(/\/invite\/[\w-]{20,}$/);
+  const url = await link.inputValue();
+  await expectNoSeriousA11yViolations(page);
+
+  // Another action on the page: the link is still there.
+  const open = page.getByRole("region", { name: "Open invitations" });
+  await open.getByRole("button", { name: `Copy link for ${email}` }).click();
+  const again = open.getByTestId(`invitation-link-${email}`);
+  await expect(again.getByRole("textbox")).toHaveValue(url);
+  await expect(sent.getByRole("textbox")).toHaveValue(url);
+  await again.getByRole("button", { name: "Copy link" }).click();
+  await expect(again.getByRole("status")).toHaveText(/^(Copied\.|Could not copy here: select the text and copy it\.)$/);
+
+  // The link copied again is the one that works: it opens the invitation; revoked, it no longer does.
+  const invite = await page.context().newPage();
+  await invite.goto(url);
+  await expect(invite.getByRole("heading", { name: "Join Acme" })).toBeVisible();
+  await open.getByRole("button", { name: `Revoke the invitation for ${email}` }).click();
+  await expect(open.getByText(`The invitation for ${email} was revoked`)).toBeVisible();
+  await expect(open.getByRole("button", { name: `Copy link for ${email}` })).toHaveCount(0);
+  await invite.reload();
+  await expect(invite.getByRole("heading", { name: "This invitation can't be used" })).toBeVisible();
+  await invite.close();
+});
+
 test("the transfer dialog says what both sides get: the receiver's balance, the giver's fallback and their apps'", async ({ page }) => {
   await signIn(page, "ada@example.com");
   await page.goto("/settings/members");
@@ -105,6 +138,36 @@ test("at 390 px every control of Billing and Members can be brought on screen", 
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width, `${path} is wider than the phone`).toBeLessThanOrEqual(390);
   }
+  await context.close();
+});
+
+test("on a phone, Workspace's usage tables keep their columns apart, and the editor has a way back to the apps", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await signIn(page, "ada@example.com");
+  await page.goto("/settings/workspace");
+  const table = page.getByRole("table").filter({ has: page.getByRole("columnheader", { name: "Times" }) });
+  await expect(table.getByRole("row").nth(1)).toBeVisible();
+  // The space between the end of one cell's text and the start of the next, in each row.
+  const gaps = await table.evaluate((t) =>
+    [...t.querySelectorAll("tr")].flatMap((tr) => {
+      const cells = [...tr.children].map((c) => {
+        const r = document.createRange();
+        r.selectNodeContents(c);
+        return r.getBoundingClientRect();
+      });
+      return cells.slice(1).map((c, i) => c.left - cells[i]!.right);
+    }),
+  );
+  expect(gaps.length).toBeGreaterThan(3);
+  expect(Math.min(...gaps)).toBeGreaterThanOrEqual(12);
+
+  await openEditor(page, "Storefront");
+  const back = page.getByRole("banner").getByRole("link", { name: "All apps" });
+  await expect(back).toBeVisible();
+  await expect(back).toBeInViewport();
+  await back.click();
+  await expect(page.getByRole("heading", { name: /^Apps in/ })).toBeVisible();
   await context.close();
 });
 

@@ -8,6 +8,13 @@ test("the owner, out of message credits, buys a top-up from the refusal, and the
   // Spent before the editor opens, so the page knows: Send is disabled and the notice shows
   // before anything is tried (a page open while it happens learns it from the live update).
   await spendAll("ada@example.com", "message");
+  // Billing's Buy top-up offers the kind the owner's seat has run out of.
+  await page.goto("/settings/billing");
+  await page.getByRole("button", { name: "Buy top-up" }).click();
+  const offered = page.getByRole("dialog", { name: "Buy top-up credits" });
+  await expect(offered.getByLabel("Credits")).toHaveValue("message");
+  await expect(offered.getByTestId("top-up-summary")).toContainText("up from 0.");
+  await offered.getByRole("button", { name: "Close" }).click();
   await openEditor(page, "Storefront");
   await page.getByRole("radio", { name: "Implement" }).check({ force: true });
   await page.getByLabel("Message", { exact: true }).fill("Add a gift-card page");
@@ -101,6 +108,8 @@ test("Billing lists the top-ups with their expiry, and the owner's auto top-up c
   const section = page.getByRole("region", { name: "Top-up credits" });
   await expect(section.getByRole("row", { name: /Ada Lovelace integration 2,000 of 2,000/ })).toBeVisible();
   await expect(section.getByRole("row", { name: /Ada Lovelace message 99 of 100/ })).toBeVisible();
+  // Her allowance is used up, but the top-up is hers to spend: the seats table counts it, as Members does.
+  await expect(page.getByTestId("available-Ada Lovelace-message")).toHaveText("99 messageincl. 99 top-up");
   const ada = section.getByTestId("auto-top-up-Ada Lovelace");
   await expect(ada.locator("summary")).toContainText("message: off · integration: off");
   await ada.locator("summary").click();
@@ -111,7 +120,34 @@ test("Billing lists the top-ups with their expiry, and the owner's auto top-up c
   await expect(form.getByRole("status")).toContainText("Auto top-up of integration credits is on for Ada Lovelace.");
   const [acct] = await sql`select a.auto_top_up from credit_accounts a join users u on u.id = a.holder_user_id where u.email = 'ada@example.com' and a.type = 'seat'`;
   expect(acct!.auto_top_up).toMatchObject({ integration: { enabled: true, threshold: 300_000, packs: 1, maxPerCycle: 2 } });
+  // What it may cost is said before it happens, and how much of the maximum this cycle has used.
+  const [pack] = await sql`select price_cents::int as cents from top_up_packs where kind = 'integration' and active`;
+  const dollars = (cents: number) => `$${(cents / 100).toFixed(cents % 100 ? 2 : 0)}`;
+  await expect(form.getByTestId("auto-top-up-spend-integration")).toHaveText(`${dollars(pack!.cents)} each time, at most ${dollars(pack!.cents * 2)} a cycle. Bought automatically 0 of 2 times this cycle.`);
+  await form.getByLabel("Buy", { exact: true }).selectOption("2");
+  await expect(form.getByTestId("auto-top-up-spend-integration")).toContainText(`at most ${dollars(pack!.cents * 4)} a cycle.`);
+  await form.getByLabel("Buy", { exact: true }).selectOption("1");
   await expectNoSeriousA11yViolations(page);
+
+  // The threshold set just under what she has: her next integration crosses it and buys a pack.
+  const balance = (await (await page.request.get("/api/v1/balance")).json()) as { integration: { available: number } };
+  await form.getByLabel("When available falls below").fill(String(Math.floor(balance.integration.available)));
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(form.getByRole("status")).toContainText("Auto top-up of integration credits is on for Ada Lovelace.");
+  await openEditor(page, "Storefront");
+  await page.getByRole("button", { name: "Run LLM call (1 credit)" }).click();
+  await expect(page.getByText(/1 integration credit used from your balance\./)).toBeVisible();
+  await expect
+    .poll(async () => (await sql`select status from plan_changes where decision_key like 'auto:%' and top_up_kind = 'integration' and status = 'applied'`).length, { timeout: 20_000 })
+    .toBe(1);
+  await page.goto("/settings/billing#top-ups");
+  await expect(ada.locator("summary")).toContainText("integration: on, below");
+  await expect(ada.locator("summary")).toContainText("1 of 2 used this cycle");
+  await ada.locator("summary").click();
+  await expect(form.getByTestId("auto-top-up-spend-integration")).toContainText("Bought automatically 1 of 2 times this cycle.");
+  await expectNoSeriousA11yViolations(page);
+  await page.goto("/settings/members");
+  await expect(page.getByTestId("available-ada@example.com-message")).toHaveText("99 messageincl. 99 top-up");
 });
 
 test("people who cannot buy are told what would help: a Free member asks for a seat, a member's Billing says whose top-ups it shows", async ({ page }) => {

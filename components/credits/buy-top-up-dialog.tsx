@@ -24,19 +24,26 @@ type Kind = "message" | "integration";
  */
 export function BuyTopUpDialog({
   workspaceId,
-  kind: initialKind = "integration",
+  kind: asked,
   trigger,
   onOpenChange: told,
 }: {
   workspaceId: string;
-  kind?: Kind;
   trigger: ReactNode;
+  /** The kind to offer; left out (Billing), the kind the chosen seat has run out of, if any. */
+  kind?: Kind;
   /** Told when the dialog opens and closes (so what opened it can stay until it closes). */
   onOpenChange?: (open: boolean) => void;
 }) {
   const [open, setOpen] = useState(false);
   const [options, setOptions] = useState<TopUpOptions | null>(null);
-  const [kind, setKind] = useState<Kind>(initialKind);
+  const [kind, setKind] = useState<Kind>(asked ?? "integration");
+  // Until the owner picks a kind, it follows the seat: the one it has run out of comes first.
+  const [kindPicked, setKindPicked] = useState(asked !== undefined);
+  const follow = (s: TopUpOptions["seats"][number] | undefined) => {
+    if (kindPicked || !s) return;
+    setKind(s.available.message <= 0 ? "message" : "integration");
+  };
   const [packs, setPacks] = useState(1);
   const [seatId, setSeatId] = useState("");
   // After paying: what was bought, shown in place of the form (no second Pay button).
@@ -50,8 +57,17 @@ export function BuyTopUpDialog({
     setOpen(next);
     told?.(next);
     if (next) setDone(null);
-    if (next && !options) {
-      void load.run(topUpOptionsAction, { workspaceId }, { then: (r) => (r.ok ? (setOptions(r.data), setSeatId(r.data.seats[0]?.seatId ?? "")) : undefined) });
+    // Loaded at each opening: what each seat has now (it may have changed since the last).
+    if (next) {
+      void load.run(topUpOptionsAction, { workspaceId }, {
+        then: (r) => {
+          if (!r.ok) return;
+          setOptions(r.data);
+          const chosen = r.data.seats.find((s) => s.seatId === seatId) ?? r.data.seats[0];
+          setSeatId(chosen?.seatId ?? "");
+          follow(chosen);
+        },
+      });
     }
   }
 
@@ -109,7 +125,7 @@ export function BuyTopUpDialog({
               }}
             >
               <div className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_auto]">
-                <SelectField label="Credits" value={kind} onChange={(e) => setKind(e.target.value as Kind)} options={options.packs.map((p) => ({ value: p.kind, label: `${p.kind === "message" ? "Message" : "Integration"}: ${formatCredits(p.credits)} a pack, ${formatPrice(p.priceCents)}` }))} />
+                <SelectField label="Credits" value={kind} onChange={(e) => (setKind(e.target.value as Kind), setKindPicked(true))} options={options.packs.map((p) => ({ value: p.kind, label: `${p.kind === "message" ? "Message" : "Integration"}: ${formatCredits(p.credits)} a pack, ${formatPrice(p.priceCents)}` }))} />
                 <SelectField
                   label="Packs"
                   value={String(packs)}
@@ -117,7 +133,7 @@ export function BuyTopUpDialog({
                   options={Array.from({ length: MAX_PACKS_PER_PURCHASE }, (_, i) => ({ value: String(i + 1), label: String(i + 1) }))}
                 />
               </div>
-              <SelectField label="For the seat" value={seatId} onChange={(e) => setSeatId(e.target.value)} options={options.seats.map((s) => ({ value: s.seatId, label: s.label }))} />
+              <SelectField label="For the seat" value={seatId} onChange={(e) => (setSeatId(e.target.value), follow(options.seats.find((s) => s.seatId === e.target.value)))} options={options.seats.map((s) => ({ value: s.seatId, label: s.label }))} />
               <p className="rounded-md bg-zinc-100 p-3 text-sm dark:bg-zinc-800" data-testid="top-up-summary">
                 {formatCredits(credits)} {kind} credits for <strong>{formatPrice(price)}</strong>. The seat will have{" "}
                 <strong>{formatCredits((seat?.available[kind] ?? 0) + credits)}</strong> {kind} credits available, up from {formatCredits(seat?.available[kind] ?? 0)}.

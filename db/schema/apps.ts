@@ -36,6 +36,8 @@ export const appKeys = pgTable(
     createdBy: uuid("created_by").references(() => users.id),
     createdAt: ts("created_at").notNull().defaultNow(),
     revokedAt: ts("revoked_at"),
+    /** When the key last authenticated a call, to the minute (written at most once a minute per key and process). */
+    lastUsedAt: ts("last_used_at"),
   },
   (t) => [index("app_keys_app").on(t.appId)],
 );

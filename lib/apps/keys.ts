@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { appKeys, apps } from "@/db/schema";
 import { findAppPayer } from "@/lib/credits/accounts";
@@ -51,18 +51,40 @@ export async function createAppKeyAsOwner(db: Db, args: { appId: string; byUserI
  * The app a presented key belongs to, with the account that pays for its integrations, or
  * null. Revoked keys are refused.
  */
-export async function authenticateAppKey(db: Db, presented: string) {
+export async function authenticateAppKey(db: Db, presented: string, now = new Date()) {
   if (!presented.startsWith(KEY_PREFIX) || presented.length > 200) return null;
   const digest = sha256(presented);
   const found = await findAppPayer(db, { keyHash: digest.toString("hex") });
   // The index lookup found the row by its hash; compare in constant time all the same.
-  if (!found?.keyHash || !timingSafeEqual(Buffer.from(found.keyHash, "hex"), digest)) return null;
+  if (!found?.keyHash || !found.keyId || !timingSafeEqual(Buffer.from(found.keyHash, "hex"), digest)) return null;
+  await noteKeyUsed(db, { id: found.keyId, lastUsedAt: found.keyLastUsedAt }, now);
   return { app: found.app, payer: found.account };
+}
+
+/** "Last used" is kept to the minute: a busy key writes its row at most once a minute, not once a call. */
+export const KEY_USE_PRECISION_MS = 60_000;
+const noted = new Map<string, number>();
+
+/**
+ * Records that a key was used. Skipped when the row (as just read) or this process wrote it
+ * within the last minute, so the hot path adds a write a minute per key at most. A failed
+ * write never fails the call it describes.
+ */
+async function noteKeyUsed(db: Db, key: { id: string; lastUsedAt: Date | null }, now: Date) {
+  const last = Math.max(key.lastUsedAt?.getTime() ?? 0, noted.get(key.id) ?? 0);
+  if (now.getTime() - last < KEY_USE_PRECISION_MS) return;
+  noted.set(key.id, now.getTime());
+  if (noted.size > 10_000) noted.delete(noted.keys().next().value!);
+  await db
+    .update(appKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(appKeys.id, key.id), or(isNull(appKeys.lastUsedAt), lt(appKeys.lastUsedAt, now))))
+    .catch((e: unknown) => console.warn("app key: could not note its use", e));
 }
 
 export async function listAppKeys(db: Db, appId: string) {
   return db
-    .select({ id: appKeys.id, prefix: appKeys.prefix, createdAt: appKeys.createdAt, revokedAt: appKeys.revokedAt })
+    .select({ id: appKeys.id, prefix: appKeys.prefix, createdAt: appKeys.createdAt, revokedAt: appKeys.revokedAt, lastUsedAt: appKeys.lastUsedAt })
     .from(appKeys)
     .where(eq(appKeys.appId, appId))
     .orderBy(desc(appKeys.createdAt));

@@ -3,7 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { RATE_LIMITED } from "./codes";
-import { authSecret } from "./secret";
+import { authSecret } from "@/lib/secret";
 import { claimSignInTry, clearSignInTry, clientAddress } from "./rate-limit";
 import { endSession, startSession } from "./sessions";
 import { env } from "@/lib/env";

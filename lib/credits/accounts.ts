@@ -142,7 +142,7 @@ export async function getAppPayer(db: Db, appId: string) {
  */
 export async function findAppPayer(db: Db, by: { appId: string } | { keyHash: string }) {
   const query = db
-    .select({ app: apps, account: accountColumns, keyHash: appKeys.keyHash })
+    .select({ app: apps, account: accountColumns, keyHash: appKeys.keyHash, keyId: appKeys.id, keyLastUsedAt: appKeys.lastUsedAt })
     .from(apps)
     .leftJoin(appKeys, "keyHash" in by ? and(eq(appKeys.appId, apps.id), eq(appKeys.keyHash, by.keyHash), isNull(appKeys.revokedAt)) : sql`false`)
     .leftJoin(
@@ -161,7 +161,7 @@ export async function findAppPayer(db: Db, by: { appId: string } | { keyHash: st
   const accounts = rows.map((r) => r.account).filter((a): a is Account => a.id !== null);
   const account = accounts.find((a) => a.type === "seat") ?? accounts.find((a) => a.type === "free");
   if (!account) throw notFound("A credit account for this person");
-  return { app, account, keyHash: rows[0]!.keyHash };
+  return { app, account, keyHash: rows[0]!.keyHash, keyId: rows[0]!.keyId, keyLastUsedAt: rows[0]!.keyLastUsedAt };
 }
 
 export function cycleOf(account: Pick<Account, "anchorAt" | "cadence">, at: Date): Cycle {

@@ -129,6 +129,16 @@ async function packOf(db: Db, kind: CreditKind) {
 }
 
 const AUTO = "auto:";
+const autoPrefix = (accountId: string, kind: CreditKind, cycleStart: Date) => `${AUTO}${accountId}:${kind}:${cycleStart.toISOString()}:`;
+
+/** How many automatic top-ups of a kind a seat has had in the cycle (each counts toward its rule's maximum, declined ones too). */
+export async function autoTopUpsInCycle(db: Db, accountId: string, kind: CreditKind, cycleStart: Date): Promise<number> {
+  const [done] = await db
+    .select({ n: count() })
+    .from(planChanges)
+    .where(and(eq(planChanges.accountId, accountId), like(planChanges.decisionKey, `${autoPrefix(accountId, kind, cycleStart)}%`)));
+  return done?.n ?? 0;
+}
 const isAuto = (change: { decisionKey: string | null }) => !!change.decisionKey?.startsWith(AUTO);
 
 /**
@@ -244,12 +254,8 @@ export async function recordAutoTopUp(tx: Db, account: Account, args: { kind: Cr
   const rule = account.autoTopUp?.[args.kind as "message" | "integration"];
   if (!rule?.enabled || account.type !== "seat" || account.status !== "active" || !account.workspaceId) return null;
   if (!(args.before >= rule.threshold && args.after < rule.threshold)) return null;
-  const prefix = `${AUTO}${account.id}:${args.kind}:${args.cycleStart.toISOString()}:`;
-  const [done] = await tx
-    .select({ n: count() })
-    .from(planChanges)
-    .where(and(eq(planChanges.accountId, account.id), like(planChanges.decisionKey, `${prefix}%`)));
-  const n = (done?.n ?? 0) + 1;
+  const prefix = autoPrefix(account.id, args.kind, args.cycleStart);
+  const n = (await autoTopUpsInCycle(tx, account.id, args.kind, args.cycleStart)) + 1;
   if (n > rule.maxPerCycle) return null;
   const pack = await packOf(tx, args.kind);
   const [row] = await tx

@@ -7,6 +7,7 @@ import { getAccountBalance } from "@/lib/credits/balance";
 import { cycleAt } from "@/lib/credits/cycle";
 import { scheduledChanges, settleWorkspaceDueChanges, type PlanChange } from "@/lib/credits/scheduled-changes";
 import { listLots } from "@/lib/credits/top-up-settings";
+import { autoTopUpsInCycle } from "@/lib/credits/top-ups";
 import { listMembers } from "@/lib/workspaces/members";
 import { requireRole } from "@/lib/workspaces/roles";
 
@@ -35,7 +36,7 @@ export async function listSeats(db: Db, workspaceId: string, now: Date) {
 
 export type Seat = Awaited<ReturnType<typeof listSeats>>["seats"][number] & { balance: AccountBalance };
 /** A seat as a viewer may see it: a plain member sees the usage of their own seat only. */
-export type VisibleSeat = Omit<Seat, "balance"> & { balance: AccountBalance | null };
+export type VisibleSeat = Omit<Seat, "balance"> & { balance: AccountBalance | null; autoUsed: Record<"message" | "integration", number> | null };
 
 export const seatBalance = async (db: Db, seatId: string, now: Date) => getAccountBalance(db, await getAccount(db, seatId), now);
 
@@ -58,7 +59,14 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
   const [ws] = await db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
   const [owner] = await db.select({ name: users.name }).from(users).where(eq(users.id, ws!.ownerId));
   const seesUsage = (s: { holderUserId: string | null }) => role !== "member" || s.holderUserId === userId;
-  const seats: VisibleSeat[] = await Promise.all(rows.map(async (s) => ({ ...s, balance: seesUsage(s) ? await seatBalance(db, s.id, now) : null })));
+  const seats: VisibleSeat[] = await Promise.all(
+    rows.map(async (s) => {
+      const balance = seesUsage(s) ? await seatBalance(db, s.id, now) : null;
+      // For the owner's auto top-up settings: how many of each rule's purchases this cycle has had.
+      const autoUsed = balance && role === "owner" ? { message: await autoTopUpsInCycle(db, s.id, "message", balance.message.cycleStart), integration: await autoTopUpsInCycle(db, s.id, "integration", balance.integration.cycleStart) } : null;
+      return { ...s, balance, autoUsed };
+    }),
+  );
   const seated = new Set(seats.map((s) => s.holderUserId));
   // Top-ups: owners and admins see every seat's; a member sees their own seat's.
   const lots = (await listLots(db, workspaceId)).filter((l) => role !== "member" || l.holderUserId === userId).map((l) => ({ ...l.lot, holderName: l.holderName, state: lotState(l.lot, now) }));

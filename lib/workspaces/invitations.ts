@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { invitations, memberships, users, workspaces } from "@/db/schema";
 import { normalizeEmail } from "@/lib/format/email";
+import { authSecret } from "@/lib/secret";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { writeAudit } from "./audit";
 import { requireRole } from "./roles";
@@ -14,9 +15,15 @@ import { requireRole } from "./roles";
  */
 export const INVITATION_DAYS = 7;
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+/**
+ * An invitation's token is derived from its id and the server's secret: the database keeps
+ * only its hash (a copy of the table opens no door), yet owners and admins can copy an open
+ * invitation's link again later. Changing AUTH_SECRET changes every open link.
+ */
+const tokenFor = (invitationId: string) => createHmac("sha256", authSecret()).update(`invitation:${invitationId}`).digest("base64url");
 
 export interface Invited {
-  /** The link to send; the token in it is shown this once and only its hash is kept. */
+  /** The link to send; only its token's hash is kept, and owners and admins can copy it again while it is open. */
   path: string;
   expiresAt: Date;
 }
@@ -34,7 +41,8 @@ export async function inviteMember(db: Db, args: { workspaceId: string; email: s
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.workspaceId, args.workspaceId), eq(users.email, email)));
   if (member) throw conflict("That email belongs to a member of this workspace already.");
-  const token = randomBytes(24).toString("base64url");
+  const id = randomUUID();
+  const token = tokenFor(id);
   const expiresAt = new Date(now.getTime() + INVITATION_DAYS * 86_400_000);
   await db.transaction(async (tx) => {
     await tx
@@ -43,7 +51,7 @@ export async function inviteMember(db: Db, args: { workspaceId: string; email: s
       .where(and(eq(invitations.workspaceId, args.workspaceId), eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
     const [inv] = await tx
       .insert(invitations)
-      .values({ workspaceId: args.workspaceId, email, role: args.role, tokenHash: hashToken(token), invitedBy: args.byUserId, createdAt: now, expiresAt })
+      .values({ id, workspaceId: args.workspaceId, email, role: args.role, tokenHash: hashToken(token), invitedBy: args.byUserId, createdAt: now, expiresAt })
       .returning();
     await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.invited", targetType: "invitation", targetId: inv!.id, details: { email, role: args.role }, now });
   });
@@ -93,6 +101,21 @@ export async function listInvitations(db: Db, { workspaceId, viewerId }: { works
     .innerJoin(users, eq(users.id, invitations.invitedBy))
     .where(and(eq(invitations.workspaceId, workspaceId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
     .orderBy(desc(invitations.createdAt));
+}
+
+/**
+ * An open invitation's link, for owners and admins to copy again. An invitation made before
+ * links were derived (its token was random and is gone) gets a new link; the old one stops working.
+ */
+export async function invitationLink(db: Db, args: { invitationId: string; byUserId: string }, now: Date): Promise<Invited & { renewed: boolean }> {
+  const [inv] = await db.select().from(invitations).where(eq(invitations.id, args.invitationId));
+  if (!inv) throw notFound("Invitation");
+  await requireRole(db, { workspaceId: inv.workspaceId, userId: args.byUserId }, ["owner", "admin"], "see invitations");
+  if (inv.acceptedAt || inv.revokedAt || inv.expiresAt <= now) throw conflict(`The invitation for ${inv.email} is no longer open (used, revoked or expired). Invite them again for a new link.`);
+  const token = tokenFor(inv.id);
+  const renewed = inv.tokenHash !== hashToken(token);
+  if (renewed) await db.update(invitations).set({ tokenHash: hashToken(token) }).where(eq(invitations.id, inv.id));
+  return { path: `/invite/${token}`, expiresAt: inv.expiresAt, renewed };
 }
 
 /** Revokes an open invitation: its link stops working at once. */

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { accountUsage, apps, auditLog, memberships } from "@/db/schema";
+import { createHash } from "node:crypto";
+import { accountUsage, appKeys, apps, auditLog, invitations, memberships } from "@/db/schema";
 import { authenticateAppKey, createAppKey, revokeAppKey } from "@/lib/apps/keys";
 import { createUser } from "@/lib/auth/users";
 import { getMemberBalance } from "@/lib/credits/balance";
@@ -10,7 +11,7 @@ import { getBillingView } from "@/lib/views/billing";
 import { getMembersView } from "@/lib/views/members";
 import { makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { acceptInvitation, findInvitation, inviteMember, listInvitations, revokeInvitation } from "./invitations";
+import { acceptInvitation, findInvitation, invitationLink, inviteMember, listInvitations, revokeInvitation } from "./invitations";
 import { listMemberships, pickWorkspace } from "./memberships";
 import { removeMember } from "./members";
 
@@ -94,9 +95,59 @@ describe("invitations take consent and reveal nothing", () => {
     expect(await listInvitations(h.db, { workspaceId: t.ws.id, viewerId: t.ada.id }, mid)).toEqual([]);
     await expect(listInvitations(h.db, { workspaceId: t.ws.id, viewerId: t.ken.id }, mid)).rejects.toMatchObject({ code: "forbidden" });
   });
+
+  it("an open invitation's link can be copied again by owners and admins, and is the one sent; never once it is closed", async () => {
+    const t = await team();
+    const { user: grace } = await createUser(h.db, { name: "Grace", email: `grace-${Math.random()}@example.com`, password: "long enough" }, mid);
+    const sent = await inviteMember(h.db, { workspaceId: t.ws.id, email: grace.email, role: "member", byUserId: t.ada.id }, mid);
+    const [open] = await listInvitations(h.db, { workspaceId: t.ws.id, viewerId: t.ada.id }, mid);
+    // Only the token's hash is stored.
+    const [row] = await h.db.select().from(invitations).where(eq(invitations.id, open!.id));
+    expect(row!.tokenHash).not.toContain(tokenOf(sent.path));
+    expect(await invitationLink(h.db, { invitationId: open!.id, byUserId: t.ada.id }, mid)).toMatchObject({ path: sent.path, renewed: false });
+    expect(await invitationLink(h.db, { invitationId: open!.id, byUserId: t.linus.id }, mid)).toMatchObject({ path: sent.path, renewed: false });
+    await expect(invitationLink(h.db, { invitationId: open!.id, byUserId: t.ken.id }, mid)).rejects.toMatchObject({ code: "forbidden" });
+    await acceptInvitation(h.db, { token: tokenOf(sent.path), userId: grace.id }, mid);
+    await expect(invitationLink(h.db, { invitationId: open!.id, byUserId: t.ada.id }, mid)).rejects.toMatchObject({ code: "conflict" });
+  });
+
+  it("an invitation whose random token was not kept gets a new link, and the old one stops working", async () => {
+    const t = await team();
+    const { user: grace } = await createUser(h.db, { name: "Grace", email: `grace-${Math.random()}@example.com`, password: "long enough" }, mid);
+    await inviteMember(h.db, { workspaceId: t.ws.id, email: grace.email, role: "member", byUserId: t.ada.id }, mid);
+    const [open] = await listInvitations(h.db, { workspaceId: t.ws.id, viewerId: t.ada.id }, mid);
+    // As made before links were derived: a random token, only its hash kept.
+    const legacy = "legacy-random-token";
+    await h.db.update(invitations).set({ tokenHash: createHash("sha256").update(legacy).digest("hex") }).where(eq(invitations.id, open!.id));
+    expect(await findInvitation(h.db, legacy, mid)).not.toBeNull();
+    const renewed = await invitationLink(h.db, { invitationId: open!.id, byUserId: t.ada.id }, mid);
+    expect(renewed.renewed).toBe(true);
+    expect(await findInvitation(h.db, legacy, mid)).toBeNull();
+    expect(await invitationLink(h.db, { invitationId: open!.id, byUserId: t.ada.id }, mid)).toMatchObject({ path: renewed.path, renewed: false });
+    await acceptInvitation(h.db, { token: tokenOf(renewed.path), userId: grace.id }, mid);
+  });
 });
 
 describe("app keys can be revoked", () => {
+  it("a key's last use is kept to the minute: a busy key writes its row once a minute, not once a call", async () => {
+    const t = await team();
+    const app = await makeApp(h.db, t.ws, t.linus, "Helpdesk");
+    const { key, id } = await createAppKey(h.db, app.id, t.linus.id, mid);
+    const lastUsed = async () => (await h.db.select({ at: appKeys.lastUsedAt }).from(appKeys).where(eq(appKeys.id, id)))[0]!.at;
+    expect(await lastUsed()).toBeNull();
+    await authenticateAppKey(h.db, key, mid);
+    expect(await lastUsed()).toEqual(mid);
+    await authenticateAppKey(h.db, key, new Date(mid.getTime() + 59_000));
+    expect(await lastUsed()).toEqual(mid);
+    const later = new Date(mid.getTime() + 61_000);
+    await authenticateAppKey(h.db, key, later);
+    expect(await lastUsed()).toEqual(later);
+    // An older time never overwrites a newer one (two processes, clocks apart).
+    await h.db.update(appKeys).set({ lastUsedAt: new Date(later.getTime() + 600_000) }).where(eq(appKeys.id, id));
+    await authenticateAppKey(h.db, key, new Date(later.getTime() + 120_000));
+    expect(await lastUsed()).toEqual(new Date(later.getTime() + 600_000));
+  });
+
   it("a revoked key is refused at once; a plain member cannot revoke a teammate's key", async () => {
     const t = await team();
     const app = await makeApp(h.db, t.ws, t.linus, "Helpdesk");

@@ -2,6 +2,7 @@
 
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
 import { SelectField } from "@/components/ui/field";
 import { useAction } from "@/components/use-action";
 import { createKeyAction } from "./actions";
@@ -30,9 +31,9 @@ export function CreateKeyForm({ apps, revokedPrefixes }: { apps: { id: string; n
           <code className="block break-all rounded bg-white px-2 py-1 font-mono text-zinc-900 dark:bg-zinc-900 dark:text-zinc-100" data-testid="new-key">
             {state.data.key}
           </code>
-          <Button type="button" variant="secondary" onClick={() => void navigator.clipboard?.writeText(state.data.key)}>
+          <CopyButton text={state.data.key} className="">
             Copy key
-          </Button>
+          </CopyButton>
         </div>
       ) : null}
     </div>

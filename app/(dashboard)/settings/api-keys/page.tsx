@@ -42,6 +42,15 @@ export default async function ApiKeysPage() {
                       <code className="font-mono">{k.prefix}…</code>
                       <span className="text-zinc-600 dark:text-zinc-400">
                         {k.revokedAt ? "revoked" : "created"} <LocalTime iso={(k.revokedAt ?? k.createdAt).toISOString()} />
+                        <span className="block" data-testid={`last-used-${k.prefix}`}>
+                          {k.lastUsedAt ? (
+                            <>
+                              last used <LocalTime iso={k.lastUsedAt.toISOString()} />
+                            </>
+                          ) : (
+                            "never used"
+                          )}
+                        </span>
                       </span>
                       {k.revokedAt ? null : <RevokeKeyButton keyId={k.id} prefix={k.prefix} appName={app.name} />}
                     </li>

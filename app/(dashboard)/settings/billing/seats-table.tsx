@@ -5,6 +5,7 @@ import type { BillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
 import { SeatPlanControl } from "./owner-controls";
 import { EmptyState } from "@/components/ui/surface";
+import { AvailableNow, UsedThisCycle } from "@/components/credits/balance-cells";
 import { topUpsText } from "@/components/credits/top-ups-text";
 
 type Plan = BillingView["catalog"][number];
@@ -36,7 +37,7 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
           No paid seats: everyone here uses their daily Free allowance.
         </EmptyState>
       ) : (
-        <DataTable minWidth="44rem" columns={[{ label: "Holder" }, { label: "Plan" }, { label: "Used this cycle" }, { label: isOwner ? "Change" : "Status" }]}>
+        <DataTable minWidth="52rem" columns={[{ label: "Holder" }, { label: "Plan" }, { label: "Used this cycle" }, { label: "Available now" }, { label: isOwner ? "Change" : "Status" }]}>
               {seats.map((s) => (
                 <tr key={s.id} data-testid={`seat-${s.holderName ?? "unassigned"}`}>
                   <th scope="row" className="px-4 py-2 font-medium">{s.holderName ?? <span className="font-normal text-zinc-600 dark:text-zinc-400">Unassigned</span>}</th>
@@ -44,15 +45,10 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
                     {s.plan.name} · {formatPrice(s.plan.priceCents)}/month
                   </td>
                   <td className="px-4 py-2 tabular-nums">
-                    {s.balance ? (
-                      <>
-                        {formatCredits(s.balance.message.used)} of {formatCredits(s.balance.message.allowance)} message
-                        <br />
-                        {formatCredits(s.balance.integration.used)} of {formatCredits(s.balance.integration.allowance)} integration
-                      </>
-                    ) : (
-                      <span className="text-zinc-600 dark:text-zinc-400">Only owners and admins see this</span>
-                    )}
+                    {s.balance ? <UsedThisCycle balance={s.balance} /> : <span className="text-zinc-600 dark:text-zinc-400">Only owners and admins see this</span>}
+                  </td>
+                  <td className="px-4 py-2 tabular-nums">
+                    {s.balance ? <AvailableNow balance={s.balance} testId={`available-${s.holderName ?? "unassigned"}`} /> : <span className="text-zinc-600 dark:text-zinc-400">—</span>}
                   </td>
                   <td className="px-4 py-2">
                     {s.pending ? (

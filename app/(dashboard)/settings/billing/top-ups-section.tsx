@@ -62,7 +62,7 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
               <summary className="cursor-pointer text-sm">
                 <span className="font-medium">{s.holderName ?? "Unassigned"} · {s.plan.name}</span>{" "}
                 <span className="text-zinc-600 dark:text-zinc-400">
-                  — {(["message", "integration"] as const).map((k) => `${k}: ${s.autoTopUp?.[k]?.enabled ? `on, below ${formatCredits(s.autoTopUp[k]!.threshold)}` : "off"}`).join(" · ")}
+                  — {(["message", "integration"] as const).map((k) => `${k}: ${s.autoTopUp?.[k]?.enabled ? `on, below ${formatCredits(s.autoTopUp[k]!.threshold)}, ${s.autoUsed?.[k] ?? 0} of ${s.autoTopUp[k]!.maxPerCycle} used this cycle` : "off"}`).join(" · ")}
                 </span>
               </summary>
               <div className="mt-3 space-y-4">
@@ -72,8 +72,9 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
                   seatId={s.id}
                   seatLabel={s.holderName ?? "the unassigned seat"}
                   kind={kind}
-                  packLabel={`${formatCredits(view.packs.find((p) => p.kind === kind)?.credits ?? 0)} credits`}
+                  pack={view.packs.find((p) => p.kind === kind) ?? { credits: 0, priceCents: 0 }}
                   rule={s.autoTopUp?.[kind] ?? null}
+                  usedThisCycle={s.autoUsed?.[kind] ?? 0}
                 />
               ))}
               </div>

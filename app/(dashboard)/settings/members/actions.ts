@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
 import { transferSeat } from "@/lib/credits/seats";
-import { inviteMember, revokeInvitation } from "@/lib/workspaces/invitations";
+import { invitationLink, inviteMember, revokeInvitation } from "@/lib/workspaces/invitations";
 import { changeRole, removeMember } from "@/lib/workspaces/members";
 
 const id = z.string().uuid();
@@ -43,4 +43,9 @@ export const revokeInvitationAction = authedAction(z.object({ invitationId: id }
   await revokeInvitation(db, { ...input, byUserId: user.id }, new Date());
   done();
   return { revoked: true };
+});
+
+export const invitationLinkAction = authedAction(z.object({ invitationId: id }), async (input, { db, user }) => {
+  const r = await invitationLink(db, { ...input, byUserId: user.id }, new Date());
+  return { path: r.path, renewed: r.renewed };
 });

@@ -5,7 +5,9 @@ import { LocalTime } from "@/components/local-time";
 import { Button } from "@/components/ui/button";
 import { cardClass } from "@/components/ui/surface";
 import { useAction } from "@/components/use-action";
-import { revokeInvitationAction } from "./actions";
+import { useState } from "react";
+import { invitationLinkAction, revokeInvitationAction } from "./actions";
+import { InvitationLink } from "./invitation-link";
 
 interface Invitation {
   id: string;
@@ -19,6 +21,16 @@ interface Invitation {
 /** Open invitations, each with when its link stops working and a way to stop it now. */
 export function InvitationList({ invitations }: { invitations: Invitation[] }) {
   const { pending, message, run } = useAction();
+  // The invitation whose link is shown, copied as it arrives (the box stays to copy it again).
+  const [shown, setShown] = useState<{ id: string; path: string; renewed: boolean } | null>(null);
+  const showLink = (i: Invitation) =>
+    run(invitationLinkAction, { invitationId: i.id }, {
+      then: async (r) => {
+        if (!r.ok) return;
+        setShown({ id: i.id, ...r.data });
+        await navigator.clipboard?.writeText(`${window.location.origin}${r.data.path}`).catch(() => undefined);
+      },
+    });
   return (
     <section aria-labelledby="invitations-title" className={cardClass("space-y-2 p-4")}>
       <h3 id="invitations-title" className="font-semibold">
@@ -36,6 +48,10 @@ export function InvitationList({ invitations }: { invitations: Invitation[] }) {
                   by {i.invitedBy}; the link works until <LocalTime iso={i.expiresAt} />
                 </span>
               </span>
+              <span className="flex flex-wrap gap-2">
+              <Button type="button" variant="secondary" className="py-1" disabled={pending} onClick={() => void showLink(i)}>
+                Copy link<span className="sr-only"> for {i.email}</span>
+              </Button>
               <Button
                 type="button"
                 variant="secondary"
@@ -45,6 +61,12 @@ export function InvitationList({ invitations }: { invitations: Invitation[] }) {
               >
                 Revoke<span className="sr-only"> the invitation for {i.email}</span>
               </Button>
+              </span>
+              {shown?.id === i.id ? (
+                <div className="basis-full">
+                  <InvitationLink email={i.email} path={shown.path} note={shown.renewed ? "This is a new link: the one sent before this one no longer works." : undefined} />
+                </div>
+              ) : null}
             </li>
           ))}
         </ul>

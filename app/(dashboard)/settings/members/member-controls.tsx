@@ -11,6 +11,7 @@ import type { Role } from "@/lib/workspaces/roles";
 import { changeRoleAction, inviteAction, removeMemberAction, transferSeatAction } from "./actions";
 import { cardClass } from "@/components/ui/surface";
 import { topUpsText } from "@/components/credits/top-ups-text";
+import { InvitationLink } from "./invitation-link";
 
 const ROLE_OPTIONS = [
   { value: "member", label: "Member" },
@@ -31,8 +32,10 @@ interface SeatInfo {
 export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: string; canInviteAdmins: boolean }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<"member" | "admin">("member");
-  const { pending, message, run } = useAction();
+  const { pending, message, run } = useAction<{ path: string }>();
   const emailId = useId();
+  // The link stays until the next invitation replaces it (and the list below can copy it again).
+  const [created, setCreated] = useState<{ email: string; path: string } | null>(null);
   return (
     <section aria-labelledby="invite-title" className={cardClass("space-y-2 p-4")}>
       <h3 id="invite-title" className="font-semibold">
@@ -42,8 +45,9 @@ export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: stri
         className="flex flex-wrap items-end gap-3"
         onSubmit={(e) => {
           e.preventDefault();
-          run(inviteAction, { workspaceId, email, role }, { success: (r) => `Invitation for ${email} created. Send them this link; it works once, for 7 days, signed in as ${email}: ${window.location.origin}${r.path}` }
-          );
+          const invited = email;
+          setCreated(null);
+          run(inviteAction, { workspaceId, email, role }, { success: () => `Invitation for ${invited} created: send them the link below. It works for 7 days.`, then: (r) => (r.ok ? (setCreated({ email: invited, path: r.data.path }), setEmail("")) : undefined) });
         }}
       >
         <div className="space-y-1">
@@ -60,6 +64,7 @@ export function InviteForm({ workspaceId, canInviteAdmins }: { workspaceId: stri
         </Button>
       </form>
       <ActionStatus status={message} />
+      {created ? <InvitationLink email={created.email} path={created.path} /> : null}
     </section>
   );
 }

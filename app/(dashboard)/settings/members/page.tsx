@@ -1,6 +1,6 @@
 import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
-import { formatCredits } from "@/lib/credits/amounts";
+import { AvailableNow, UsedThisCycle } from "@/components/credits/balance-cells";
 import { getMembersView } from "@/lib/views/members";
 import { requireWorkspace } from "@/lib/auth/session";
 import { InvitationList } from "./invitation-list";
@@ -19,7 +19,7 @@ export default async function MembersPage() {
     <div className="space-y-6">
       <h2 className="text-xl font-semibold">Members and seats</h2>
       {canManage ? <InviteForm workspaceId={current.workspaceId} canInviteAdmins={current.role === "owner"} /> : null}
-      <DataTable minWidth="48rem" columns={[{ label: "Member" }, { label: "Role" }, { label: "Seat" }, { label: "Used this cycle" }, ...(canManage ? [{ label: "Manage" }] : [])]}>
+      <DataTable minWidth="56rem" columns={[{ label: "Member" }, { label: "Role" }, { label: "Seat" }, { label: "Used this cycle" }, { label: "Available now" }, ...(canManage ? [{ label: "Manage" }] : [])]}>
             {rows.map((m) => {
               const seat = m.seat;
               return (
@@ -31,15 +31,10 @@ export default async function MembersPage() {
                   <td className="px-4 py-2 capitalize">{m.role}</td>
                   <td className="px-4 py-2">{seat ? `${seat.plan.name} seat` : "Free (daily)"}</td>
                   <td className="px-4 py-2 tabular-nums">
-                    {m.balance ? (
-                      <>
-                        {formatCredits(m.balance.message.used)} / {formatCredits(m.balance.message.allowance)} message
-                        <br />
-                        {formatCredits(m.balance.integration.used)} / {formatCredits(m.balance.integration.allowance)} integration
-                      </>
-                    ) : (
-                      <span className="text-zinc-600 dark:text-zinc-400">Only owners and admins see this</span>
-                    )}
+                    {m.balance ? <UsedThisCycle balance={m.balance} /> : <span className="text-zinc-600 dark:text-zinc-400">Only owners and admins see this</span>}
+                  </td>
+                  <td className="px-4 py-2 tabular-nums">
+                    {m.balance ? <AvailableNow balance={m.balance} testId={`available-${m.email}`} /> : <span className="text-zinc-600 dark:text-zinc-400">—</span>}
                   </td>
                   {canManage ? (
                     <td className="px-4 py-2">

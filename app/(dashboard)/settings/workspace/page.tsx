@@ -1,3 +1,4 @@
+import { AvailableAmount } from "@/components/credits/balance-cells";
 import { DataTable } from "@/components/ui/data-table";
 import type { Metadata } from "next";
 import { cookies } from "next/headers";
@@ -127,8 +128,7 @@ function MemberLeftCell({ m, kind }: { m: MemberCredits; kind: "message" | "inte
   const f = m.forecast[kind];
   return (
     <td className="px-4 py-2 text-right tabular-nums" data-testid={`left-${kind}-${m.email}`}>
-      {formatCredits(b.available)}
-      {b.topUp > 0 ? <span className="block text-xs text-zinc-600 dark:text-zinc-400">incl. {formatCredits(b.topUp)} top-up</span> : null}
+      <AvailableAmount kind={b} />
       <ForecastLine
         forecast={{ runsOutAt: f.runsOutAt?.toISOString() ?? null, perDay: f.basis.perDay }}
         cycleEnd={b.cycleEnd.toISOString()}

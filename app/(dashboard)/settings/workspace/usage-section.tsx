@@ -46,16 +46,16 @@ export function UsageSection(props: { usage: WorkspaceView["usage"]; role: Role;
               <thead className="text-zinc-600 dark:text-zinc-400">
                 <tr>
                   <th scope="col" className="py-1 font-medium">Action</th>
-                  <th scope="col" className="py-1 text-right font-medium">Times</th>
-                  <th scope="col" className="py-1 text-right font-medium">Credits</th>
+                  <th scope="col" className="py-1 pl-4 text-right font-medium whitespace-nowrap">Times</th>
+                  <th scope="col" className="py-1 pl-4 text-right font-medium whitespace-nowrap">Credits</th>
                 </tr>
               </thead>
               <tbody>
                 {actions.map((a) => (
                   <tr key={a.action} className="border-t border-zinc-200 dark:border-zinc-800">
                     <th scope="row" className="py-1 font-normal">{isActionName(a.action) ? COSTS[a.action].label : a.action}</th>
-                    <td className="py-1 text-right tabular-nums">{a.events.toLocaleString("en-US")}</td>
-                    <td className="py-1 text-right tabular-nums">{a.kind === "none" ? "free" : `${formatCredits(a.total)} ${a.kind}`}</td>
+                    <td className="py-1 pl-4 text-right tabular-nums whitespace-nowrap">{a.events.toLocaleString("en-US")}</td>
+                    <td className="py-1 pl-4 text-right tabular-nums whitespace-nowrap">{a.kind === "none" ? "free" : `${formatCredits(a.total)} ${a.kind}`}</td>
                   </tr>
                 ))}
               </tbody>
@@ -69,16 +69,16 @@ export function UsageSection(props: { usage: WorkspaceView["usage"]; role: Role;
               <thead className="text-zinc-600 dark:text-zinc-400">
                 <tr>
                   <th scope="col" className="py-1 font-medium">App</th>
-                  <th scope="col" className="py-1 font-medium">Paid by</th>
-                  <th scope="col" className="py-1 text-right font-medium">Used</th>
+                  <th scope="col" className="py-1 pl-4 font-medium">Paid by</th>
+                  <th scope="col" className="py-1 pl-4 text-right font-medium whitespace-nowrap">Used</th>
                 </tr>
               </thead>
               <tbody>
                 {appUsage.map((a) => (
                   <tr key={a.id} className="border-t border-zinc-200 dark:border-zinc-800">
                     <th scope="row" className="py-1 font-normal">{a.name}</th>
-                    <td className="py-1">{a.ownerName}</td>
-                    <td className="py-1 text-right tabular-nums">{formatCredits(a.integrationUsed)}</td>
+                    <td className="py-1 pl-4">{a.ownerName}</td>
+                    <td className="py-1 pl-4 text-right tabular-nums whitespace-nowrap">{formatCredits(a.integrationUsed)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -29,6 +29,11 @@ export default async function EditorPage({ params }: { params: Promise<{ appId: 
     <>
       <header className="sticky top-0 z-40 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/90">
         <div className="flex h-14 items-center gap-2 px-3 sm:px-4">
+          {/* On a phone the way back is an arrow before everything else; wider, a link after the app's name. */}
+          <Link href="/" className={`-ml-1 rounded px-2 py-1 text-base text-zinc-700 hover:bg-zinc-100 sm:hidden dark:text-zinc-300 dark:hover:bg-zinc-800 ${focusRing}`}>
+            <span aria-hidden="true">←</span>
+            <span className="sr-only">All apps</span>
+          </Link>
           <CreditsPopover workspaceId={app.workspaceId} isOwner={isOwner} ownerName={ownerName} appOwnerName={appOwnerName} />
           <span aria-hidden="true" className="text-zinc-300 dark:text-zinc-700">/</span>
           <h1 className="truncate text-sm font-medium">{app.name}</h1>

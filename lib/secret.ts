@@ -6,7 +6,7 @@ import { env } from "@/lib/env";
 let cached: string | undefined;
 
 /**
- * The session-signing secret: AUTH_SECRET when set; otherwise one generated on first use
+ * The server's secret (signs sessions, derives invitation links): AUTH_SECRET when set; otherwise one generated on first use
  * into the (git-ignored) data folder, so the embedded mode works with no setup and sessions
  * survive restarts.
  */
