@@ -9,9 +9,11 @@ const note = "block text-xs text-zinc-600 dark:text-zinc-400";
 export function UsedThisCycle({ balance }: { balance: Kinds }) {
   return (
     <>
-      {formatCredits(balance.message.used)} / {formatCredits(balance.message.allowance)} message
-      <br />
-      {formatCredits(balance.integration.used)} / {formatCredits(balance.integration.allowance)} integration
+      {(["message", "integration"] as const).map((k) => (
+        <span key={k} className="block whitespace-nowrap">
+          {formatCredits(balance[k].used)} / {formatCredits(balance[k].allowance)} {k}
+        </span>
+      ))}
     </>
   );
 }
@@ -31,7 +33,7 @@ export function AvailableNow({ balance, testId }: { balance: Kinds; testId: stri
   return (
     <>
       {(["message", "integration"] as const).map((k) => (
-        <span key={k} className="block" data-testid={`${testId}-${k}`}>
+        <span key={k} className="block whitespace-nowrap" data-testid={`${testId}-${k}`}>
           {formatCredits(balance[k].available)} {k}
           {balance[k].topUp > 0 ? <span className={note}>incl. {formatCredits(balance[k].topUp)} top-up</span> : null}
         </span>
