@@ -1,9 +1,10 @@
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { onChange } from "@/lib/events";
 import type { DbHandle } from "@/db/client";
 import { creditLedger } from "@/db/schema";
 import { createAppKey } from "@/lib/apps/keys";
+import { getAppOwnerBalance } from "@/lib/credits/balance";
+import { COSTS } from "@/lib/credits/costs";
 import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { answerFromLedger, postUsageBatch, type MeteringProgress } from "./usage";
@@ -76,28 +77,42 @@ describe("POST /api/v1/usage/batch", () => {
 });
 
 describe("a batch that runs out of time", () => {
-  it("answers per event: what committed is 201, what was not reached is 503 with nothing charged, and a retry with the same keys charges the rest once", async () => {
+  it("is charged in one transaction: past the deadline when its rows go in, nothing of it is charged (a whole 503), and a retry with the same keys charges each once", async () => {
     const events = Array.from({ length: 5 }, (_, i) => ({ idempotencyKey: `late-${i}`, action: "integration.api_call" }));
-    // The clock jumps past the deadline once two events have committed (told after each commit).
-    let committed = 0;
+    const rows = async () => (await h.db.select().from(creditLedger).where(eq(creditLedger.appId, appId))).filter((r) => r.idempotencyKey.includes(":late-"));
+    const usedBefore = (await getAppOwnerBalance(h.db, appId, now)).integration.used;
+    // The clock passes the deadline as the batch's ledger rows are written, inside its transaction:
+    // the statement or the check before COMMIT refuses it, and the transaction rolls back whole.
+    let late = false;
     const realNow = Date.now.bind(Date);
-    const off = onChange(() => void committed++);
-    const clock = vi.spyOn(Date, "now").mockImplementation(() => (committed >= 2 ? realNow() + 3_600_000 : realNow()));
-    const deadline = new Date(realNow() + 60_000);
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => (late ? realNow() + 3_600_000 : realNow()));
+    const transaction = h.db.transaction.bind(h.db);
+    const spy = vi.spyOn(h.db, "transaction").mockImplementation(((work: (tx: typeof h.db) => Promise<unknown>, config?: unknown) =>
+      transaction(async (tx) => {
+        const insert = tx.insert.bind(tx);
+        tx.insert = ((table: Parameters<typeof tx.insert>[0]) => {
+          if (table === creditLedger) late = true;
+          return insert(table);
+        }) as typeof tx.insert;
+        return work(tx as typeof h.db);
+      }, config as never)) as typeof h.db.transaction);
     let first: { status: number; body: Json };
     try {
-      first = await batch({ events }, { deadline });
+      first = await batch({ events }, { deadline: new Date(realNow() + 60_000) });
     } finally {
       clock.mockRestore();
-      off();
+      spy.mockRestore();
     }
-    expect(first.status).toBe(200);
-    expect(first.body.results.map((r: Json) => r.status)).toEqual([201, 201, 503, 503, 503]);
-    expect(first.body.results[2].error.code).toBe("not_reached");
-    const rows = async () => (await h.db.select().from(creditLedger).where(eq(creditLedger.appId, appId))).filter((r) => r.idempotencyKey.includes(":late-"));
-    expect((await rows()).map((r) => r.idempotencyKey.split(":").pop())).toEqual(["late-0", "late-1"]);
+    expect(late).toBe(true);
+    expect(first.status, JSON.stringify(first.body).slice(0, 600)).toBe(503);
+    expect(await rows()).toHaveLength(0);
+    expect((await getAppOwnerBalance(h.db, appId, now)).integration.used).toBe(usedBefore);
     const again = await batch({ events });
-    expect(again.body.results.map((r: Json) => r.status)).toEqual([200, 200, 201, 201, 201]);
+    expect(again.body.results.map((r: Json) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(await rows()).toHaveLength(5);
+    expect((await getAppOwnerBalance(h.db, appId, now)).integration.used).toBe(usedBefore + 5 * COSTS["integration.api_call"].unit);
+    const replayed = await batch({ events });
+    expect(replayed.body.results.map((r: Json) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(await rows()).toHaveLength(5);
   });
 
@@ -108,19 +123,11 @@ describe("a batch that runs out of time", () => {
       { idempotencyKey: "truth-2", action: "integration.nope" },
       { idempotencyKey: "truth-3", action: "integration.api_call" },
     ];
-    // The request's own work: the first two charged, then its clock ran out.
-    let committed = 0;
-    const realNow = Date.now.bind(Date);
-    const off = onChange(() => void committed++);
-    const clock = vi.spyOn(Date, "now").mockImplementation(() => (committed >= 2 ? realNow() + 3_600_000 : realNow()));
+    // An earlier request charged the first two; this one ran out of time before charging anything.
+    expect((await batch({ events: events.slice(0, 2) })).body.results.map((r: Json) => r.status)).toEqual([201, 201]);
     const progress: MeteringProgress = {};
-    try {
-      const req = new Request("http://localhost/api/v1/usage/batch", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
-      await postUsageBatch(h.db, req, now, new Date(realNow() + 60_000), progress);
-    } finally {
-      clock.mockRestore();
-      off();
-    }
+    const req = new Request("http://localhost/api/v1/usage/batch", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    expect((await postUsageBatch(h.db, req, now, new Date(Date.now() - 1), progress)).status).toBe(503);
     // What the route answers if that work's answer never came back in time.
     const res = await answerFromLedger(h.db, progress);
     const body = (await res.json()) as Json;

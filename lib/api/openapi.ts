@@ -89,7 +89,7 @@ export function openApiDocument() {
       "/api/v1/usage/batch": {
         post: {
           summary: `Charge 1 to ${MAX_BATCH_EVENTS} integration calls, each on its own`,
-          description: `Each event has its own idempotency key and its own all-or-nothing charge, in the order given. At most ${MAX_BATCH_BYTES / 1024} KB.`,
+          description: `Each event has its own idempotency key and its own all-or-nothing charge, in the order given; the batch commits in one transaction, so a 503 means none of it was charged. At most ${MAX_BATCH_BYTES / 1024} KB.`,
           requestBody: { required: true, content: { "application/json": { schema: { ...schema(batchBody), properties: { events: { type: "array", minItems: 1, maxItems: MAX_BATCH_EVENTS, items: schema(batchEvent) } } } } } },
           responses: { "200": json(batchAnswer, "One result per event, and the balance after the batch"), ...errors },
         },

@@ -6,11 +6,12 @@ import { getAppOwnerBalance } from "@/lib/credits/balance";
 import { forecastFor } from "@/lib/credits/pace";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
 import { debitCredits, MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY, MAX_QUANTITY, requestHash, type DebitInput, type DebitResult } from "@/lib/credits/debit";
+import { debitBatch } from "@/lib/credits/batch";
 import { findReplay } from "@/lib/credits/debit-request";
 import { formatCredits, toCreditNumber } from "@/lib/credits/amounts";
 import type { KindBalance } from "@/lib/credits/accounts";
 import { DeadlineExceededError } from "@/lib/deadline";
-import { DomainError, isDatabaseUnavailable } from "@/lib/errors";
+import { DomainError } from "@/lib/errors";
 import { balanceJson, errorResponse, HttpError, readJson } from "./http";
 
 export const usageBody = z
@@ -191,8 +192,9 @@ export const batchBody = z
 
 /**
  * POST /api/v1/usage/batch: up to 100 integration events, each its own charge (its own
- * idempotency key, all or nothing), in the order given. One bad or refused event does not
- * stop the others; each entry of `results` says what happened to its event.
+ * idempotency key, all or nothing), in the order given, all in one transaction. One bad or
+ * refused event does not stop the others; each entry of `results` says what happened to its
+ * event. Past the deadline nothing of the batch commits: a whole 503.
  */
 export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?: Date, progress: MeteringProgress = {}): Promise<Response> {
   try {
@@ -205,38 +207,22 @@ export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?:
       const parsed = batchEvent.safeParse(raw);
       return parsed.success ? parsed.data : { invalid: invalidBody(parsed.error) };
     });
-    const results: Record<string, unknown>[] = [];
+    // The valid events are charged together, in one transaction (lib/credits/batch.ts); the
+    // invalid ones keep their place with their reason.
+    const valid = progress.events.flatMap((e, i) => ("invalid" in e ? [] : [{ i, e }]));
+    const answers = await debitBatch(db, valid.map(({ e }) => debitInput(app, e, deadline)), now, deadline);
+    const results: Record<string, unknown>[] = progress.events.map((e) => ("invalid" in e ? { status: 400, error: { code: "invalid_request", message: e.invalid } } : {}));
     let last: KindBalance | null = null;
-    let charged = false;
-    let stopped: unknown = null;
-    for (const raw of envelope.data.events) {
-      if (stopped) {
-        // Not reached: nothing was charged for it; the caller retries it with the same key.
-        results.push(NOT_REACHED);
-        continue;
-      }
-      const parsed = batchEvent.safeParse(raw);
-      if (!parsed.success) {
-        results.push({ status: 400, error: { code: "invalid_request", message: invalidBody(parsed.error) } });
-        continue;
-      }
-      try {
-        const r = await chargeEvent(db, app, parsed.data, now, deadline);
-        last = r.balance;
-        if (r.status === 201) charged = true;
-        results.push({ status: r.status, ...r.body });
-      } catch (err) {
+    for (const [n, { i }] of valid.entries()) {
+      const a = answers[n]!;
+      if ("error" in a) {
         // One event's conflict (its key reused with another body) is its own answer.
-        if (err instanceof DomainError && (err.code === "idempotency_conflict" || err.code === "invalid")) {
-          results.push({ status: err.code === "idempotency_conflict" ? 409 : 400, error: { code: err.code, message: err.message } });
-          continue;
-        }
-        // The deadline passed or the database went away: before anything was charged, the whole
-        // batch answers 503 (nothing charged); after, each event says what happened to it.
-        if (!charged || !(err instanceof DeadlineExceededError || isDatabaseUnavailable(err))) throw err;
-        stopped = err;
-        results.push(NOT_REACHED);
+        results[i] = { status: a.error.code === "idempotency_conflict" ? 409 : 400, error: { code: a.error.code, message: a.error.message } };
+        continue;
       }
+      const r = answerOf(a.result, app.payer);
+      if (!r.replay) last = r.balance;
+      results[i] = { status: r.status, ...r.body };
     }
     const balance = last ?? (await getAppOwnerBalance(db, app.app.id, now)).integration;
     return NextResponse.json({ results, balance: balanceJson(balance) }, { headers: { "Cache-Control": "no-store" } });

@@ -72,6 +72,11 @@ export async function findReplay(db: Db, input: DebitInput, hash: string): Promi
   const event = await findLedgerEvent(db, input.key);
   if (!event) return null;
   if (event.requestHash !== hash) throw new IdempotencyConflictError();
+  return replayOf(db, event);
+}
+
+/** The answer a ledger row gives when its request comes again. */
+export async function replayOf(db: Db, event: LedgerEvent): Promise<DebitResult> {
   const balance = balanceOfEvent(event, event.payerAccountId ? await getAccount(db, event.payerAccountId) : null);
   if (event.outcome === "refused") {
     return { outcome: "refused", replay: true, event, balance, kind: balance.kind, resetsAt: balance.cycleEnd, refusal: event.refusal ?? "insufficient_credits" };

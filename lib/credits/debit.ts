@@ -31,7 +31,7 @@ async function resolvePayer(db: Db, input: DebitInput): Promise<{ payer: Account
   return { payer: await getActingAccount(db, { workspaceId: input.workspaceId, userId: input.actorUserId }), appCap: null };
 }
 
-async function payerFor(db: Db, input: DebitInput, now: Date) {
+export async function payerFor(db: Db, input: DebitInput, now: Date) {
   const known = COSTS[input.action].kind === "integration" && input.payer ? { payer: input.payer, appCap: input.appCap ?? null } : undefined;
   const found = known ?? (await resolvePayer(db, input));
   // A scheduled downgrade or removal that has come due is applied before the charge, so the
@@ -167,7 +167,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
 }
 
 /** The app's owner hears once a cycle that the cap stopped the app (in the workspace the app belongs to). */
-async function capReachedNotice(tx: Db, payer: Account, workspaceId: string, appId: string, cap: number, cycleStart: Date, now: Date) {
+export async function capReachedNotice(tx: Db, payer: Account, workspaceId: string, appId: string, cap: number, cycleStart: Date, now: Date) {
   if (!payer.holderUserId) return;
   const [app] = await tx.select({ name: apps.name }).from(apps).where(eq(apps.id, appId));
   return notify(

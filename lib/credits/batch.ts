@@ -1,0 +1,278 @@
+import { and, asc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
+import type { PgInsertValue } from "drizzle-orm/pg-core";
+import type { Db } from "@/db/client";
+import { accountUsage, creditLedger, topUpLots, type LotParts } from "@/db/schema";
+import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
+import { DomainError } from "@/lib/errors";
+import { publishChange } from "@/lib/events";
+import { cycleOf, type Account, type KindBalance } from "./accounts";
+import { lockAppCap } from "./app-caps";
+import { COSTS, costOf, type CreditKind } from "./costs";
+import { capReachedNotice, payerFor } from "./debit";
+import { IdempotencyConflictError, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
+import { isLateCharge, ledgerRow, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
+import { recordThresholdNotices } from "./notices";
+import { recordAutoTopUp } from "./top-ups";
+import { ensureUsageRow, usageColumns, type UsageRow } from "./usage";
+
+/**
+ * A batch of one payer's charges as sets: one transaction that locks the payer's usage row
+ * (and the app's cap row, and the usable lots) once, walks the events in order charging each
+ * that fits — allowance first, then lots by earliest expiry, all or nothing per event — and
+ * writes one usage update, one update per lot drawn, and one multi-row ledger insert. Each
+ * event answers exactly as `debitCredits` would have, in the same order.
+ *
+ * Replays are found before (keys already in the ledger) and during (a concurrent request that
+ * inserted one of our keys first: our insert skips it, the transaction rolls back whole and
+ * runs again, answering that event as the replay it now is).
+ */
+export type BatchAnswer = { result: DebitResult } | { error: DomainError };
+
+/** What the walk of one event decided, before anything is written. */
+type Step =
+  | { outcome: "charged"; amount: number; fromAllowance: number | null; lotParts: LotParts; balance: KindBalance }
+  | { outcome: "refused"; amount: number; refusal: Refusal; balance: KindBalance };
+
+/** Raised inside the transaction when a concurrent request took one of the keys: run again. */
+class KeyTakenMeanwhile extends Error {}
+
+const MAX_ATTEMPTS = 5;
+
+/** All integration charges (`use`) of one app, so one payer: what the metering batch sends. */
+export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadline?: Date): Promise<BatchAnswer[]> {
+  const answers: (BatchAnswer | null)[] = inputs.map(() => null);
+  const prepared: { i: number; input: DebitInput; hash: string; amount: number; quantity: number }[] = [];
+  for (const [i, input] of inputs.entries()) {
+    try {
+      const quantity = validate(input);
+      if (COSTS[input.action].kind !== "integration" || !input.appId) throw new Error("debitBatch charges integration actions of one app");
+      prepared.push({ i, input, hash: requestHash(input), amount: costOf(input.action, quantity), quantity });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      answers[i] = { error: err };
+    }
+  }
+  if (prepared.length === 0) return answers as BatchAnswer[];
+  beforeDeadline(deadline);
+  const appIds = new Set(prepared.map((p) => p.input.appId));
+  if (appIds.size !== 1) throw new Error("debitBatch charges the events of one app");
+
+  const { payer, appCap } = await payerFor(db, prepared[0]!.input, now);
+  const cycle = cycleOf(payer, now);
+  const kind: CreditKind = "integration";
+  let committed: { events: LedgerEvent[]; steps: Step[] } | null = null;
+  let settled = false;
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && !settled; attempt++) {
+    // Keys already in the ledger (an earlier request's, or one that won a race with ours).
+    const existing = await ledgerByKeys(db, prepared.map((p) => p.input.key));
+    const seen = new Map<string, number>();
+    const toCharge: typeof prepared = [];
+    for (const p of prepared) {
+      const found = existing.get(p.input.key);
+      if (found) {
+        answers[p.i] = found.requestHash === p.hash ? { result: await replayOf(db, found) } : { error: new IdempotencyConflictError() };
+      } else if (seen.has(p.input.key)) {
+        // The same key twice in one batch: the later one is answered after, from the first.
+        answers[p.i] = null;
+      } else {
+        seen.set(p.input.key, p.i);
+        answers[p.i] = null;
+        toCharge.push(p);
+      }
+    }
+    if (toCharge.length === 0) {
+      settled = true;
+      break;
+    }
+    try {
+      committed = await db.transaction(async (tx) => {
+        const r = await chargeAll(tx, toCharge);
+        beforeDeadline(deadline);
+        return r;
+      });
+      settled = true;
+      for (const [n, p] of toCharge.entries()) answers[p.i] = { result: resultOf(committed.events[n]!, committed.steps[n]!, cycle.end) };
+    } catch (err) {
+      if (err instanceof KeyTakenMeanwhile) continue;
+      if (isLateCharge(err)) throw new DeadlineExceededError();
+      throw err;
+    }
+  }
+  if (!settled) throw new Error("a metering batch could not settle its keys: other requests kept taking them");
+
+  // Later occurrences of a key in the same batch: the replay of the first (or its conflict).
+  for (const p of prepared) {
+    if (answers[p.i] !== null) continue;
+    const first = prepared.find((q) => q.input.key === p.input.key && answers[q.i] !== null && q.i < p.i);
+    const firstAnswer = first ? answers[first.i]! : null;
+    if (!first || !firstAnswer || "error" in firstAnswer) {
+      answers[p.i] = firstAnswer ?? { error: new IdempotencyConflictError() };
+      continue;
+    }
+    answers[p.i] = first.hash === p.hash ? { result: { ...firstAnswer.result, replay: true } as DebitResult } : { error: new IdempotencyConflictError() };
+  }
+
+  if (committed?.steps.some((s) => s.outcome === "charged")) {
+    try {
+      publishChange([payer.holderUserId]);
+    } catch (err) {
+      console.warn("could not publish a credits change:", err);
+    }
+  }
+  return answers as BatchAnswer[];
+
+  async function chargeAll(tx: Db, list: typeof prepared): Promise<{ events: LedgerEvent[]; steps: Step[] }> {
+    const appId = list[0]!.input.appId!;
+    const capped = appCap !== null;
+    // Lock order as a single charge's: the app's cap row, the usage row, then the lots.
+    let capUsed = capped ? (await lockAppCap(tx, { appId, payerAccountId: payer.id, cycleStart: cycle.start, cap: appCap!, amount: 0 })).used : 0;
+    const row = await lockUsageRow(tx, payer, cycle);
+    const lots =
+      payer.type === "seat"
+        ? (
+            await tx
+              .select({ id: topUpLots.id, credits: topUpLots.credits, used: topUpLots.used, expiresAt: topUpLots.expiresAt })
+              .from(topUpLots)
+              .where(and(eq(topUpLots.accountId, payer.id), eq(topUpLots.kind, kind), isNull(topUpLots.pausedAt), gt(topUpLots.expiresAt, now), lt(topUpLots.used, topUpLots.credits)))
+              .orderBy(asc(topUpLots.expiresAt), asc(topUpLots.id))
+              .for("update")
+          ).map((l) => ({ ...l, drawn: 0 }))
+        : [];
+    const c = usageColumns[kind];
+    const allowance = row.integrationAllowance;
+    const reserved = row.integrationReserved;
+    const usedAtStart = row.integrationUsed;
+    let used = usedAtStart;
+    const lotsLeft = () => lots.reduce((s, l) => s + l.credits - l.used - l.drawn, 0);
+    const availableAtStart = allowance - used - reserved + lotsLeft();
+    const balance = (): KindBalance => {
+      const topUp = lotsLeft();
+      const next = lots.find((l) => l.credits - l.used - l.drawn > 0)?.expiresAt ?? null;
+      const remaining = allowance - used - reserved;
+      return { kind, allowance, used, reserved, remaining, cycleStart: cycle.start, cycleEnd: cycle.end, topUp, topUpExpiresAt: next, available: remaining + topUp };
+    };
+
+    const steps: Step[] = [];
+    let capRefused = false;
+    for (const p of list) {
+      const amount = p.amount;
+      if (capped && capUsed + amount > appCap!) {
+        capRefused = true;
+        steps.push({ outcome: "refused", amount, refusal: "app_cap_reached", balance: balance() });
+        continue;
+      }
+      const remaining = allowance - used - reserved;
+      if (amount <= remaining) {
+        used += amount;
+        capUsed += amount;
+        steps.push({ outcome: "charged", amount, fromAllowance: null, lotParts: [], balance: balance() });
+        continue;
+      }
+      const fromAllowance = Math.max(0, Math.min(amount, remaining));
+      let owed = amount - fromAllowance;
+      if (payer.type !== "seat" || lotsLeft() < owed) {
+        steps.push({ outcome: "refused", amount, refusal: "insufficient_credits", balance: balance() });
+        continue;
+      }
+      const parts: LotParts = [];
+      for (const lot of lots) {
+        if (owed === 0) break;
+        const take = Math.min(lot.credits - lot.used - lot.drawn, owed);
+        if (take <= 0) continue;
+        lot.drawn += take;
+        parts.push({ lotId: lot.id, amount: take });
+        owed -= take;
+      }
+      used += fromAllowance;
+      capUsed += amount;
+      steps.push({ outcome: "charged", amount, fromAllowance, lotParts: parts, balance: balance() });
+    }
+
+    if (used !== usedAtStart) {
+      await tx
+        .update(accountUsage)
+        .set({ integrationUsed: sql`${c.used} + ${used - usedAtStart}`, updatedAt: now })
+        .where(and(eq(accountUsage.accountId, payer.id), eq(accountUsage.cycleStart, cycle.start)));
+    }
+    for (const lot of lots) {
+      if (lot.drawn > 0) await tx.update(topUpLots).set({ used: sql`${topUpLots.used} + ${lot.drawn}` }).where(eq(topUpLots.id, lot.id));
+    }
+
+    const rows: LedgerInsert[] = list.map((p, n) => {
+      const s = steps[n]!;
+      const base: LedgerBase = {
+        idempotencyKey: p.input.key,
+        requestHash: p.hash,
+        actorUserId: p.input.actorUserId,
+        payerAccountId: payer.id,
+        payerUserId: payer.holderUserId,
+        workspaceId: p.input.workspaceId,
+        appId: p.input.appId ?? null,
+        action: p.input.action,
+        quantity: p.quantity,
+        cycleStart: cycle.start,
+        source: p.input.source ?? "editor",
+        createdAt: now,
+      };
+      return s.outcome === "charged"
+        ? ledgerRow(base, { kind, amount: s.amount, outcome: "charged", balance: s.balance, draw: s.fromAllowance === null ? undefined : { fromAllowance: s.fromAllowance, lotParts: s.lotParts } })
+        : ledgerRow(base, { kind, amount: s.amount, outcome: "refused", balance: s.balance, refusal: s.refusal });
+    });
+    // Past the deadline when the rows go in, the hash is null and the NOT NULL constraint fails
+    // the whole statement (and transaction): nothing is charged (see isLateCharge).
+    const guarded: PgInsertValue<typeof creditLedger>[] = deadline
+      ? rows.map((r) => ({ ...r, requestHash: sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then ${r.requestHash} end` }))
+      : rows;
+    const inserted = await tx.insert(creditLedger).values(guarded).onConflictDoNothing({ target: creditLedger.idempotencyKey }).returning();
+    if (inserted.length !== rows.length) throw new KeyTakenMeanwhile();
+    const byKey = new Map(inserted.map((e) => [e.idempotencyKey, e]));
+
+    // What crossing happened over the whole batch: threshold notices once, the cap's notice
+    // once, and the auto top-up's purchase once (each is exactly-once by its own key too).
+    if (used !== usedAtStart) {
+      await recordThresholdNotices(tx, {
+        accountId: payer.id,
+        holderUserId: payer.holderUserId,
+        workspaceId: payer.workspaceId ?? list[0]!.input.workspaceId,
+        kind,
+        cycleStart: cycle.start,
+        before: usedAtStart,
+        after: used,
+        allowance,
+        now,
+        topUpLeft: lotsLeft(),
+      });
+    }
+    if (capRefused) await capReachedNotice(tx, payer, list[0]!.input.workspaceId, appId, appCap!, cycle.start, now);
+    const availableAtEnd = balance().available;
+    if (availableAtEnd < availableAtStart) await recordAutoTopUp(tx, payer, { kind, before: availableAtStart, after: availableAtEnd, cycleStart: cycle.start }, now);
+    return { events: list.map((p) => byKey.get(p.input.key)!), steps };
+  }
+}
+
+/** The usage row of the payer's cycle, locked (created at the full allowance on first touch). */
+async function lockUsageRow(tx: Db, payer: Account, cycle: { start: Date; end: Date }): Promise<UsageRow> {
+  const read = () =>
+    tx
+      .select()
+      .from(accountUsage)
+      .where(and(eq(accountUsage.accountId, payer.id), eq(accountUsage.cycleStart, cycle.start)))
+      .for("update");
+  let [row] = await read();
+  if (!row) {
+    await ensureUsageRow(tx, payer, cycle);
+    [row] = await read();
+  }
+  return row!;
+}
+
+async function ledgerByKeys(db: Db, keys: string[]): Promise<Map<string, LedgerEvent>> {
+  const rows = await db.select().from(creditLedger).where(inArray(creditLedger.idempotencyKey, [...new Set(keys)]));
+  return new Map(rows.map((r) => [r.idempotencyKey, r]));
+}
+
+function resultOf(event: LedgerEvent, step: Step, resetsAt: Date): DebitResult {
+  if (step.outcome === "refused") return { outcome: "refused", replay: false, event, balance: step.balance, kind: "integration", resetsAt, refusal: step.refusal };
+  return { outcome: "charged", replay: false, event, balance: step.balance };
+}
