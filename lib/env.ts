@@ -31,6 +31,7 @@ export const envSchema = z
     ACTION_DEADLINE_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
     JOBS_IN_APP: z.enum(["on", "off"]).default("on"),
+    DEBIT_GROUPING: z.enum(["on", "off"]).default("on"),
     DECISION_SWEEP_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     PAYMENT_TEST_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),

@@ -7,6 +7,8 @@ import { forecastFor } from "@/lib/credits/pace";
 import { INTEGRATION_ACTIONS } from "@/lib/credits/costs";
 import { debitCredits, MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY, MAX_QUANTITY, requestHash, type DebitInput, type DebitResult } from "@/lib/credits/debit";
 import { debitBatch } from "@/lib/credits/batch";
+import { debitGrouped } from "@/lib/credits/group-commit";
+import { env } from "@/lib/env";
 import { findReplay } from "@/lib/credits/debit-request";
 import { formatCredits, toCreditNumber } from "@/lib/credits/amounts";
 import type { KindBalance } from "@/lib/credits/accounts";
@@ -86,7 +88,8 @@ function debitInput({ app, payer }: App, event: UsageEvent, deadline?: Date): De
  * (status and body), and what each entry of a batch holds. The same engine path for both.
  */
 async function chargeEvent(db: Db, app: App, event: UsageEvent, now: Date, deadline?: Date) {
-  return answerOf(await debitCredits(db, debitInput(app, event, deadline), now), app.payer);
+  const charge = env().DEBIT_GROUPING === "on" ? debitGrouped : debitCredits;
+  return answerOf(await charge(db, debitInput(app, event, deadline), now), app.payer);
 }
 
 function answerOf(result: DebitResult, payer: App["payer"]) {
