@@ -1,4 +1,5 @@
-import { count, eq } from "drizzle-orm";
+import { count, eq, type SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { creditLedger } from "@/db/schema";
@@ -27,6 +28,7 @@ afterAll(async () => h?.cleanup());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are asserted field by field
 type Json = Record<string, any>;
+const dialect = new PgDialect();
 async function batch(body: unknown, opts: { raw?: string; deadline?: Date } = {}) {
   const req = new Request("http://localhost/api/v1/usage/batch", {
     method: "POST",
@@ -89,11 +91,11 @@ describe("a batch that runs out of time", () => {
     const transaction = h.db.transaction.bind(h.db);
     const spy = vi.spyOn(h.db, "transaction").mockImplementation(((work: (tx: typeof h.db) => Promise<unknown>, config?: unknown) =>
       transaction(async (tx) => {
-        const insert = tx.insert.bind(tx);
-        tx.insert = ((table: Parameters<typeof tx.insert>[0]) => {
-          if (table === creditLedger) late = true;
-          return insert(table);
-        }) as typeof tx.insert;
+        const execute = tx.execute.bind(tx);
+        tx.execute = ((query: SQL) => {
+          if (dialect.sqlToQuery(query).sql.startsWith('insert into "credit_ledger"')) late = true;
+          return execute(query);
+        }) as typeof tx.execute;
         return work(tx as typeof h.db);
       }, config as never)) as typeof h.db.transaction);
     let first: { status: number; body: Json };

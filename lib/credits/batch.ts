@@ -1,5 +1,4 @@
 import { and, asc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
-import type { PgInsertValue } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger, topUpLots, type LotParts } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
@@ -10,7 +9,7 @@ import { lockAppCap } from "./app-caps";
 import { COSTS, costOf, type CreditKind } from "./costs";
 import { capReachedNotice, payerFor } from "./debit";
 import { IdempotencyConflictError, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
-import { isLateCharge, ledgerRow, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
+import { eventOf, insertLedgerRows, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
 import { recordThresholdNotices } from "./notices";
 import { recordAutoTopUp } from "./top-ups";
 import { ensureUsageRow, usageColumns, type UsageRow } from "./usage";
@@ -219,14 +218,10 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
         ? ledgerRow(base, { kind, amount: s.amount, outcome: "charged", balance: s.balance, draw: s.fromAllowance === null ? undefined : { fromAllowance: s.fromAllowance, lotParts: s.lotParts } })
         : ledgerRow(base, { kind, amount: s.amount, outcome: "refused", balance: s.balance, refusal: s.refusal });
     });
-    // Past the deadline when the rows go in, the hash is null and the NOT NULL constraint fails
-    // the whole statement (and transaction): nothing is charged (see isLateCharge).
-    const guarded: PgInsertValue<typeof creditLedger>[] = deadline
-      ? rows.map((r) => ({ ...r, requestHash: sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then ${r.requestHash} end` }))
-      : rows;
-    const inserted = await tx.insert(creditLedger).values(guarded).onConflictDoNothing({ target: creditLedger.idempotencyKey }).returning();
-    if (inserted.length !== rows.length) throw new KeyTakenMeanwhile();
-    const byKey = new Map(inserted.map((e) => [e.idempotencyKey, e]));
+    // Past the deadline when the rows go in, the statement fails whole and so does the
+    // transaction: nothing is charged (see insertLedgerRows).
+    const ids = await insertLedgerRows(tx, rows, deadline);
+    if (ids.size !== rows.length) throw new KeyTakenMeanwhile();
 
     // What crossing happened over the whole batch: threshold notices once, the cap's notice
     // once, and the auto top-up's purchase once (each is exactly-once by its own key too).
@@ -247,7 +242,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
     if (capRefused) await capReachedNotice(tx, payer, list[0]!.input.workspaceId, appId, appCap!, cycle.start, now);
     const availableAtEnd = balance().available;
     if (availableAtEnd < availableAtStart) await recordAutoTopUp(tx, payer, { kind, before: availableAtStart, after: availableAtEnd, cycleStart: cycle.start }, now);
-    return { events: list.map((p) => byKey.get(p.input.key)!), steps };
+    return { events: rows.map((r) => eventOf(r, ids.get(r.idempotencyKey)!)), steps };
   }
 }
 
@@ -267,8 +262,13 @@ async function lockUsageRow(tx: Db, payer: Account, cycle: { start: Date; end: D
   return row!;
 }
 
+/** The ledger rows already under these keys (one JSON parameter, whatever the count). */
 async function ledgerByKeys(db: Db, keys: string[]): Promise<Map<string, LedgerEvent>> {
-  const rows = await db.select().from(creditLedger).where(inArray(creditLedger.idempotencyKey, [...new Set(keys)]));
+  const found = rowsOf<{ id: string | number }>(
+    await db.execute(sql`select id from ${creditLedger} where ${creditLedger.idempotencyKey} in (select jsonb_array_elements_text(${JSON.stringify([...new Set(keys)])}::jsonb))`),
+  );
+  if (found.length === 0) return new Map();
+  const rows = await db.select().from(creditLedger).where(inArray(creditLedger.id, found.map((r) => Number(r.id))));
   return new Map(rows.map((r) => [r.idempotencyKey, r]));
 }
 

@@ -1,5 +1,5 @@
 import { eq, getTableColumns, sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { rowsOf, type Db } from "@/db/client";
 import { creditLedger, type LotParts } from "@/db/schema";
 import { cycleOf, type Account, type KindBalance } from "./accounts";
 import type { CreditKind } from "./costs";
@@ -78,7 +78,7 @@ export function baseOf(e: LedgerEvent, key: string, now: Date): LedgerBase {
 /**
  * The rows of a raw `db.execute`: postgres.js answers an array, PGlite an object with `rows`.
  */
-export { rowsOf } from "@/db/client";
+export { rowsOf };
 
 const ledgerColumns = getTableColumns(creditLedger);
 
@@ -102,6 +102,39 @@ export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; u
   });
   return sql`insert into ${creditLedger} (${sql.join(names, sql`, `)}, balance_allowance, balance_used, balance_remaining, balance_top_up, balance_top_up_expires_at)
     select ${sql.join(values, sql`, `)}, ${balance.allowance}, ${balance.used}, ${balance.remaining}, ${balance.topUp}, ${balance.topUpExpiresAt} from ${source}`;
+}
+
+/**
+ * Many ledger rows in one statement, passed as one JSON parameter (`jsonb_to_recordset`), so
+ * building the statement costs the same for 1 row or 100 (a query builder spends its time per
+ * value). A key already in the ledger is skipped (`on conflict do nothing`): the caller sees
+ * which keys went in. With a deadline, a statement that runs past it fails whole (isLateCharge).
+ */
+const insertedColumns = (Object.entries(ledgerColumns) as [keyof LedgerInsert, (typeof ledgerColumns)[keyof typeof ledgerColumns]][]).filter(([, c]) => c.name !== "id");
+const recordShape = sql.raw(insertedColumns.map(([, c]) => `"${c.name}" ${c.getSQLType()}`).join(", "));
+
+export async function insertLedgerRows(db: Db, rows: LedgerInsert[], deadline?: Date): Promise<Map<string, number>> {
+  const columns = insertedColumns.map(([, c]) => c);
+  const json = JSON.stringify(
+    rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, c] of insertedColumns) {
+        const v = row[k];
+        out[c.name] = v instanceof Date ? v.toISOString() : (v ?? null);
+      }
+      return out;
+    }),
+  );
+  const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
+  const picked = sql.join(
+    columns.map((c) => (c.name === "request_hash" && deadline ? sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then x.request_hash end` : sql`x.${sql.identifier(c.name)}`)),
+    sql`, `,
+  );
+  const result = await db.execute(sql`insert into ${creditLedger} (${names})
+    select ${picked} from jsonb_to_recordset(${json}::jsonb) as x(${recordShape})
+    on conflict (idempotency_key) do nothing
+    returning id, idempotency_key`);
+  return new Map(rowsOf<{ id: string | number; idempotency_key: string }>(result).map((r) => [r.idempotency_key, Number(r.id)]));
 }
 
 /** The row as read back, for a row written by a raw statement that returned only its id. */
