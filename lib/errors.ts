@@ -7,7 +7,8 @@ export type DomainErrorCode =
   | "forbidden"
   | "invalid"
   | "idempotency_conflict"
-  | "conflict";
+  | "conflict"
+  | "unauthorized";
 
 export class DomainError extends Error {
   constructor(
@@ -23,6 +24,8 @@ export const notFound = (what: string) => new DomainError("not_found", `${what} 
 export const forbidden = (message: string) => new DomainError("forbidden", message);
 export const invalid = (message: string) => new DomainError("invalid", message);
 export const conflict = (message: string) => new DomainError("conflict", message);
+/** An app key that no longer works (revoked), found where the charge is written. */
+export const keyNotValid = () => new DomainError("unauthorized", "This app key is not valid.");
 
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {

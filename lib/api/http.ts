@@ -72,6 +72,7 @@ const statusOf: Record<DomainError["code"], number> = {
   forbidden: 403,
   idempotency_conflict: 409,
   conflict: 409,
+  unauthorized: 401,
 };
 
 /** Turns anything a handler throws into the documented JSON error; never a stack trace. */

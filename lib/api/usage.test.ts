@@ -3,10 +3,10 @@ import type { DbHandle } from "@/db/client";
 import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { eq } from "drizzle-orm";
-import { apps } from "@/db/schema";
+import { appKeys, apps } from "@/db/schema";
 import { createAppKey } from "@/lib/apps/keys";
 import { grantTopUp } from "@/lib/credits/top-up-settings";
-import { getBalanceForAppKey, postUsage } from "./usage";
+import { getBalanceForAppKey, postUsage, postUsageBatch } from "./usage";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 let key: string;
@@ -204,5 +204,32 @@ describe("GET /api/v1/balance with an app key", () => {
     const f = (await balanceAt(now)).forecast;
     expect(f.basis).toEqual({ windowDays: 7, perDay: 152.857 });
     expect(f.runsOutAt).toBe(new Date(now.getTime() + Math.floor((930 * 7 * 86_400_000) / 1070)).toISOString());
+  });
+});
+
+describe("a key revoked by another process, while this one still remembers it", () => {
+  it("charges nothing from then on: the single call (on its one-statement path and the general one) and the batch answer 401", async () => {
+    const owner = await makeUser(h.db, "Revoker", new Date("2026-01-01T00:00:00Z"));
+    const ws = await makeWorkspace(h.db, owner, { billingAnchor: new Date("2026-01-31T10:00:00.000Z") });
+    await makeSeat(h.db, ws, "starter", owner.id);
+    const app = await makeApp(h.db, ws, owner, "Leaky");
+    const { key: leaked, id } = await createAppKey(h.db, app.id, owner.id, now);
+    // Known to this process: the next calls do not look the key up again.
+    expect((await call(usage({ action: "integration.llm" }, { key: leaked }))).status).toBe(201);
+    // Revoked elsewhere: the row changes, this process's memory does not.
+    await h.db.update(appKeys).set({ revokedAt: now }).where(eq(appKeys.id, id));
+    const before = await writableRowCounts(h.db);
+    expect((await call(usage({ action: "integration.llm" }, { key: leaked }))).status).toBe(401);
+    // With a cap the charge takes the general path: refused there too.
+    await h.db.update(apps).set({ integrationCap: 5_000 }).where(eq(apps.id, app.id));
+    expect((await call(usage({ action: "integration.llm" }, { key: leaked }))).status).toBe(401);
+    const batch = await postUsageBatch(
+      h.db,
+      new Request("http://localhost/api/v1/usage/batch", { method: "POST", headers: { authorization: `Bearer ${leaked}`, "content-type": "application/json" }, body: JSON.stringify({ events: [{ idempotencyKey: "after-revoke", action: "integration.llm" }] }) }),
+      now,
+    );
+    const body = (await batch.json()) as Json;
+    expect(body.results[0]).toMatchObject({ status: 401, error: { code: "unauthorized" } });
+    expect(await writableRowCounts(h.db)).toEqual(before);
   });
 });

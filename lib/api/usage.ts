@@ -32,11 +32,11 @@ export const usageBody = z
 
 
 /** The app behind the request's bearer key; 401 when missing or wrong. */
-export async function requireAppKey(db: Db, req: Request) {
+export async function requireAppKey(db: Db, req: Request, opts: { cached?: boolean } = {}) {
   const header = req.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new HttpError(401, "unauthorized", "Send your app key as: Authorization: Bearer <key>.");
-  const found = await authenticateAppKey(db, match[1]!);
+  const found = await authenticateAppKey(db, match[1]!, new Date(), opts);
   if (!found) throw new HttpError(401, "unauthorized", "This app key is not valid.");
   return found;
 }
@@ -68,8 +68,9 @@ type App = Awaited<ReturnType<typeof requireAppKey>>;
  */
 type UsageEvent = { idempotencyKey: string; action: string; quantity: number };
 
-function debitInput({ app, payer }: App, event: UsageEvent, deadline?: Date): DebitInput {
+function debitInput({ app, payer, keyId }: App, event: UsageEvent, deadline?: Date): DebitInput {
   return {
+    keyId,
     key: `app:${app.id}:${event.idempotencyKey}`,
     action: event.action as (typeof INTEGRATION_ACTIONS)[number],
     quantity: event.quantity,
@@ -164,7 +165,8 @@ export async function answerFromLedger(db: Db, progress: MeteringProgress): Prom
 /** POST /api/v1/usage: one integration charge to the app owner's credits. */
 export async function postUsage(db: Db, req: Request, now: Date, deadline?: Date, progress: MeteringProgress = {}): Promise<Response> {
   try {
-    const app = await requireAppKey(db, req);
+    // Cached: the charge itself refuses a revoked key.
+    const app = await requireAppKey(db, req, { cached: true });
     progress.app = app;
     const idempotencyKey = req.headers.get("idempotency-key")?.trim();
     if (!idempotencyKey) throw new HttpError(400, "missing_idempotency_key", "Send an Idempotency-Key header, unique per charge.");
@@ -201,7 +203,7 @@ export const batchBody = z
  */
 export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?: Date, progress: MeteringProgress = {}): Promise<Response> {
   try {
-    const app = await requireAppKey(db, req);
+    const app = await requireAppKey(db, req, { cached: true });
     progress.app = app;
     progress.batch = true;
     const envelope = batchBody.safeParse(await readJson(req, MAX_BATCH_BYTES));
@@ -220,7 +222,7 @@ export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?:
       const a = answers[n]!;
       if ("error" in a) {
         // One event's conflict (its key reused with another body) is its own answer.
-        results[i] = { status: a.error.code === "idempotency_conflict" ? 409 : 400, error: { code: a.error.code, message: a.error.message } };
+        results[i] = { status: a.error.code === "idempotency_conflict" ? 409 : a.error.code === "unauthorized" ? 401 : 400, error: { code: a.error.code, message: a.error.message } };
         continue;
       }
       const r = answerOf(a.result, app.payer);

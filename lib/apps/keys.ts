@@ -51,15 +51,34 @@ export async function createAppKeyAsOwner(db: Db, args: { appId: string; byUserI
  * The app a presented key belongs to, with the account that pays for its integrations, or
  * null. Revoked keys are refused.
  */
-export async function authenticateAppKey(db: Db, presented: string, now = new Date()) {
+export async function authenticateAppKey(db: Db, presented: string, now = new Date(), opts: { cached?: boolean } = {}) {
   if (!presented.startsWith(KEY_PREFIX) || presented.length > 200) return null;
   const digest = sha256(presented);
-  const found = await findAppPayer(db, { keyHash: digest.toString("hex") });
+  const hash = digest.toString("hex");
+  const hit = opts.cached ? known.get(hash) : undefined;
+  if (hit && hit.until > Date.now()) {
+    await noteKeyUsed(db, { id: hit.value.keyId, lastUsedAt: null }, now);
+    return hit.value;
+  }
+  const found = await findAppPayer(db, { keyHash: hash });
   // The index lookup found the row by its hash; compare in constant time all the same.
   if (!found?.keyHash || !found.keyId || !timingSafeEqual(Buffer.from(found.keyHash, "hex"), digest)) return null;
   await noteKeyUsed(db, { id: found.keyId, lastUsedAt: found.keyLastUsedAt }, now);
-  return { app: found.app, payer: found.account };
+  const value = { app: found.app, payer: found.account, keyId: found.keyId };
+  known.set(hash, { value, until: Date.now() + KEY_CACHE_MS });
+  if (known.size > 10_000) known.delete(known.keys().next().value!);
+  return value;
 }
+
+/**
+ * The charging path keeps what a key's lookup found (the app, its cap, the payer's account) for
+ * a moment, so a busy key is not looked up on every call. Safe for money: the charge itself
+ * locks the key's row and refuses a revoked key (debit-request.ts lockLiveKeys); what may be a
+ * moment old is the payer's plan details, as if the call had come that moment earlier.
+ */
+export const KEY_CACHE_MS = 2_000;
+type Found = NonNullable<Awaited<ReturnType<typeof findAppPayer>>>;
+const known = new Map<string, { value: { app: Found["app"]; payer: Found["account"]; keyId: string }; until: number }>();
 
 /** "Last used" is kept to the minute: a busy key writes its row at most once a minute, not once a call. */
 export const KEY_USE_PRECISION_MS = 60_000;
@@ -72,7 +91,10 @@ const noted = new Map<string, number>();
  */
 async function noteKeyUsed(db: Db, key: { id: string; lastUsedAt: Date | null }, now: Date) {
   const last = Math.max(key.lastUsedAt?.getTime() ?? 0, noted.get(key.id) ?? 0);
-  if (now.getTime() - last < KEY_USE_PRECISION_MS) return;
+  if (now.getTime() - last < KEY_USE_PRECISION_MS) {
+    noted.set(key.id, last);
+    return;
+  }
   noted.set(key.id, now.getTime());
   if (noted.size > 10_000) noted.delete(noted.keys().next().value!);
   await db
@@ -108,6 +130,7 @@ export async function revokeAppKey(db: Db, args: { keyId: string; byUserId: stri
       .set({ revokedAt: now })
       .where(and(eq(appKeys.id, args.keyId), isNull(appKeys.revokedAt)))
       .returning({ id: appKeys.id, prefix: appKeys.prefix, revokedAt: appKeys.revokedAt });
+    known.delete(row.key.keyHash);
     if (!revoked) return { id: row.key.id, prefix: row.key.prefix, revokedAt: row.key.revokedAt!, alreadyRevoked: true };
     await writeAudit(tx, {
       workspaceId: row.app.workspaceId,

@@ -2,13 +2,13 @@ import { and, asc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger, topUpLots, type LotParts } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
-import { DomainError } from "@/lib/errors";
+import { DomainError, keyNotValid } from "@/lib/errors";
 import { publishChange } from "@/lib/events";
 import { cycleOf, type Account, type KindBalance } from "./accounts";
 import { lockAppCap } from "./app-caps";
 import { COSTS, costOf, type CreditKind } from "./costs";
 import { capReachedNotice, payerFor } from "./debit";
-import { IdempotencyConflictError, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
+import { IdempotencyConflictError, lockLiveKeys, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerRows, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
 import { recordThresholdNotices } from "./notices";
 import { recordAutoTopUp } from "./top-ups";
@@ -59,7 +59,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
   const { payer, appCap } = await payerFor(db, prepared[0]!.input, now);
   const cycle = cycleOf(payer, now);
   const kind: CreditKind = "integration";
-  let committed: { events: LedgerEvent[]; steps: Step[] } | null = null;
+  let committed: { events: LedgerEvent[]; steps: Step[]; charged: typeof prepared } | null = null;
   let settled = false;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS && !settled; attempt++) {
@@ -86,12 +86,17 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
     }
     try {
       committed = await db.transaction(async (tx) => {
-        const r = await chargeAll(tx, toCharge);
+        // The keys first (the metering API): an event sent with a revoked key charges nothing.
+        const withKey = toCharge.flatMap((p) => (p.input.keyId ? [p.input.keyId] : []));
+        const live = await lockLiveKeys(tx, withKey);
+        const charged = toCharge.filter((p) => !p.input.keyId || live.has(p.input.keyId));
+        const r = charged.length > 0 ? await chargeAll(tx, charged) : { events: [], steps: [] };
         beforeDeadline(deadline);
-        return r;
+        return { ...r, charged };
       });
       settled = true;
-      for (const [n, p] of toCharge.entries()) answers[p.i] = { result: resultOf(committed.events[n]!, committed.steps[n]!, cycle.end) };
+      for (const p of toCharge) answers[p.i] = { error: keyNotValid() };
+      for (const [n, p] of committed.charged.entries()) answers[p.i] = { result: resultOf(committed.events[n]!, committed.steps[n]!, cycle.end) };
     } catch (err) {
       if (err instanceof KeyTakenMeanwhile) continue;
       if (isLateCharge(err)) throw new DeadlineExceededError();

@@ -1,14 +1,14 @@
 import { eq, sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, apps, creditLedger, topUpLots } from "@/db/schema";
+import { accountUsage, appKeys, apps, creditLedger, topUpLots } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { publishChange } from "@/lib/events";
-import { invalid, isUniqueViolation, notFound } from "@/lib/errors";
+import { invalid, isUniqueViolation, keyNotValid, notFound } from "@/lib/errors";
 import { cycleOf, getActingAccount, getAppPayer, type Account, type KindBalance } from "./accounts";
 import { formatCredits } from "./amounts";
 import { holdAppUsage, lockAppCap } from "./app-caps";
 import { CHEAPEST, COSTS, costOf, type CreditKind } from "./costs";
-import { findReplay, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
+import { findReplay, lockLiveKeys, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerFrom, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerInsert } from "./ledger";
 import { noticesAfterCharge, notify, THRESHOLDS } from "./notices";
 import { holdReservation } from "./reservations";
@@ -93,7 +93,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
 
   try {
     if (oneStatement && !capped && !autoTopUp) {
-      const done = await chargeInOneStatement(db, ledgerRow(base, { kind: cost.kind!, amount, outcome: "charged" }), cost.kind!, amount, now, input.deadline);
+      const done = await chargeInOneStatement(db, ledgerRow(base, { kind: cost.kind!, amount, outcome: "charged" }), cost.kind!, amount, now, input.deadline, input.keyId);
       if (done) {
         // The one statement only charges what crosses no notice threshold: nothing else to write.
         return afterCharge({ outcome: "charged", replay: false, event: done.event, balance: { ...done.balance, cycleStart: cycle.start, cycleEnd: cycle.end } });
@@ -112,6 +112,8 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
     return afterCharge(result);
 
     async function chargeInTransaction(tx: Db): Promise<DebitResult> {
+      // The key first (the metering API): a revoked one charges nothing, not even a refusal.
+      if (input.keyId && !(await lockLiveKeys(tx, [input.keyId])).has(input.keyId)) throw keyNotValid();
       const record = async (row: LedgerInsert) => (await tx.insert(creditLedger).values(row).returning())[0]!;
       if (cost.kind === null) {
         const balance = kindBalance((await getUsageRow(tx, payer.id, cycle.start)) ?? freshUsageRow(payer, cycle), "message");
@@ -192,17 +194,21 @@ export async function capReachedNotice(tx: Db, payer: Account, workspaceId: stri
  * no row fits → nothing inserted; a reused idempotency key → the unique index fails the whole
  * statement. Returns null when nothing was charged.
  */
-async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind, amount: number, now: Date, deadline?: Date) {
+async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind, amount: number, now: Date, deadline?: Date, keyId?: string) {
   const c = usageColumns[kind];
   const usedCol = sql.identifier(c.used.name);
   const lots = (what: ReturnType<typeof sql>) => sql`(select ${what} from ${topUpLots}
     where ${topUpLots.accountId} = ${row.payerAccountId} and ${topUpLots.kind} = ${kind}::credit_kind and ${topUpLots.pausedAt} is null
       and ${topUpLots.expiresAt} > ${now.toISOString()}::timestamptz and ${topUpLots.used} < ${topUpLots.credits})`;
+  // With an app key: its row locked FOR SHARE and live, or nothing is charged here (the general
+  // path then says why).
+  const key = keyId ? sql`key as (select id from ${appKeys} where ${appKeys.id} = ${keyId}::uuid and ${appKeys.revokedAt} is null for share),` : sql``;
+  const keyLive = keyId ? sql`and exists (select 1 from key)` : sql``;
   const result = await db.execute(sql`
-    with upd as (
+    with ${key} upd as (
       update ${accountUsage} set ${usedCol} = ${c.used} + ${amount}, updated_at = ${now.toISOString()}::timestamptz
       where ${accountUsage.accountId} = ${row.payerAccountId} and ${accountUsage.cycleStart} = ${row.cycleStart!.toISOString()}::timestamptz
-        and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance}
+        and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance} ${keyLive}
         and not (${crossesNoticeThreshold(c.used, c.allowance, amount, kind)})
       returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved,
         ${lots(sql`coalesce(sum(${topUpLots.credits} - ${topUpLots.used}), 0)`)} as top_up, ${lots(sql`min(${topUpLots.expiresAt})`)} as top_up_expires
