@@ -36,8 +36,10 @@ import { settleDueChanges, type PlanChange } from "./scheduled-changes";
  *   3. the decision: plan_changes, by compare-and-set on its status
  *   4. the seat's usage row (account_usage)
  *   5. its top-up lots, earliest expiry first
- * A charge starts at 4 and never waits on 1–3 (an auto top-up it records is a new row). Deadlocks
- * and serialization failures that still happen are retried whole by `withRetry`.
+ * A charge starts at 4 and never waits on 1–3 (an auto top-up it records is a new row). A
+ * metering charge takes two rows of its own before 4: its app key (FOR SHARE: a revoke waits for
+ * it) and, for a capped app, the app's usage row (app_usage); no decision touches either.
+ * Deadlocks and serialization failures that still happen are retried whole by `withRetry`.
  */
 
 export type Seat = Account & { workspaceId: string };
