@@ -8,6 +8,7 @@ import { cycleOf, type Account, type KindBalance } from "./accounts";
 import { lockAppCap } from "./app-caps";
 import { COSTS, costOf, type CreditKind } from "./costs";
 import { capReachedNotice, payerFor } from "./debit";
+import { withRetry } from "./decisions";
 import { IdempotencyConflictError, lockLiveKeys, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerRows, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
 import { recordThresholdNotices } from "./notices";
@@ -85,7 +86,8 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
       break;
     }
     try {
-      committed = await db.transaction(async (tx) => {
+      // Rerun whole after a deadlock PostgreSQL broke (see debit.ts), as after a key taken meanwhile.
+      committed = await withRetry(() => db.transaction(async (tx) => {
         // The keys first (the metering API): an event sent with a revoked key charges nothing.
         const withKey = toCharge.flatMap((p) => (p.input.keyId ? [p.input.keyId] : []));
         const live = await lockLiveKeys(tx, withKey);
@@ -93,7 +95,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
         const r = charged.length > 0 ? await chargeAll(tx, charged) : { events: [], steps: [] };
         beforeDeadline(deadline);
         return { ...r, charged };
-      });
+      }));
       settled = true;
       for (const p of toCharge) answers[p.i] = { error: keyNotValid() };
       for (const [n, p] of committed.charged.entries()) answers[p.i] = { result: resultOf(committed.events[n]!, committed.steps[n]!, cycle.end) };

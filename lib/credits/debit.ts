@@ -7,6 +7,7 @@ import { invalid, isUniqueViolation, keyNotValid, notFound } from "@/lib/errors"
 import { cycleOf, getActingAccount, getAppPayer, type Account, type KindBalance } from "./accounts";
 import { formatCredits } from "./amounts";
 import { holdAppUsage, lockAppCap } from "./app-caps";
+import { withRetry } from "./decisions";
 import { CHEAPEST, COSTS, costOf, type CreditKind } from "./costs";
 import { findReplay, lockLiveKeys, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerFrom, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerInsert } from "./ledger";
@@ -93,7 +94,10 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
 
   try {
     if (oneStatement && !capped && !autoTopUp) {
-      const done = await chargeInOneStatement(db, ledgerRow(base, { kind: cost.kind!, amount, outcome: "charged" }), cost.kind!, amount, now, input.deadline, input.keyId);
+      // A deadlock broken by PostgreSQL (a capped charge of the same app takes its cap row before
+      // the usage row; this statement reaches the cap row after, through the rollup trigger)
+      // rolled the statement back whole: it runs again.
+      const done = await withRetry(() => chargeInOneStatement(db, ledgerRow(base, { kind: cost.kind!, amount, outcome: "charged" }), cost.kind!, amount, now, input.deadline, input.keyId));
       if (done) {
         // The one statement only charges what crosses no notice threshold: nothing else to write.
         return afterCharge({ outcome: "charged", replay: false, event: done.event, balance: { ...done.balance, cycleStart: cycle.start, cycleEnd: cycle.end } });
@@ -104,11 +108,13 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
     }
     // Checked after the transaction's last statement, before COMMIT: past the deadline,
     // everything in it rolls back.
-    const result = await db.transaction(async (tx) => {
-      const r = await chargeInTransaction(tx);
-      beforeDeadline(input.deadline);
-      return r;
-    });
+    const result = await withRetry(() =>
+      db.transaction(async (tx) => {
+        const r = await chargeInTransaction(tx);
+        beforeDeadline(input.deadline);
+        return r;
+      }),
+    );
     return afterCharge(result);
 
     async function chargeInTransaction(tx: Db): Promise<DebitResult> {
