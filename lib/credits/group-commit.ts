@@ -1,4 +1,5 @@
 import type { Db } from "@/db/client";
+import { isDatabaseUnavailable } from "@/lib/errors";
 import { debitBatch } from "./batch";
 import { debitCredits, type DebitInput, type DebitResult } from "./debit";
 
@@ -41,18 +42,27 @@ export function debitGrouped(db: Db, input: DebitInput, now: Date): Promise<Debi
 async function run(key: string, first: Waiting[]) {
   let group = first;
   while (group.length > 0) {
-    await settle(queues.get(key)!.db, group);
+    const failed = await settle(queues.get(key)!.db, group);
     const queue = queues.get(key)!;
+    // The database could not be reached: those waiting would only queue for the same answer,
+    // one group after another. They get it now (a 503: nothing charged, send it again).
+    if (failed !== undefined && isDatabaseUnavailable(failed)) for (const w of queue.waiting.splice(0)) w.reject(failed);
     group = queue.waiting.splice(0, MAX_GROUP);
   }
   queues.delete(key);
 }
 
-async function settle(db: Db, group: Waiting[]) {
+/** Charges one group and answers each of its callers; returns the error that failed it whole, if any. */
+async function settle(db: Db, group: Waiting[]): Promise<unknown> {
   if (group.length === 1) {
     const [one] = group;
-    await debitCredits(db, one!.input, one!.now).then(one!.resolve, one!.reject);
-    return;
+    try {
+      one!.resolve(await debitCredits(db, one!.input, one!.now));
+    } catch (err) {
+      one!.reject(err);
+      return err;
+    }
+    return undefined;
   }
   // The group answers by the earliest deadline among its callers, and is dated by its latest
   // arrival (they are milliseconds apart).
@@ -63,5 +73,7 @@ async function settle(db: Db, group: Waiting[]) {
     answers.forEach((a, i) => ("error" in a ? group[i]!.reject(a.error) : group[i]!.resolve(a.result)));
   } catch (err) {
     for (const w of group) w.reject(err);
+    return err;
   }
+  return undefined;
 }
