@@ -66,7 +66,8 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
   }
 }
 
-const statusOf: Record<DomainError["code"], number> = {
+/** The HTTP status of each domain error (a whole answer's, or one batch entry's). */
+export const statusOf: Record<DomainError["code"], number> = {
   invalid: 400,
   not_found: 404,
   forbidden: 403,

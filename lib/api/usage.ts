@@ -14,7 +14,7 @@ import { formatCredits, toCreditNumber } from "@/lib/credits/amounts";
 import type { KindBalance } from "@/lib/credits/accounts";
 import { DeadlineExceededError } from "@/lib/deadline";
 import { DomainError } from "@/lib/errors";
-import { balanceJson, errorResponse, HttpError, readJson } from "./http";
+import { balanceJson, errorResponse, HttpError, readJson, statusOf } from "./http";
 
 export const usageBody = z
   .object({
@@ -222,7 +222,7 @@ export async function postUsageBatch(db: Db, req: Request, now: Date, deadline?:
       const a = answers[n]!;
       if ("error" in a) {
         // One event's conflict (its key reused with another body) is its own answer.
-        results[i] = { status: a.error.code === "idempotency_conflict" ? 409 : a.error.code === "unauthorized" ? 401 : 400, error: { code: a.error.code, message: a.error.message } };
+        results[i] = { status: statusOf[a.error.code], error: { code: a.error.code, message: a.error.message } };
         continue;
       }
       const r = answerOf(a.result, app.payer);

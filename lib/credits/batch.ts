@@ -1,10 +1,10 @@
-import { and, asc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger, topUpLots, type LotParts } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { DomainError, keyNotValid } from "@/lib/errors";
 import { publishChange } from "@/lib/events";
-import { cycleOf, type Account, type KindBalance } from "./accounts";
+import { cycleOf, getAccount, type Account, type KindBalance } from "./accounts";
 import { lockAppCap } from "./app-caps";
 import { COSTS, costOf, type CreditKind } from "./costs";
 import { capReachedNotice, payerFor } from "./debit";
@@ -12,8 +12,8 @@ import { withRetry } from "./decisions";
 import { IdempotencyConflictError, lockLiveKeys, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerRows, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
 import { recordThresholdNotices } from "./notices";
-import { recordAutoTopUp } from "./top-ups";
-import { ensureUsageRow, usageColumns, type UsageRow } from "./usage";
+import { lockUsableLots, recordAutoTopUp } from "./top-ups";
+import { ensureUsageRow, kindBalance, usageColumns, type UsageRow } from "./usage";
 
 /**
  * A batch of one payer's charges as sets: one transaction that locks the payer's usage row
@@ -66,17 +66,20 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
   for (let attempt = 0; attempt < MAX_ATTEMPTS && !settled; attempt++) {
     // Keys already in the ledger (an earlier request's, or one that won a race with ours).
     const existing = await ledgerByKeys(db, prepared.map((p) => p.input.key));
-    const seen = new Map<string, number>();
+    // A replay's balance needs its payer's account: read once per payer, not once per event.
+    const accounts = new Map<string, Promise<Account>>();
+    const accountOf = (id: string) => accounts.get(id) ?? (accounts.set(id, getAccount(db, id)), accounts.get(id)!);
+    const seen = new Set<string>();
     const toCharge: typeof prepared = [];
     for (const p of prepared) {
       const found = existing.get(p.input.key);
       if (found) {
-        answers[p.i] = found.requestHash === p.hash ? { result: await replayOf(db, found) } : { error: new IdempotencyConflictError() };
+        answers[p.i] = found.requestHash === p.hash ? { result: await replayOf(db, found, accountOf) } : { error: new IdempotencyConflictError() };
       } else if (seen.has(p.input.key)) {
         // The same key twice in one batch: the later one is answered after, from the first.
         answers[p.i] = null;
       } else {
-        seen.set(p.input.key, p.i);
+        seen.add(p.input.key);
         answers[p.i] = null;
         toCharge.push(p);
       }
@@ -97,8 +100,11 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
         return { ...r, charged };
       }));
       settled = true;
-      for (const p of toCharge) answers[p.i] = { error: keyNotValid() };
-      for (const [n, p] of committed.charged.entries()) answers[p.i] = { result: resultOf(committed.events[n]!, committed.steps[n]!, cycle.end) };
+      const charged = new Map(committed.charged.map((p, n) => [p, n]));
+      for (const p of toCharge) {
+        const n = charged.get(p);
+        answers[p.i] = n === undefined ? { error: keyNotValid() } : { result: resultOf(committed.events[n]!, committed.steps[n]!, cycle.end) };
+      }
     } catch (err) {
       if (err instanceof KeyTakenMeanwhile) continue;
       if (isLateCharge(err)) throw new DeadlineExceededError();
@@ -134,17 +140,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
     // Lock order as a single charge's: the app's cap row, the usage row, then the lots.
     let capUsed = capped ? (await lockAppCap(tx, { appId, payerAccountId: payer.id, cycleStart: cycle.start, cap: appCap!, amount: 0 })).used : 0;
     const row = await lockUsageRow(tx, payer, cycle);
-    const lots =
-      payer.type === "seat"
-        ? (
-            await tx
-              .select({ id: topUpLots.id, credits: topUpLots.credits, used: topUpLots.used, expiresAt: topUpLots.expiresAt })
-              .from(topUpLots)
-              .where(and(eq(topUpLots.accountId, payer.id), eq(topUpLots.kind, kind), isNull(topUpLots.pausedAt), gt(topUpLots.expiresAt, now), lt(topUpLots.used, topUpLots.credits)))
-              .orderBy(asc(topUpLots.expiresAt), asc(topUpLots.id))
-              .for("update")
-          ).map((l) => ({ ...l, drawn: 0 }))
-        : [];
+    const lots = payer.type === "seat" ? (await lockUsableLots(tx, payer.id, kind, now)).map((l) => ({ ...l, drawn: 0 })) : [];
     const c = usageColumns[kind];
     const allowance = row.integrationAllowance;
     const reserved = row.integrationReserved;
@@ -152,12 +148,9 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
     let used = usedAtStart;
     const lotsLeft = () => lots.reduce((s, l) => s + l.credits - l.used - l.drawn, 0);
     const availableAtStart = allowance - used - reserved + lotsLeft();
-    const balance = (): KindBalance => {
-      const topUp = lotsLeft();
-      const next = lots.find((l) => l.credits - l.used - l.drawn > 0)?.expiresAt ?? null;
-      const remaining = allowance - used - reserved;
-      return { kind, allowance, used, reserved, remaining, cycleStart: cycle.start, cycleEnd: cycle.end, topUp, topUpExpiresAt: next, available: remaining + topUp };
-    };
+    // The balance after each step, built as every balance is (usage.ts), from the row as it stands then.
+    const balance = (): KindBalance =>
+      kindBalance({ ...row, integrationUsed: used }, kind, { remaining: lotsLeft(), nextExpiresAt: lots.find((l) => l.credits - l.used - l.drawn > 0)?.expiresAt ?? null });
 
     const steps: Step[] = [];
     let capRefused = false;

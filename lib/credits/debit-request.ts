@@ -96,9 +96,9 @@ export async function findReplay(db: Db, input: DebitInput, hash: string): Promi
   return replayOf(db, event);
 }
 
-/** The answer a ledger row gives when its request comes again. */
-export async function replayOf(db: Db, event: LedgerEvent): Promise<DebitResult> {
-  const balance = balanceOfEvent(event, event.payerAccountId ? await getAccount(db, event.payerAccountId) : null);
+/** The answer a ledger row gives when its request comes again (`accountOf`: how to read its payer). */
+export async function replayOf(db: Db, event: LedgerEvent, accountOf: (id: string) => Promise<Account> = (id) => getAccount(db, id)): Promise<DebitResult> {
+  const balance = balanceOfEvent(event, event.payerAccountId ? await accountOf(event.payerAccountId) : null);
   if (event.outcome === "refused") {
     return { outcome: "refused", replay: true, event, balance, kind: balance.kind, resetsAt: balance.cycleEnd, refusal: event.refusal ?? "insufficient_credits" };
   }

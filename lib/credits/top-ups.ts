@@ -60,22 +60,30 @@ export async function lotsLeftMany(db: Db, accountIds: string[], now: Date): Pro
 }
 
 /**
+ * The account's usable lots of a kind, locked in the one order every charge takes them (expiry,
+ * then id) and in the order they are spent.
+ */
+export function lockUsableLots(tx: Db, accountId: string, kind: CreditKind, now: Date) {
+  return tx
+    .select({ id: topUpLots.id, credits: topUpLots.credits, used: topUpLots.used, expiresAt: topUpLots.expiresAt })
+    .from(topUpLots)
+    .where(usable(accountId, kind, now))
+    .orderBy(asc(topUpLots.expiresAt), asc(topUpLots.id))
+    .for("update");
+}
+
+/**
  * Takes `need` credits from the account's usable lots, earliest expiry first, or nothing
  * (null) when they do not hold that much. The lots are locked in one order (expiry, id), so
  * concurrent charges queue instead of deadlocking, and none can take a lot below zero.
  */
 export async function drawFromLots(tx: Db, accountId: string, kind: CreditKind, need: number, now: Date): Promise<LotParts | null> {
-  const lots = await tx
-    .select({ id: topUpLots.id, left: sql<string>`${topUpLots.credits} - ${topUpLots.used}` })
-    .from(topUpLots)
-    .where(usable(accountId, kind, now))
-    .orderBy(asc(topUpLots.expiresAt), asc(topUpLots.id))
-    .for("update");
+  const lots = await lockUsableLots(tx, accountId, kind, now);
   const parts: LotParts = [];
   let owed = need;
   for (const lot of lots) {
     if (owed === 0) break;
-    const take = Math.min(Number(lot.left), owed);
+    const take = Math.min(lot.credits - lot.used, owed);
     parts.push({ lotId: lot.id, amount: take });
     owed -= take;
   }
