@@ -97,7 +97,7 @@ export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; u
     // Evaluated when the row is inserted, i.e. after the update got its row lock: past the
     // deadline the request hash is null, the NOT NULL constraint fails the whole statement,
     // and nothing is charged (see isLateCharge).
-    if (k === "requestHash" && deadline) return sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then ${value} end`;
+    if (k === "requestHash" && deadline) return beforeDeadlineOnly(value, deadline);
     return value;
   });
   return sql`insert into ${creditLedger} (${sql.join(names, sql`, `)}, balance_allowance, balance_used, balance_remaining, balance_top_up, balance_top_up_expires_at)
@@ -105,14 +105,21 @@ export function insertLedgerFrom(row: LedgerInsert, balance: { allowance: SQL; u
 }
 
 /**
+ * The request hash as inserted under a deadline: null once the database's clock has passed it,
+ * so the NOT NULL constraint fails the whole statement when it got its locks too late and
+ * nothing is charged (see isLateCharge).
+ */
+const beforeDeadlineOnly = (hash: SQL, deadline: Date) => sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then ${hash} end`;
+
+const insertedColumns = (Object.entries(ledgerColumns) as [keyof LedgerInsert, (typeof ledgerColumns)[keyof typeof ledgerColumns]][]).filter(([, c]) => c.name !== "id");
+const recordShape = sql.raw(insertedColumns.map(([, c]) => `"${c.name}" ${c.getSQLType()}`).join(", "));
+
+/**
  * Many ledger rows in one statement, passed as one JSON parameter (`jsonb_to_recordset`), so
  * building the statement costs the same for 1 row or 100 (a query builder spends its time per
  * value). A key already in the ledger is skipped (`on conflict do nothing`): the caller sees
  * which keys went in. With a deadline, a statement that runs past it fails whole (isLateCharge).
  */
-const insertedColumns = (Object.entries(ledgerColumns) as [keyof LedgerInsert, (typeof ledgerColumns)[keyof typeof ledgerColumns]][]).filter(([, c]) => c.name !== "id");
-const recordShape = sql.raw(insertedColumns.map(([, c]) => `"${c.name}" ${c.getSQLType()}`).join(", "));
-
 export async function insertLedgerRows(db: Db, rows: LedgerInsert[], deadline?: Date): Promise<Map<string, number>> {
   const columns = insertedColumns.map(([, c]) => c);
   const json = JSON.stringify(
@@ -127,7 +134,7 @@ export async function insertLedgerRows(db: Db, rows: LedgerInsert[], deadline?: 
   );
   const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
   const picked = sql.join(
-    columns.map((c) => (c.name === "request_hash" && deadline ? sql`case when clock_timestamp() < ${deadline.toISOString()}::timestamptz then x.request_hash end` : sql`x.${sql.identifier(c.name)}`)),
+    columns.map((c) => (c.name === "request_hash" && deadline ? beforeDeadlineOnly(sql`x.request_hash`, deadline) : sql`x.${sql.identifier(c.name)}`)),
     sql`, `,
   );
   const result = await db.execute(sql`insert into ${creditLedger} (${names})
