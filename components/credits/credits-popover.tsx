@@ -69,7 +69,7 @@ export function CreditsPopover({
           sideOffset={8}
           className={floatingClass("w-80 max-w-[calc(100vw-1rem)] space-y-3 p-4 rounded-xl")}
         >
-          <h2 className="font-semibold">Your credits</h2>
+          <h2 className="font-semibold">{data?.accountType === "pool" ? "Shared pool" : "Your credits"}</h2>
           {isError ? (
             <p role="alert" className="text-sm text-red-700 dark:text-red-300">
               Your balance could not be loaded. Close this and try again.
@@ -81,6 +81,17 @@ export function CreditsPopover({
               <dl className="space-y-2" aria-live="polite">
                 <Line label="Message credits" b={data.message} />
                 <Line label="Integration credits" b={data.integration} />
+                {data.limit ? (
+                  <div className="flex items-baseline justify-between gap-4 border-t border-zinc-200 pt-2 dark:border-zinc-800">
+                    <dt className="text-sm">Your message limit{data.limit.isDefault ? " (workspace default)" : ""}</dt>
+                    <dd className="text-right">
+                      <span className="text-lg font-semibold tabular-nums" data-testid="limit-remaining">
+                        {formatCredits(milli(data.limit.remaining))}
+                      </span>
+                      <span className="text-sm text-zinc-600 dark:text-zinc-400"> of {formatCredits(milli(data.limit.limit))} left</span>
+                    </dd>
+                  </div>
+                ) : null}
               </dl>
               <p className="text-sm text-zinc-600 dark:text-zinc-400">
                 Resets <LocalTime iso={data.message.cycleEnd} />. Unused credits don&apos;t carry over.
@@ -98,7 +109,8 @@ export function CreditsPopover({
             ) : (
               <p data-testid="ask-for-more">
                 {/* Top-ups need a paid seat: someone on the free allowance asks for a seat. */}
-                Need more? Ask {ownerName}, the workspace owner, {data?.accountType === "free" ? "for a paid seat" : "for a top-up or a bigger plan"}.
+                Need more? Ask {ownerName}, the workspace owner,{" "}
+                {data?.limit && data.limit.remaining < Math.min(data.message.available, 1) ? "to raise your limit" : data?.accountType === "free" ? "for a paid seat" : "for a top-up or a bigger plan"}.
               </p>
             )}
           </div>

@@ -28,8 +28,21 @@ export function OutOfCreditsNotice({
    * must stay on screen until its dialog (with the purchase's confirmation) is closed. */
   onBuying?: (open: boolean) => void;
 }) {
-  const whose = refusal.payer === "you" ? "You have" : "The app's owner has";
+  const whose = refusal.pool ? "The workspace's shared pool has" : refusal.payer === "you" ? "You have" : "The app's owner has";
   const capped = refusal.refusal === "app_cap_reached";
+  if (refusal.refusal === "member_limit") {
+    return (
+      <div role="alert" className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+        <p className="font-semibold">
+          Your own limit in this workspace has {formatCredits(refusal.remaining)} message credits left; this needs {formatCredits(refusal.needed)}.
+        </p>
+        <p>
+          {before ? "" : "Nothing was charged. "}The shared pool may still have credits, but your limit is used up. It resets <LocalTime iso={refusal.resetsAt} />.
+        </p>
+        <p>Ask {ownerName}, the workspace owner, or an admin to raise your limit on Settings → Workspace.</p>
+      </div>
+    );
+  }
   return (
     <div role="alert" className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
       <p className="font-semibold">

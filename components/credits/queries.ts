@@ -14,6 +14,14 @@ export interface BalanceJson {
   forecast?: { runsOutAt: string | null; basis: { windowDays: number; perDay: number } };
 }
 
+/** A member's own limit in a shared pool (credits): what they may still spend of it this cycle. */
+export interface LimitJson {
+  limit: number;
+  isDefault: boolean;
+  used: number;
+  remaining: number;
+}
+
 export interface NotificationJson {
   id: string;
   body: string;
@@ -37,7 +45,7 @@ export const notificationsKey = ["notifications"] as const;
 export function useBalance(workspaceId: string) {
   return useQuery({
     queryKey: balanceKey(workspaceId),
-    queryFn: () => getJson<{ accountType: "seat" | "free"; message: BalanceJson; integration: BalanceJson }>(`/api/v1/balance?workspace=${encodeURIComponent(workspaceId)}`),
+    queryFn: () => getJson<{ accountType: "seat" | "free" | "pool"; message: BalanceJson; integration: BalanceJson; limit: LimitJson | null }>(`/api/v1/balance?workspace=${encodeURIComponent(workspaceId)}`),
   });
 }
 

@@ -16,7 +16,9 @@ export const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 
 
 export const memberRole = pgEnum("member_role", ["owner", "admin", "member"]);
 export const cadence = pgEnum("cadence", ["monthly", "daily"]);
-export const accountType = pgEnum("account_type", ["seat", "free"]);
+export const accountType = pgEnum("account_type", ["seat", "free", "pool"]);
+/** How a workspace holds its credits: a seat per paid person, or one pool every member draws from. */
+export const creditModel = pgEnum("credit_model", ["seats", "pool"]);
 export const accountStatus = pgEnum("account_status", ["active", "removed"]);
 export const creditKind = pgEnum("credit_kind", ["message", "integration", "none"]);
 export const ledgerOutcome = pgEnum("ledger_outcome", [

@@ -50,6 +50,12 @@ export const creditAccounts = pgTable(
     uniqueIndex("credit_accounts_one_seat_per_member")
       .on(t.workspaceId, t.holderUserId)
       .where(sql`${t.type} = 'seat' and ${t.status} = 'active' and ${t.holderUserId} is not null`),
+    // A workspace on the pool model has one active pool.
+    uniqueIndex("credit_accounts_one_pool_per_workspace")
+      .on(t.workspaceId)
+      // (Named by the other types: the value 'pool' is added by the same migration and can't be
+      // used before it commits.)
+      .where(sql`${t.type} <> 'seat' and ${t.type} <> 'free' and ${t.status} = 'active'`),
     index("credit_accounts_workspace").on(t.workspaceId),
     check(
       "credit_accounts_free_has_no_workspace",
@@ -95,6 +101,31 @@ export const accountUsage = pgTable(
   ],
 );
 
+/**
+ * Pool only: each member's message credits in a cycle of the pool, so a member limit is checked
+ * in O(1) under this row's lock (taken before the pool's usage row: one lock order).
+ */
+export const memberUsage = pgTable(
+  "member_usage",
+  {
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    cycleStart: ts("cycle_start").notNull(),
+    cycleEnd: ts("cycle_end").notNull(),
+    messageUsed: mc("message_used").notNull().default(0),
+    messageReserved: mc("message_reserved").notNull().default(0),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.userId, t.cycleStart] }),
+    check("member_usage_not_negative", sql`${t.messageUsed} >= 0 and ${t.messageReserved} >= 0`),
+  ],
+);
+
 /** Reservations hold credits for an AI call until it succeeds (confirm) or fails (release). */
 export const reservations = pgTable(
   "reservations",
@@ -109,6 +140,8 @@ export const reservations = pgTable(
     /** The part held in the cycle allowance (the rest came from top-up lots); null: all of it. */
     fromAllowance: mc("from_allowance"),
     lotParts: jsonb("lot_parts").$type<LotParts>(),
+    /** A pool's message hold: the member whose limit it counts against until settled. */
+    memberUserId: uuid("member_user_id"),
     status: reservationStatus("status").notNull().default("pending"),
     expiresAt: ts("expires_at").notNull(),
     createdAt: ts("created_at").notNull().defaultNow(),
@@ -151,8 +184,8 @@ export const creditLedger = pgTable(
     /** Of `amount`, what the cycle allowance paid; the rest is in lot_parts. Null: all of it. */
     fromAllowance: mc("from_allowance"),
     lotParts: jsonb("lot_parts").$type<LotParts>(),
-    /** Why a refusal: not enough credits, or the app's own cap. */
-    refusal: text("refusal", { enum: ["insufficient_credits", "app_cap_reached"] }),
+    /** Why a refusal: not enough credits, the app's own cap, or the prompter's limit in a pool. */
+    refusal: text("refusal", { enum: ["insufficient_credits", "app_cap_reached", "member_limit"] }),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [

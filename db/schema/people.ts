@@ -1,5 +1,5 @@
 import { bigserial, boolean, index, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { memberRole, ts } from "./columns";
+import { creditModel, mc, memberRole, ts } from "./columns";
 
 export const users = pgTable("users", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -37,6 +37,15 @@ export const workspaces = pgTable("workspaces", {
   /** Set by the first paid seat; every seat of the workspace resets on this date. */
   billingAnchor: ts("billing_anchor"),
   personal: boolean("personal").notNull().default(false),
+  /** Per seat (each paid member has their own credits) or one shared pool (see credit_accounts type pool). */
+  creditModel: creditModel("credit_model").notNull().default("seats"),
+  /** Pool only: the monthly message-credit limit of every member without an override; null: none. */
+  memberMessageLimit: mc("member_message_limit"),
+  /** A switch of credit model scheduled for the next billing date (undoable until then). */
+  pendingModel: creditModel("pending_model"),
+  /** For a switch to the pool: the pool's plan (its credit level). */
+  pendingModelPlanId: text("pending_model_plan_id"),
+  pendingModelAt: ts("pending_model_at"),
   createdAt: ts("created_at").notNull().defaultNow(),
 });
 
@@ -51,6 +60,9 @@ export const memberships = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     role: memberRole("role").notNull().default("member"),
+    /** Pool only: true when this member has a limit of their own (message_limit; null there: no limit). */
+    messageLimitSet: boolean("message_limit_set").notNull().default(false),
+    messageLimit: mc("message_limit"),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [

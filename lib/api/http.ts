@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { toCreditNumber } from "@/lib/credits/amounts";
 import type { Forecast } from "@/lib/credits/forecast";
 import type { KindBalance } from "@/lib/credits/accounts";
+import type { MemberAllocation } from "@/lib/credits/member-limits";
 import { DomainError, isDatabaseUnavailable } from "@/lib/errors";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -32,6 +33,16 @@ export function balanceJson(b: KindBalance, forecast?: Forecast) {
     available: toCreditNumber(b.available),
     // At the last 7 days' pace: when what is available runs out before the reset (null: it lasts).
     ...(forecast ? { forecast: { runsOutAt: forecast.runsOutAt?.toISOString() ?? null, basis: { windowDays: forecast.basis.windowDays, perDay: toCreditNumber(forecast.basis.perDay) } } } : {}),
+  };
+}
+
+/** A member's allocation in a shared pool as the API shows it (credits as numbers). */
+export function limitJson(a: MemberAllocation) {
+  return {
+    limit: a.limit === null ? null : toCreditNumber(a.limit),
+    isDefault: a.source === "default",
+    used: toCreditNumber(a.used + a.reserved),
+    remaining: a.remaining === null ? null : toCreditNumber(a.remaining),
   };
 }
 

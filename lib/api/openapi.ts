@@ -50,6 +50,19 @@ const error = z.object({
   }),
 });
 const charged = z.object({ event, balance });
+const allocation = z.object({
+  limit: z.number().nullable().describe("The member's monthly message-credit limit in the pool; null: none (the owner is never limited)"),
+  isDefault: z.boolean().describe("Whether the limit is the workspace's default rather than the member's own"),
+  used: z.number().describe("Message credits the member used (or holds) this cycle"),
+  remaining: z.number().nullable().describe("What is left of the limit; null without a limit"),
+});
+const workspaceCredits = z.object({
+  workspaceId: z.uuid(),
+  model: z.literal("pool"),
+  planId: z.string().describe("The pool's plan: its credit level"),
+  creditPool: z.object({ message: balance, integration: balance }),
+  memberAllocations: z.array(allocation.extend({ userId: z.uuid(), name: z.string(), role: z.enum(["owner", "admin", "member"]) })),
+});
 const batchAnswer = z.object({
   results: z.array(z.object({ status: z.union([z.literal(201), z.literal(200), z.literal(400), z.literal(402), z.literal(409), z.literal(503)]), event: event.optional(), balance: balance.optional(), error: error.shape.error.optional() })),
   balance,
@@ -68,12 +81,24 @@ const errors = {
 export function openApiDocument() {
   return {
     openapi: "3.1.0",
-    info: { title: "Credits metering API", version: "1", description: "Integration credits for published apps, charged to the app owner." },
-    components: { securitySchemes: { appKey: { type: "http", scheme: "bearer", description: "An app key (Settings → API keys)" } } },
+    info: {
+      title: "Credits metering API",
+      version: "1",
+      description: "Integration credits for published apps, charged to the app owner (or the workspace's shared pool); balances for apps and members.",
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
+    },
+    servers: [{ url: "/", description: "This deployment (the API is served under /api/v1 of the app's own origin)" }],
+    components: {
+      securitySchemes: {
+        appKey: { type: "http", scheme: "bearer", description: "An app key (Settings → API keys)" },
+        session: { type: "apiKey", in: "cookie", name: "next-auth.session-token", description: "A signed-in member's session" },
+      },
+    },
     security: [{ appKey: [] }],
     paths: {
       "/api/v1/usage": {
         post: {
+          operationId: "chargeUsage",
           summary: "Charge one integration call to the app owner",
           parameters: [{ name: "Idempotency-Key", in: "header", required: true, schema: { type: "string", minLength: 1, maxLength: MAX_KEY_LENGTH } }],
           requestBody: { required: true, content: { "application/json": { schema: schema(usageBody) } } },
@@ -88,6 +113,7 @@ export function openApiDocument() {
       },
       "/api/v1/usage/batch": {
         post: {
+          operationId: "chargeUsageBatch",
           summary: `Charge 1 to ${MAX_BATCH_EVENTS} integration calls, each on its own`,
           description: `Each event has its own idempotency key and its own all-or-nothing charge, in the order given; the batch commits in one transaction, so a 503 means none of it was charged. At most ${MAX_BATCH_BYTES / 1024} KB.`,
           requestBody: { required: true, content: { "application/json": { schema: { ...schema(batchBody), properties: { events: { type: "array", minItems: 1, maxItems: MAX_BATCH_EVENTS, items: schema(batchEvent) } } } } } },
@@ -96,17 +122,43 @@ export function openApiDocument() {
       },
       "/api/v1/balance": {
         get: {
+          operationId: "getBalance",
           summary: "The app owner's integration credits (with an app key), or yours (signed in)",
+          security: [{ appKey: [] }, { session: [] }],
           parameters: [{ name: "workspace", in: "query", required: false, schema: { type: "string", format: "uuid" }, description: "Signed in: another workspace of yours" }],
           responses: {
-            "200": json(z.object({ integration: balance, message: balance.optional() }), "Balances"),
+            "200": json(
+              z.object({
+                integration: balance,
+                message: balance.optional(),
+                accountType: z.enum(["seat", "free", "pool"]).optional().describe("Signed in: what pays for you here"),
+                limit: allocation.nullable().optional().describe("Signed in, in a shared pool: your own limit there; null without one"),
+              }),
+              "Balances (a shared pool's, in a workspace on the pool model)",
+            ),
             "401": errors["401"],
             "404": json(error, "No such workspace of yours"),
             "503": errors["503"],
           },
         },
       },
-      "/api/v1/openapi.json": { get: { summary: "This description", security: [], responses: { "200": { description: "OpenAPI 3.1" } } } },
+      "/api/v1/workspace/credits": {
+        get: {
+          operationId: "getWorkspaceCredits",
+          summary: "A shared pool's credits and every member's allocation (owners and admins)",
+          security: [{ session: [] }],
+          parameters: [{ name: "workspace", in: "query", required: false, schema: { type: "string", format: "uuid" }, description: "Another workspace of yours" }],
+          responses: {
+            "200": json(workspaceCredits, "The pool and the members' allocations"),
+            "401": json(error, "Not signed in"),
+            "403": json(error, "Not an owner or admin of this workspace"),
+            "404": json(error, "No such workspace of yours"),
+            "409": json(error, "The workspace is on seats (not_a_pool)"),
+            "503": errors["503"],
+          },
+        },
+      },
+      "/api/v1/openapi.json": { get: { operationId: "getOpenApi", summary: "This description", security: [], responses: { "200": { description: "OpenAPI 3.1" }, "405": errors["405"] } } },
     },
   };
 }

@@ -11,7 +11,7 @@ import { debitGrouped } from "@/lib/credits/group-commit";
 import { env } from "@/lib/env";
 import { findReplay } from "@/lib/credits/debit-request";
 import { formatCredits, toCreditNumber } from "@/lib/credits/amounts";
-import type { KindBalance } from "@/lib/credits/accounts";
+import { hasTopUps, type KindBalance } from "@/lib/credits/accounts";
 import { DeadlineExceededError } from "@/lib/deadline";
 import { DomainError } from "@/lib/errors";
 import { balanceJson, errorResponse, HttpError, readJson, statusOf } from "./http";
@@ -68,7 +68,7 @@ type App = Awaited<ReturnType<typeof requireAppKey>>;
  */
 type UsageEvent = { idempotencyKey: string; action: string; quantity: number };
 
-function debitInput({ app, payer, keyId }: App, event: UsageEvent, deadline?: Date): DebitInput {
+function debitInput({ app, payer, keyId, switchAt }: App, event: UsageEvent, deadline?: Date): DebitInput {
   return {
     keyId,
     key: `app:${app.id}:${event.idempotencyKey}`,
@@ -80,6 +80,7 @@ function debitInput({ app, payer, keyId }: App, event: UsageEvent, deadline?: Da
     source: "api",
     payer,
     appCap: app.integrationCap,
+    switchAt,
     deadline,
   };
 }
@@ -108,7 +109,7 @@ function answerOf(result: DebitResult, payer: App["payer"]) {
       resetsAt: result.resetsAt.toISOString(),
       // What would let this call through: raising the app's cap, a top-up (paid seats), or a
       // plan with a bigger allowance (the free plan has no top-ups).
-      help: capped ? "raise_app_cap" : payer.type === "seat" ? "top_up_or_upgrade" : "upgrade",
+      help: capped ? "raise_app_cap" : hasTopUps(payer) ? "top_up_or_upgrade" : "upgrade",
     };
     return { status: 402 as const, replay: result.replay, body: { error }, balance: result.balance };
   }

@@ -73,7 +73,7 @@ describe("sendMessage", () => {
       await sendMessage(h.db, counting, { userId: w.mate.id, appId: w.app.id, mode: "implement", text: "x", requestId: rid(), timeoutMs: 5000 }, clock);
     }
     const r = await sendMessage(h.db, counting, { userId: w.mate.id, appId: w.app.id, mode: "discuss", text: "x", requestId: rid(), timeoutMs: 5000 }, clock);
-    expect(r).toEqual({ status: "out_of_credits", kind: "message", remaining: 0, needed: 300, resetsAt: "2026-02-11T06:00:00.000Z", payer: "you", refusal: "insufficient_credits", onSeat: false });
+    expect(r).toEqual({ status: "out_of_credits", kind: "message", remaining: 0, needed: 300, resetsAt: "2026-02-11T06:00:00.000Z", payer: "you", refusal: "insufficient_credits", onSeat: false, pool: false });
     expect(called).toBe(5);
   });
 

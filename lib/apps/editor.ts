@@ -4,7 +4,8 @@ import { apps, users, type AppDesign } from "@/db/schema";
 
 export type { AppDesign };
 import type { AiMode, AiProvider } from "./ai";
-import { getAccount, type KindBalance } from "@/lib/credits/accounts";
+import { getAccount, hasTopUps, type KindBalance } from "@/lib/credits/accounts";
+import type { Refusal } from "@/lib/credits/debit-request";
 import { COSTS, type ActionName, type CreditKind } from "@/lib/credits/costs";
 import { debitCredits, reserveCredits } from "@/lib/credits/debit";
 import { confirmReservation, releaseReservation } from "@/lib/credits/reservations";
@@ -21,10 +22,12 @@ export interface OutOfCredits {
   resetsAt: string;
   /** Whose credits ran out: the person themselves, or the app's owner (integrations). */
   payer: "you" | "app_owner";
-  /** Not enough credits, or the app's own integration cap. */
-  refusal: "insufficient_credits" | "app_cap_reached";
-  /** Whether the account that ran out can take top-ups (a paid seat) or only an upgrade. */
+  /** Not enough credits, the app's own integration cap, or the prompter's limit in a shared pool. */
+  refusal: Refusal;
+  /** Whether the account that ran out can take top-ups (a paid seat or a pool) or only an upgrade. */
   onSeat: boolean;
+  /** The workspace's shared pool paid (or, for a limit, the member's share of it). */
+  pool: boolean;
   /** For a cap: the app that reached it and who owns it (who can raise it). */
   app?: { name: string; ownerName: string };
 }
@@ -42,10 +45,10 @@ export async function appForMember(db: Db, appId: string, userId: string) {
 function outOfCredits(
   r: { kind: CreditKind; balance: KindBalance; resetsAt: Date; event: { amount: number; payerAccountId: string | null }; refusal: OutOfCredits["refusal"] },
   payer: OutOfCredits["payer"],
-  onSeat: boolean,
+  paying: { onSeat: boolean; pool: boolean },
   app?: OutOfCredits["app"],
 ): OutOfCredits {
-  return { status: "out_of_credits", kind: r.kind, remaining: r.balance.available, needed: r.event.amount, resetsAt: r.resetsAt.toISOString(), payer, refusal: r.refusal, onSeat, ...(app ? { app } : {}) };
+  return { status: "out_of_credits", kind: r.kind, remaining: r.balance.available, needed: r.event.amount, resetsAt: r.resetsAt.toISOString(), payer, refusal: r.refusal, ...paying, ...(app ? { app } : {}) };
 }
 
 /** The app and its owner's name, for a cap refusal (who can raise the cap). */
@@ -54,7 +57,11 @@ async function capHolder(db: Db, app: { name: string; ownerUserId: string }) {
   return { name: app.name, ownerName: owner?.name ?? "the app's owner" };
 }
 
-const onSeat = async (db: Db, accountId: string | null) => !!accountId && (await getAccount(db, accountId)).type === "seat";
+/** What kind of account paid (or would have): a paid one takes top-ups; a pool is the workspace's. */
+async function paying(db: Db, accountId: string | null) {
+  const account = accountId ? await getAccount(db, accountId) : null;
+  return { onSeat: !!account && hasTopUps(account), pool: account?.type === "pool" };
+}
 
 /**
  * A chat message: the prompter's message credits are reserved, the AI is called, and the
@@ -77,7 +84,7 @@ export async function sendMessage(
     { key: `user:${args.userId}:${args.requestId}`, action, workspaceId: app.workspaceId, actorUserId: args.userId, appId: app.id, deadline: args.deadline },
     clock(),
   );
-  if (held.outcome === "refused") return outOfCredits(held, "you", await onSeat(db, held.event.payerAccountId));
+  if (held.outcome === "refused") return outOfCredits(held, "you", await paying(db, held.event.payerAccountId));
   if (held.replay) return { status: "failed", message: "This message was already sent." };
   const reservationId = held.event.reservationId!;
   let reply: string;
@@ -151,7 +158,7 @@ export async function runIntegration(
     now,
   );
   if (r.outcome === "refused") {
-    return outOfCredits(r, app.ownerUserId === args.userId ? "you" : "app_owner", await onSeat(db, r.event.payerAccountId), r.refusal === "app_cap_reached" ? await capHolder(db, app) : undefined);
+    return outOfCredits(r, app.ownerUserId === args.userId ? "you" : "app_owner", await paying(db, r.event.payerAccountId), r.refusal === "app_cap_reached" ? await capHolder(db, app) : undefined);
   }
   return { status: "ok", output: simulated[args.action] ?? "Done.", charged: r.event.amount, paidByOwner: app.ownerUserId !== args.userId };
 }

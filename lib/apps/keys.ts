@@ -64,7 +64,7 @@ export async function authenticateAppKey(db: Db, presented: string, now = new Da
   // The index lookup found the row by its hash; compare in constant time all the same.
   if (!found?.keyHash || !found.keyId || !timingSafeEqual(Buffer.from(found.keyHash, "hex"), digest)) return null;
   await noteKeyUsed(db, { id: found.keyId, lastUsedAt: found.keyLastUsedAt }, now);
-  const value = { app: found.app, payer: found.account, keyId: found.keyId };
+  const value = { app: found.app, payer: found.account, keyId: found.keyId, switchAt: found.switchAt };
   known.set(hash, { value, until: Date.now() + KEY_CACHE_MS });
   if (known.size > 10_000) known.delete(known.keys().next().value!);
   return value;
@@ -78,7 +78,7 @@ export async function authenticateAppKey(db: Db, presented: string, now = new Da
  */
 export const KEY_CACHE_MS = 2_000;
 type Found = NonNullable<Awaited<ReturnType<typeof findAppPayer>>>;
-const known = new Map<string, { value: { app: Found["app"]; payer: Found["account"]; keyId: string }; until: number }>();
+const known = new Map<string, { value: { app: Found["app"]; payer: Found["account"]; keyId: string; switchAt: Date | null }; until: number }>();
 
 /** "Last used" is kept to the minute: a busy key writes its row at most once a minute, not once a call. */
 export const KEY_USE_PRECISION_MS = 60_000;

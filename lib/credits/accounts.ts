@@ -1,16 +1,19 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { appKeys, apps, creditAccounts, memberships, plans, type AutoTopUps } from "@/db/schema";
+import { appKeys, apps, creditAccounts, memberships, plans, workspaces, type AutoTopUps } from "@/db/schema";
 import type { Millicredits } from "./amounts";
 import type { CreditKind } from "./costs";
 import { cycleAt, type Cycle } from "./cycle";
 import { notFound } from "@/lib/errors";
 import type { Cadence } from "./plans";
 
+/** Paid accounts (a seat, a workspace's pool) have top-ups and auto top-up; a free allowance has neither. */
+export const hasTopUps = (account: Pick<Account, "type">) => account.type !== "free";
+
 /** A credit account with what the hot path needs of its plan. */
 export interface Account {
   id: string;
-  type: "seat" | "free";
+  type: "seat" | "free" | "pool";
   workspaceId: string | null;
   holderUserId: string | null;
   planId: string;
@@ -84,46 +87,44 @@ export async function findAccount(db: Db, accountId: string): Promise<Account | 
 }
 
 /**
- * The account a person acts with in a workspace: their active paid seat there, else their
- * one free allowance (shared by all their workspaces, so joining more never adds credits).
+ * Who pays in a workspace: its pool when it has one (every member draws from it), else the
+ * person's active paid seat there, else their one free allowance (shared by all their
+ * workspaces, so joining more never adds credits). `holder` is the person's id column.
  */
+const payerJoin = (holder: ReturnType<typeof sql> | typeof memberships.userId, workspaceId: ReturnType<typeof sql> | string) =>
+  and(
+    eq(creditAccounts.status, "active"),
+    sql`((${creditAccounts.type} = 'pool' and ${creditAccounts.workspaceId} = ${workspaceId})
+      or (${creditAccounts.holderUserId} = ${holder} and (${creditAccounts.type} = 'free' or ${creditAccounts.workspaceId} = ${workspaceId})))`,
+  );
+
+const RANK = { pool: 0, seat: 1, free: 2 } as const;
+const pick = <T extends { type: Account["type"] }>(accounts: T[]): T | undefined => [...accounts].sort((a, b) => RANK[a.type] - RANK[b.type])[0];
+
+/** The account a person acts with in a workspace: its pool, else their seat there, else their free allowance. */
 export async function getActingAccount(db: Db, { workspaceId, userId }: { workspaceId: string; userId: string }): Promise<Account> {
   const rows = await db
     .select(accountColumns)
     .from(creditAccounts)
     .innerJoin(plans, eq(plans.id, creditAccounts.planId))
-    .where(
-      and(
-        eq(creditAccounts.holderUserId, userId),
-        eq(creditAccounts.status, "active"),
-        sql`(${creditAccounts.type} = 'free' or ${creditAccounts.workspaceId} = ${workspaceId})`,
-      ),
-    );
-  const seat = rows.find((r) => r.type === "seat");
-  const account = seat ?? rows.find((r) => r.type === "free");
+    .where(payerJoin(sql`${userId}::uuid`, sql`${workspaceId}::uuid`));
+  const account = pick(rows);
   if (!account) throw notFound("A credit account for this person");
   return account;
 }
 
-/** Each member's acting account in a workspace (seat there, else free), in one query. */
+/** Each member's acting account in a workspace (the pool, a seat there, else free), in one query. */
 export async function getMembersActingAccounts(db: Db, workspaceId: string): Promise<Map<string, Account>> {
   const rows = await db
     .select({ userId: memberships.userId, account: accountColumns })
     .from(memberships)
-    .innerJoin(
-      creditAccounts,
-      and(
-        eq(creditAccounts.holderUserId, memberships.userId),
-        eq(creditAccounts.status, "active"),
-        sql`(${creditAccounts.type} = 'free' or ${creditAccounts.workspaceId} = ${workspaceId})`,
-      ),
-    )
+    .innerJoin(creditAccounts, payerJoin(memberships.userId, sql`${workspaceId}::uuid`))
     .innerJoin(plans, eq(plans.id, creditAccounts.planId))
     .where(eq(memberships.workspaceId, workspaceId));
   const out = new Map<string, Account>();
   for (const r of rows) {
     const have = out.get(r.userId);
-    if (!have || (have.type === "free" && r.account.type === "seat")) out.set(r.userId, r.account);
+    if (!have || RANK[r.account.type] < RANK[have.type]) out.set(r.userId, r.account);
   }
   return out;
 }
@@ -136,32 +137,26 @@ export async function getAppPayer(db: Db, appId: string) {
 }
 
 /**
- * One round trip: an app (by id, or by the SHA-256 of one of its live keys) with its owner's
- * accounts — a seat in the app's workspace, if any, and the free allowance. The metering API
+ * One round trip: an app (by id, or by the SHA-256 of one of its live keys) with the accounts
+ * that may pay for it — its workspace's pool, its owner's seat there, their free allowance. The metering API
  * runs this once per call.
  */
 export async function findAppPayer(db: Db, by: { appId: string } | { keyHash: string }) {
   const query = db
-    .select({ app: apps, account: accountColumns, keyHash: appKeys.keyHash, keyId: appKeys.id, keyLastUsedAt: appKeys.lastUsedAt })
+    .select({ app: apps, account: accountColumns, keyHash: appKeys.keyHash, keyId: appKeys.id, keyLastUsedAt: appKeys.lastUsedAt, switchAt: workspaces.pendingModelAt })
     .from(apps)
+    .innerJoin(workspaces, eq(workspaces.id, apps.workspaceId))
     .leftJoin(appKeys, "keyHash" in by ? and(eq(appKeys.appId, apps.id), eq(appKeys.keyHash, by.keyHash), isNull(appKeys.revokedAt)) : sql`false`)
-    .leftJoin(
-      creditAccounts,
-      and(
-        eq(creditAccounts.holderUserId, apps.ownerUserId),
-        eq(creditAccounts.status, "active"),
-        sql`(${creditAccounts.type} = 'free' or ${creditAccounts.workspaceId} = ${apps.workspaceId})`,
-      ),
-    )
+    .leftJoin(creditAccounts, payerJoin(sql`${apps.ownerUserId}`, sql`${apps.workspaceId}`))
     .leftJoin(plans, eq(plans.id, creditAccounts.planId))
     .where("keyHash" in by ? eq(appKeys.keyHash, by.keyHash) : eq(apps.id, by.appId));
   const rows = await query;
   const app = rows[0]?.app;
   if (!app) return null;
   const accounts = rows.map((r) => r.account).filter((a): a is Account => a.id !== null);
-  const account = accounts.find((a) => a.type === "seat") ?? accounts.find((a) => a.type === "free");
+  const account = pick(accounts);
   if (!account) throw notFound("A credit account for this person");
-  return { app, account, keyHash: rows[0]!.keyHash, keyId: rows[0]!.keyId, keyLastUsedAt: rows[0]!.keyLastUsedAt };
+  return { app, account, keyHash: rows[0]!.keyHash, keyId: rows[0]!.keyId, keyLastUsedAt: rows[0]!.keyLastUsedAt, switchAt: rows[0]!.switchAt };
 }
 
 export function cycleOf(account: Pick<Account, "anchorAt" | "cadence">, at: Date): Cycle {

@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
-import { cycleOf, getAccount, getActingAccount, getAppPayer, getMembersActingAccounts, type Account, type AccountBalance } from "./accounts";
+import { settleModelSwitchIfDue } from "./pools";
+import { cycleOf, getAccount, getActingAccount, hasTopUps, getAppPayer, getMembersActingAccounts, type Account, type AccountBalance } from "./accounts";
 import { settleDueChanges } from "./scheduled-changes";
 import { releaseExpiredReservations } from "./reservations";
 import { lotsLeft, lotsLeftMany } from "./top-ups";
@@ -21,12 +22,13 @@ export async function getAccountBalance(db: Db, account: Account, now: Date): Pr
     if ((await releaseExpiredReservations(db, account.id, now)) > 0) row = await getUsageRow(db, account.id, cycle.start);
   }
   const usage = row ?? freshUsageRow(account, cycle);
-  const lots = account.type === "seat" ? await lotsLeft(db, account.id, now) : null;
+  const lots = hasTopUps(account) ? await lotsLeft(db, account.id, now) : null;
   return { account, message: kindBalance(usage, "message", lots?.message), integration: kindBalance(usage, "integration", lots?.integration) };
 }
 
 /** A member's balances in a workspace: the account they act with there. */
 export async function getMemberBalance(db: Db, member: { workspaceId: string; userId: string }, now: Date): Promise<AccountBalance> {
+  await settleModelSwitchIfDue(db, member.workspaceId, now);
   let account = await getActingAccount(db, member);
   if (account.pendingChangeAt && account.pendingChangeAt <= now) {
     await settleDueChanges(db, account.id, now);
@@ -47,12 +49,13 @@ export async function getAppOwnerBalance(db: Db, appId: string, now: Date): Prom
  * upkeep first (a due plan change, held credits) take the single-account path.
  */
 export async function getMemberBalances(db: Db, workspaceId: string, now: Date): Promise<Map<string, AccountBalance>> {
+  await settleModelSwitchIfDue(db, workspaceId, now);
   const accounts = await getMembersActingAccounts(db, workspaceId);
   const out = new Map<string, AccountBalance>();
   const simple = [...accounts].filter(([, a]) => !(a.pendingChangeAt && a.pendingChangeAt <= now));
   const [rows, lots] = await Promise.all([
     getUsageRows(db, simple.map(([, a]) => ({ accountId: a.id, cycleStart: cycleOf(a, now).start }))),
-    lotsLeftMany(db, simple.filter(([, a]) => a.type === "seat").map(([, a]) => a.id), now),
+    lotsLeftMany(db, simple.filter(([, a]) => hasTopUps(a)).map(([, a]) => a.id), now),
   ]);
   for (const [userId, account] of accounts) {
     const cycle = cycleOf(account, now);

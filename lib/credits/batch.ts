@@ -4,7 +4,7 @@ import { accountUsage, creditLedger, topUpLots, type LotParts } from "@/db/schem
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { DomainError, keyNotValid } from "@/lib/errors";
 import { publishChange } from "@/lib/events";
-import { cycleOf, getAccount, type Account, type KindBalance } from "./accounts";
+import { cycleOf, getAccount, hasTopUps, type Account, type KindBalance } from "./accounts";
 import { lockAppCap } from "./app-caps";
 import { COSTS, costOf, type CreditKind } from "./costs";
 import { capReachedNotice, payerFor } from "./debit";
@@ -140,7 +140,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
     // Lock order as a single charge's: the app's cap row, the usage row, then the lots.
     let capUsed = capped ? (await lockAppCap(tx, { appId, payerAccountId: payer.id, cycleStart: cycle.start, cap: appCap!, amount: 0 })).used : 0;
     const row = await lockUsageRow(tx, payer, cycle);
-    const lots = payer.type === "seat" ? (await lockUsableLots(tx, payer.id, kind, now)).map((l) => ({ ...l, drawn: 0 })) : [];
+    const lots = hasTopUps(payer) ? (await lockUsableLots(tx, payer.id, kind, now)).map((l) => ({ ...l, drawn: 0 })) : [];
     const c = usageColumns[kind];
     const allowance = row.integrationAllowance;
     const reserved = row.integrationReserved;
@@ -170,7 +170,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
       }
       const fromAllowance = Math.max(0, Math.min(amount, remaining));
       let owed = amount - fromAllowance;
-      if (payer.type !== "seat" || lotsLeft() < owed) {
+      if (!hasTopUps(payer) || lotsLeft() < owed) {
         steps.push({ outcome: "refused", amount, refusal: "insufficient_credits", balance: balance() });
         continue;
       }
@@ -229,6 +229,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
       await recordThresholdNotices(tx, {
         accountId: payer.id,
         holderUserId: payer.holderUserId,
+        pool: payer.type === "pool",
         workspaceId: payer.workspaceId ?? list[0]!.input.workspaceId,
         kind,
         cycleStart: cycle.start,

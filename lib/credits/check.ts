@@ -44,13 +44,43 @@ export async function findUsageMismatches(db: Db): Promise<UsageMismatch[]> {
       union all select account_id, cycle_start, 'message_reserved', su_mr, sl_mr from joined where su_mr <> sl_mr
       union all select account_id, cycle_start, 'integration_reserved', su_ir, sl_ir from joined where su_ir <> sl_ir
     ) m order by 1, 2, 3`);
-  return rowsOf(result).map((r) => ({
+  const asMismatch = (r: Record<string, unknown>) => ({
     accountId: String(r.account_id),
     cycleStart: new Date(r.cycle_start as string | Date).toISOString(),
     field: String(r.field),
     stored: Number(r.stored),
     fromLedger: Number(r.from_ledger),
-  }));
+  });
+  return [...rowsOf(result).map(asMismatch), ...rowsOf(await memberUsageMismatches(db)).map(asMismatch)];
+}
+
+/**
+ * Shared pools: each member's row (their message credits in a cycle of the pool, what their
+ * limit is checked against) recomputed from the ledger's message events paid by a pool, whole
+ * amounts (allowance and top-up parts alike). Named `member:<workspace>:<user>` in the result.
+ */
+function memberUsageMismatches(db: Db) {
+  return db.execute(sql`
+    with sums as (
+      select l.workspace_id, l.actor_user_id as user_id, l.cycle_start,
+        coalesce(sum(l.amount) filter (where l.outcome = 'charged'), 0) as used,
+        coalesce(sum(case when l.outcome = 'reserved' then l.amount
+                          when l.outcome = 'released' or (l.outcome = 'charged' and l.reservation_id is not null) then -l.amount end), 0) as reserved
+      from credit_ledger l join credit_accounts a on a.id = l.payer_account_id
+      where a.type = 'pool' and l.kind = 'message' and l.actor_user_id is not null and l.cycle_start is not null
+      group by 1, 2, 3
+    ),
+    joined as (
+      select coalesce(u.workspace_id, s.workspace_id) as workspace_id, coalesce(u.user_id, s.user_id) as user_id,
+             coalesce(u.cycle_start, s.cycle_start) as cycle_start,
+             coalesce(u.message_used, 0) as su, coalesce(s.used, 0) as sl,
+             coalesce(u.message_reserved, 0) as sur, coalesce(s.reserved, 0) as slr
+      from member_usage u full join sums s on s.workspace_id = u.workspace_id and s.user_id = u.user_id and s.cycle_start = u.cycle_start
+    )
+    select 'member:' || workspace_id || ':' || user_id as account_id, cycle_start, field, stored::bigint, from_ledger::bigint from (
+      select workspace_id, user_id, cycle_start, 'member_message_used' as field, su as stored, sl as from_ledger from joined where su <> sl
+      union all select workspace_id, user_id, cycle_start, 'member_message_reserved', sur, slr from joined where sur <> slr
+    ) m order by 1, 2, 3`);
 }
 
 /**

@@ -38,6 +38,8 @@ export interface DebitInput {
    */
   payer?: Account;
   appCap?: number | null;
+  /** With `payer`: when the app's workspace switches credit model (a known payer is stale from then on). */
+  switchAt?: Date | null;
   /**
    * The app key the call came with (the metering API). The charge locks the key's row (FOR
    * SHARE) in its own transaction and refuses a revoked key: a revoke that commits first stops
@@ -47,7 +49,7 @@ export interface DebitInput {
   keyId?: string;
 }
 
-export type Refusal = "insufficient_credits" | "app_cap_reached";
+export type Refusal = "insufficient_credits" | "app_cap_reached" | "member_limit";
 
 export type DebitResult =
   | { outcome: "charged" | "free" | "reserved"; replay: boolean; event: LedgerEvent; balance: KindBalance }

@@ -4,7 +4,7 @@ import { accountUsage, appKeys, apps, creditLedger, topUpLots } from "@/db/schem
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { publishChange } from "@/lib/events";
 import { invalid, isUniqueViolation, keyNotValid, notFound } from "@/lib/errors";
-import { cycleOf, getActingAccount, getAppPayer, type Account, type KindBalance } from "./accounts";
+import { cycleOf, getActingAccount, getAppPayer, hasTopUps, type Account, type KindBalance } from "./accounts";
 import { formatCredits } from "./amounts";
 import { holdAppUsage, lockAppCap } from "./app-caps";
 import { withRetry } from "./decisions";
@@ -12,6 +12,8 @@ import { CHEAPEST, COSTS, costOf, type CreditKind } from "./costs";
 import { findReplay, lockLiveKeys, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerFrom, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerInsert } from "./ledger";
 import { noticesAfterCharge, notify, THRESHOLDS } from "./notices";
+import { addMemberUse, fitsLimit, limitBalance, lockMemberUsage, memberLimitNotices, memberLimitOf, type MemberLimit, type MemberUsageRow } from "./member-limits";
+import { settleModelSwitchIfDue } from "./pools";
 import { holdReservation } from "./reservations";
 import { settleDueChanges } from "./scheduled-changes";
 import { lotsLeft, recordAutoTopUp, takeWithLots } from "./top-ups";
@@ -20,7 +22,7 @@ import { freshUsageRow, getUsageRow, kindBalance, NO_LOTS, takeCredits, usageCol
 export { IdempotencyConflictError, MAX_KEY_LENGTH, MAX_QUANTITY, requestHash, type DebitInput, type DebitResult } from "./debit-request";
 
 /** Who pays: the prompter for message credits, the app's owner for integration credits (and the app's cap). */
-async function resolvePayer(db: Db, input: DebitInput): Promise<{ payer: Account; appCap: number | null }> {
+async function resolvePayer(db: Db, input: DebitInput, now: Date): Promise<{ payer: Account; appCap: number | null }> {
   const kind = COSTS[input.action].kind;
   if (kind === "integration" || (kind === null && !input.actorUserId)) {
     if (!input.appId) throw invalid("An integration action needs an app.");
@@ -29,17 +31,21 @@ async function resolvePayer(db: Db, input: DebitInput): Promise<{ payer: Account
     return { payer: account, appCap: kind === "integration" ? app.integrationCap : null };
   }
   if (!input.actorUserId) throw invalid("A message action needs the person who prompted.");
+  await settleModelSwitchIfDue(db, input.workspaceId, now);
   return { payer: await getActingAccount(db, { workspaceId: input.workspaceId, userId: input.actorUserId }), appCap: null };
 }
 
 export async function payerFor(db: Db, input: DebitInput, now: Date) {
-  const known = COSTS[input.action].kind === "integration" && input.payer ? { payer: input.payer, appCap: input.appCap ?? null } : undefined;
-  const found = known ?? (await resolvePayer(db, input));
+  // A payer known from a moment ago is stale once its workspace's switch of credit model is due.
+  const switched = !!input.switchAt && input.switchAt <= now;
+  if (switched) await settleModelSwitchIfDue(db, input.workspaceId, now);
+  const known = COSTS[input.action].kind === "integration" && input.payer && !switched ? { payer: input.payer, appCap: input.appCap ?? null } : undefined;
+  const found = known ?? (await resolvePayer(db, input, now));
   // A scheduled downgrade or removal that has come due is applied before the charge, so the
   // new cycle starts on the right plan (or the removed seat's holder pays from free credits).
   if (found.payer.pendingChangeAt && found.payer.pendingChangeAt <= now) {
     await settleDueChanges(db, found.payer.id, now);
-    return resolvePayer(db, { ...input, payer: undefined });
+    return resolvePayer(db, { ...input, payer: undefined }, now);
   }
   return found;
 }
@@ -90,10 +96,13 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
   };
   // A charge that could cross the owner's auto top-up threshold records the purchase in its own
   // transaction: the general path below.
-  const autoTopUp = cost.kind !== null && payer.type === "seat" && !!payer.autoTopUp?.[cost.kind as "message" | "integration"]?.enabled;
+  // A message charged to a shared pool also counts against the prompter's limit there: the
+  // general path, which locks the member's row before the pool's.
+  const pooledMessage = payer.type === "pool" && cost.kind === "message" && !!input.actorUserId;
+  const autoTopUp = cost.kind !== null && hasTopUps(payer) && !!payer.autoTopUp?.[cost.kind as "message" | "integration"]?.enabled;
 
   try {
-    if (oneStatement && !capped && !autoTopUp) {
+    if (oneStatement && !capped && !autoTopUp && !pooledMessage) {
       // A deadlock broken by PostgreSQL (a capped charge of the same app takes its cap row before
       // the usage row; this statement reaches the cap row after, through the rollup trigger)
       // rolled the statement back whole: it runs again.
@@ -129,7 +138,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
       const kind = cost.kind;
       const balanceNow = async (known?: UsageRow): Promise<KindBalance> => {
         const row = known ?? (await getUsageRow(tx, payer.id, cycle.start)) ?? freshUsageRow(payer, cycle);
-        return kindBalance(row, kind, payer.type === "seat" ? (await lotsLeft(tx, payer.id, now))[kind] : NO_LOTS);
+        return kindBalance(row, kind, hasTopUps(payer) ? (await lotsLeft(tx, payer.id, now))[kind] : NO_LOTS);
       };
       const refuse = async (refusal: Refusal, balance: KindBalance): Promise<DebitResult> => {
         const event = await record(ledgerRow(base, { kind, amount, outcome: "refused", balance, refusal }));
@@ -145,16 +154,29 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
         }
       }
       const into = mode === "use" ? "used" : "reserved";
+      // The prompter's limit in a pool: their row locked first, the pool's usage row after.
+      const member = pooledMessage ? { workspaceId: input.workspaceId, userId: input.actorUserId!, cycleStart: cycle.start } : null;
+      let memberLimit: { row: MemberUsageRow; limit: MemberLimit } | null = null;
+      if (member) {
+        const limit = (await memberLimitOf(tx, member.workspaceId, member.userId, payer.messageAllowance)) ?? { limit: null, source: "none" as const };
+        const row = await lockMemberUsage(tx, member.workspaceId, member.userId, cycle, now);
+        if (!fitsLimit(row, limit, amount)) return refuse("member_limit", limitBalance(row, limit.limit!));
+        memberLimit = { row, limit };
+      }
       const taken = await takeCredits(tx, payer, cycle, kind, amount, into, now);
       const withLots = taken.taken ? null : await takeWithLots(tx, payer, cycle, kind, amount, into, now);
       const balance = await balanceNow(withLots?.row ?? taken.row);
       if (!taken.taken && !withLots) return refuse("insufficient_credits", balance);
+      if (member && memberLimit) {
+        await addMemberUse(tx, member, amount, into, now);
+        await memberLimitNotices(tx, { ...member, limit: memberLimit.limit, before: memberLimit.row.messageUsed + memberLimit.row.messageReserved, amount, accountId: payer.id }, now);
+      }
       // A held integration counts against its app until it is confirmed (then the ledger row counts it) or released.
       if (mode === "reserve" && kind === "integration" && input.appId) await holdAppUsage(tx, { ...appCycle, amount });
       await recordAutoTopUp(tx, payer, { kind, before: balance.available + amount, after: balance.available, cycleStart: cycle.start }, now);
       const draw = withLots ? { fromAllowance: withLots.fromAllowance, lotParts: withLots.lotParts } : undefined;
       if (mode === "reserve") {
-        const reservationId = await holdReservation(tx, { accountId: payer.id, cycleStart: cycle.start, kind, amount, ...draw }, now);
+        const reservationId = await holdReservation(tx, { accountId: payer.id, cycleStart: cycle.start, kind, amount, memberUserId: member?.userId, ...draw }, now);
         const event = await record(ledgerRow({ ...base, reservationId }, { kind, amount, outcome: "reserved", balance, draw }));
         return { outcome: "reserved", replay: false, event, balance };
       }

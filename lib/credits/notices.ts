@@ -1,6 +1,6 @@
 import type { Db } from "@/db/client";
-import { eq } from "drizzle-orm";
-import { notifications, workspaces } from "@/db/schema";
+import { and, eq, inArray } from "drizzle-orm";
+import { memberships, notifications, workspaces } from "@/db/schema";
 import { formatCredits, type Millicredits } from "./amounts";
 import { CHEAPEST, type CreditKind } from "./costs";
 
@@ -28,6 +28,8 @@ export async function recordThresholdNotices(
   args: {
     accountId: string;
     holderUserId: string | null;
+    /** A workspace's shared pool: its owner and admins are told, each once per threshold. */
+    pool?: boolean;
     workspaceId: string | null;
     kind: CreditKind;
     cycleStart: Date;
@@ -40,9 +42,10 @@ export async function recordThresholdNotices(
   },
 ): Promise<number[]> {
   const crossed = crossedThresholds(args.before, args.after, args.allowance, CHEAPEST[args.kind]);
-  if (crossed.length === 0 || !args.holderUserId) return [];
+  if (crossed.length === 0 || (!args.holderUserId && !args.pool)) return [];
   const [ws] = args.workspaceId ? await db.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, args.workspaceId)) : [];
   const where = ws ? ` in ${ws.name}` : "";
+  if (args.pool && args.workspaceId) return poolNotices(db, { ...args, workspaceId: args.workspaceId, name: ws?.name ?? "this workspace" }, crossed);
   const rows = await db
     .insert(notifications)
     .values(
@@ -72,11 +75,41 @@ function thresholdText(threshold: number, kind: CreditKind, where: string, topUp
   return threshold >= 100 ? `You have used all of your ${kind} credits${where} for this cycle.` : `You have used ${threshold}% of your ${kind} credits${where} for this cycle.`;
 }
 
-/** The notices a charge of `amount` may have crossed, for the holder of the account that paid. */
+/** A pool's crossing told to the workspace's owner and admins (a notice each, once per threshold and cycle). */
+async function poolNotices(
+  db: Db,
+  args: { accountId: string; workspaceId: string; name: string; kind: CreditKind; cycleStart: Date; now: Date; topUpLeft?: Millicredits },
+  crossed: number[],
+): Promise<number[]> {
+  const staff = await db
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(and(eq(memberships.workspaceId, args.workspaceId), inArray(memberships.role, ["owner", "admin"])));
+  const told = new Set<number>();
+  for (const threshold of crossed) {
+    const body = poolText(threshold, args.kind, args.name, args.topUpLeft ?? 0);
+    for (const { userId } of staff) {
+      const dedupeKey = `pool:${args.accountId}:${args.cycleStart.toISOString()}:${args.kind}:${threshold}:${userId}`;
+      if (await notify(db, { userId, workspaceId: args.workspaceId, accountId: args.accountId, kind: args.kind, cycleStart: args.cycleStart, body, dedupeKey, href: "/settings/workspace" }, args.now)) told.add(threshold);
+    }
+  }
+  return [...told];
+}
+
+function poolText(threshold: number, kind: CreditKind, name: string, topUpLeft: Millicredits): string {
+  if (threshold >= 100) {
+    return topUpLeft > 0
+      ? `${name}'s shared pool has used its whole plan allowance of ${kind} credits this cycle; its ${formatCredits(topUpLeft)} top-up credits are being used now.`
+      : `${name}'s shared pool has no ${kind} credits left this cycle. Members' ${kind === "message" ? "messages" : "apps' integrations"} are refused until it resets, you buy a top-up or raise the credit level.`;
+  }
+  return `${name}'s shared pool has used ${threshold}% of its ${kind} credits this cycle.`;
+}
+
+/** The notices a charge of `amount` may have crossed, for the holder of the account that paid (a pool's owner and admins). */
 export function noticesAfterCharge(
   db: Db,
   charge: {
-    account: { id: string; holderUserId: string | null; workspaceId: string | null };
+    account: { id: string; type?: string; holderUserId: string | null; workspaceId: string | null };
     workspaceId: string;
     kind: CreditKind;
     cycleStart: Date;
@@ -89,6 +122,7 @@ export function noticesAfterCharge(
   return recordThresholdNotices(db, {
     accountId: account.id,
     holderUserId: account.holderUserId,
+    pool: account.type === "pool",
     workspaceId: account.workspaceId ?? charge.workspaceId,
     kind: charge.kind,
     cycleStart: charge.cycleStart,

@@ -45,7 +45,7 @@ async function spentInWindow(db: Db, people: { userId: string; workspaceId: stri
 
 /** Forecasts for many people's balances in one workspace at once (owners' member tables). */
 export async function forecastsFor(db: Db, workspaceId: string, balances: Map<string, AccountBalance>, now: Date): Promise<Map<string, Forecasts>> {
-  const people = [...balances].map(([userId, b]) => ({ userId, workspaceId: b.account.type === "seat" ? workspaceId : null }));
+  const people = [...balances].map(([userId, b]) => ({ userId, workspaceId: b.account.type !== "free" ? workspaceId : null }));
   // One query for those on a seat here, one for those on their free allowance.
   const { since, spent } = await spentInWindow(db, people, now);
   const out = new Map<string, Forecasts>();

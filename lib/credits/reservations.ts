@@ -8,6 +8,7 @@ import type { CreditKind } from "./costs";
 import { baseOf, findLedgerEvent, ledgerRow, type LedgerEvent } from "./ledger";
 import { noticesAfterCharge } from "./notices";
 import { holdAppUsage } from "./app-caps";
+import { settleMemberHold } from "./member-limits";
 import { returnToLots } from "./top-ups";
 import { kindBalance, usageColumns } from "./usage";
 
@@ -23,7 +24,7 @@ export const RESERVATION_TTL_MS = 2 * 60 * 1000;
 /** Records the hold of a reservation taken in the same transaction. */
 export async function holdReservation(
   tx: Db,
-  hold: { accountId: string; cycleStart: Date; kind: CreditKind; amount: number; fromAllowance?: number; lotParts?: LotParts },
+  hold: { accountId: string; cycleStart: Date; kind: CreditKind; amount: number; memberUserId?: string; fromAllowance?: number; lotParts?: LotParts },
   now: Date,
 ): Promise<string> {
   const [reservation] = await tx
@@ -47,7 +48,7 @@ async function reservedEvent(db: Db, reservationId: string): Promise<LedgerEvent
  * confirm). The status check in the first update makes it happen once: a second confirm or
  * release (or a release after a confirm) finds nothing and gets null.
  */
-async function settleReservation(tx: Db, reservationId: string, status: "confirmed" | "released", now: Date) {
+async function settleReservation(tx: Db, held: LedgerEvent, reservationId: string, status: "confirmed" | "released", now: Date) {
   const [reservation] = await tx
     .update(reservations)
     .set({ status, settledAt: now })
@@ -59,6 +60,10 @@ async function settleReservation(tx: Db, reservationId: string, status: "confirm
   // Each part goes back where it came from: the allowance's part through `reserved`, the
   // top-ups' parts to their lots (on release; a confirmed charge keeps them spent).
   const amount = reservation.fromAllowance ?? reservation.amount;
+  // A pool's message hold leaves the member's row first (that row before the pool's: one lock order).
+  if (reservation.memberUserId) {
+    await settleMemberHold(tx, { workspaceId: held.workspaceId, userId: reservation.memberUserId, cycleStart: reservation.cycleStart }, reservation.amount, status === "confirmed", now);
+  }
   if (status === "released") await returnToLots(tx, reservation.lotParts);
   const moved =
     kind === "message"
@@ -89,7 +94,7 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
   const key = `${held.idempotencyKey}:confirm`;
   try {
     const confirmed = await db.transaction(async (tx) => {
-      const settled = await settleReservation(tx, reservationId, "confirmed", now);
+      const settled = await settleReservation(tx, held, reservationId, "confirmed", now);
       if (!settled) throw new SettledError();
       const { reservation, kind, balance } = settled;
       await returnAppHold(tx, held, reservation.amount);
@@ -119,7 +124,7 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
 export async function releaseReservation(db: Db, reservationId: string, now: Date): Promise<boolean> {
   const held = await reservedEvent(db, reservationId);
   const released = await db.transaction(async (tx) => {
-    const settled = await settleReservation(tx, reservationId, "released", now);
+    const settled = await settleReservation(tx, held, reservationId, "released", now);
     if (!settled) return false;
     await returnAppHold(tx, held, settled.reservation.amount);
     await tx

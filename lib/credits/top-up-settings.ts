@@ -74,11 +74,11 @@ export async function moveLots(db: Db, args: { lotIds: string[]; toSeatId: strin
   });
 }
 
-/** Support's grant (the CLI): credits for a seat, as a lot, audit-logged with the reason. */
+/** Support's grant (the CLI): credits for a seat or a workspace's pool, as a lot, audit-logged with the reason. */
 export async function grantTopUp(db: Db, args: { seatId: string; kind: CreditKind; credits: number; reason: string }, now: Date): Promise<Lot> {
   if (!Number.isSafeInteger(args.credits) || args.credits < 1) throw invalid("Grant a positive number of credits.");
-  const [seat] = await db.select().from(creditAccounts).where(and(eq(creditAccounts.id, args.seatId), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")));
-  if (!seat?.workspaceId) throw notFound("An active paid seat");
+  const [seat] = await db.select().from(creditAccounts).where(and(eq(creditAccounts.id, args.seatId), inArray(creditAccounts.type, ["seat", "pool"]), eq(creditAccounts.status, "active")));
+  if (!seat?.workspaceId) throw notFound("An active paid seat or pool");
   return db.transaction(async (tx) => {
     const [lot] = await tx
       .insert(topUpLots)

@@ -6,7 +6,7 @@ import { accountUsage, creditAccounts, planChanges, topUpLots, topUpPacks, works
 import { conflict, invalid } from "@/lib/errors";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { requireRole } from "@/lib/workspaces/roles";
-import { cycleOf, getAccount, type Account, type LotsLeft } from "./accounts";
+import { cycleOf, getAccount, hasTopUps, type Account, type LotsLeft } from "./accounts";
 import { formatCredits } from "./amounts";
 import type { CreditKind } from "./costs";
 import { activeSeatWorkspace, driveForRequest, enqueueDecision, findDecision, lockSeat, recordDecision, seatProblem, type DecisionApplier } from "./decisions";
@@ -100,7 +100,7 @@ export async function drawFromLots(tx: Db, accountId: string, kind: CreditKind, 
  * is taken or nothing is. Free allowances have no lots.
  */
 export async function takeWithLots(tx: Db, account: Account, cycle: Cycle, kind: CreditKind, amount: number, into: "used" | "reserved", now: Date) {
-  if (account.type !== "seat") return null;
+  if (!hasTopUps(account)) return null;
   const [row] = await tx
     .select()
     .from(accountUsage)
@@ -260,7 +260,7 @@ export const topUpApplier: DecisionApplier = {
  */
 export async function recordAutoTopUp(tx: Db, account: Account, args: { kind: CreditKind; before: number; after: number; cycleStart: Date }, now: Date): Promise<string | null> {
   const rule = account.autoTopUp?.[args.kind as "message" | "integration"];
-  if (!rule?.enabled || account.type !== "seat" || account.status !== "active" || !account.workspaceId) return null;
+  if (!rule?.enabled || !hasTopUps(account) || account.status !== "active" || !account.workspaceId) return null;
   if (!(args.before >= rule.threshold && args.after < rule.threshold)) return null;
   const prefix = autoPrefix(account.id, args.kind, args.cycleStart);
   const n = (await autoTopUpsInCycle(tx, account.id, args.kind, args.cycleStart)) + 1;

@@ -15,14 +15,15 @@ import { rowsOf, type Db, type DbHandle } from "@/db/client";
 export const QUEUES = {
   /** Drive one owner decision (payment, application) to a final state. */
   decision: "decision",
-  /** Apply a seat's scheduled changes that have come due. */
+  /** Apply a seat's scheduled changes (or a workspace's switch of credit model) that have come due. */
   scheduledChange: "scheduled_change",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface JobData {
   decision: { decisionId: string };
-  scheduled_change: { accountId: string };
+  /** A seat's scheduled changes, or a workspace's switch of credit model. */
+  scheduled_change: { accountId: string } | { workspaceId: string };
 }
 
 type Executor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };

@@ -1,9 +1,10 @@
 import type { Db } from "@/db/client";
 import { and, eq, sql } from "drizzle-orm";
-import { creditLedger, plans } from "@/db/schema";
+import { creditLedger, plans, workspaces } from "@/db/schema";
 import { listAppsWithUsage } from "@/lib/apps/apps";
 import type { AccountBalance } from "@/lib/credits/accounts";
 import { getMemberBalance, getMemberBalances } from "@/lib/credits/balance";
+import { memberAllocations, type MemberAllocation } from "@/lib/credits/member-limits";
 import { forecastFor, forecastsFor, type Forecasts } from "@/lib/credits/pace";
 import { listMembers } from "@/lib/workspaces/members";
 import { requireRole, type Role } from "@/lib/workspaces/roles";
@@ -34,7 +35,7 @@ async function getWorkspaceCredits(db: Db, workspaceId: string, viewerId: string
     ...m,
     balance,
     forecast,
-    onSeat: balance.account.type === "seat",
+    onSeat: balance.account.type !== "free",
     planName: planNames.get(balance.account.planId) ?? balance.account.planId,
   });
   const people = await listMembers(db, workspaceId);
@@ -71,7 +72,8 @@ export async function getWorkspaceView(
   return {
     role,
     me,
-    carried: me.onSeat ? await carriedWithSeat(db, me.balance.account.id, me.balance.message.cycleStart, userId) : null,
+    pool: me.balance.account.type === "pool" ? await poolView(db, workspaceId, me.balance, userId, role) : null,
+    carried: me.balance.account.type === "seat" ? await carriedWithSeat(db, me.balance.account.id, me.balance.message.cycleStart, userId) : null,
     members,
     usage: { mineOnly, days, actions, appUsage },
     activity: { rows: activity.slice(0, ACTIVITY_PAGE_SIZE), more: activity.length > ACTIVITY_PAGE_SIZE },
@@ -79,6 +81,22 @@ export async function getWorkspaceView(
 }
 
 export type WorkspaceView = Awaited<ReturnType<typeof getWorkspaceView>>;
+
+/**
+ * A shared pool's part of the page: the viewer's own allocation (their limit, if any) and, for
+ * owners and admins, every member's with the workspace's default limit.
+ */
+async function poolView(db: Db, workspaceId: string, pool: AccountBalance, viewerId: string, role: Role) {
+  const staff = role !== "member";
+  const allocations = await memberAllocations(db, workspaceId, pool.account.messageAllowance, pool.message.cycleStart, staff ? undefined : viewerId);
+  const [ws] = await db.select({ defaultLimit: workspaces.memberMessageLimit, ownerId: workspaces.ownerId }).from(workspaces).where(eq(workspaces.id, workspaceId));
+  return {
+    mine: allocations.get(viewerId) ?? null,
+    defaultLimit: ws?.defaultLimit ?? null,
+    ownerId: ws?.ownerId ?? null,
+    allocations: staff ? Object.fromEntries(allocations) as Record<string, MemberAllocation> : null,
+  };
+}
 
 /**
  * What earlier holders of the viewer's seat used this cycle: a seat keeps its usage when it

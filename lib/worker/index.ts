@@ -3,6 +3,7 @@ import type { DbHandle, Db } from "@/db/client";
 import { decisionsInFlight, driveDecision, getDecision, refundsOwed, voidDecision, type DecisionApplier } from "@/lib/credits/decisions";
 import { testModeProviderWith, type PaymentProvider } from "@/lib/credits/payments";
 import { addSeatApplier, upgradeApplier } from "@/lib/credits/plan-changes";
+import { settleModelSwitch } from "@/lib/credits/pools";
 import { settleDueChanges } from "@/lib/credits/scheduled-changes";
 import { topUpApplier } from "@/lib/credits/top-ups";
 import { env } from "@/lib/env";
@@ -79,7 +80,7 @@ export async function startWorker(handle: DbHandle, opts: { provider?: PaymentPr
       );
     });
   await workEach(QUEUES.decision, (data) => runDecision(handle.db, data.decisionId, provider));
-  await workEach(QUEUES.scheduledChange, (data) => settleDueChanges(handle.db, data.accountId, new Date()));
+  await workEach(QUEUES.scheduledChange, (data) => ("workspaceId" in data ? settleModelSwitch(handle.db, data.workspaceId, new Date()) : settleDueChanges(handle.db, data.accountId, new Date())));
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => {
     sweeping = sweepDecisions(handle.db, provider, sweepAfterMs).catch((err) => console.warn("sweep:", err instanceof Error ? err.message : err));

@@ -32,6 +32,13 @@ export const AUDIT_LABELS = {
   "top_up.granted": "Support granted top-up credits",
   "top_up.moved": "Moved paused top-ups to a seat",
   "top_up.auto_changed": "Changed auto top-up",
+  "pool.started": "Started a shared pool",
+  "model.switch_scheduled": "Scheduled a switch of credit model",
+  "model.switch_undone": "Undid a switch of credit model",
+  "model.switched_to_pool": "Switched to a shared pool",
+  "model.switched_to_seats": "Switched to paid seats",
+  "limit.default_changed": "Changed the default member limit",
+  "limit.member_changed": "Changed a member's limit",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_LABELS;

@@ -13,6 +13,7 @@ import { timeUntil } from "@/lib/format/time";
 import { ActivitySection } from "./activity-section";
 import { parseFilters } from "./filters";
 import { UsageSection } from "./usage-section";
+import { DefaultLimitForm, MemberLimitForm } from "./limit-forms";
 import { cardClass } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Workspace" };
@@ -26,6 +27,8 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
   const { me, members } = view;
   const { message, integration } = me.balance;
   const daily = me.balance.account.type === "free";
+  const pool = view.pool;
+  const poolAllowance = me.balance.account.messageAllowance;
 
   return (
     <div className="space-y-8">
@@ -39,10 +42,10 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
       <section aria-labelledby="my-credits" className={cardClass("space-y-4 p-5")}>
         <div className="flex flex-wrap items-baseline justify-between gap-2">
           <h3 id="my-credits" className="text-lg font-semibold">
-            Your credits
+            {pool ? "Shared pool" : "Your credits"}
           </h3>
           <span className="rounded-full bg-indigo-50 px-2.5 py-0.5 text-sm font-medium text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200">
-            {me.planName} {daily ? "· resets daily" : "· resets monthly"}
+            {me.planName} {pool ? "pool · resets monthly" : daily ? "· resets daily" : "· resets monthly"}
           </span>
         </div>
         <div className="grid gap-6 sm:grid-cols-2">
@@ -67,6 +70,17 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
             usage were spent before the seat came to you.
           </p>
         ) : null}
+        {pool ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="pool-explained">
+            Everyone in {current.name} draws from this one pool: members&apos; messages and every app&apos;s integrations.
+          </p>
+        ) : null}
+        {pool?.mine && pool.mine.limit !== null ? (
+          <p className="rounded-md bg-zinc-50 px-3 py-2 text-sm dark:bg-zinc-900" data-testid="my-limit">
+            Your limit: <strong className="tabular-nums">{formatCredits(pool.mine.remaining ?? 0)}</strong> of {formatCredits(pool.mine.limit)} message credits left this cycle
+            {pool.mine.source === "default" ? " (the workspace's default)" : " (set for you)"}. {pool.mine.remaining === 0 ? "Ask an owner or admin to raise it." : ""}
+          </p>
+        ) : null}
         {!me.onSeat ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="shared-free">
             Without a paid seat you have one free allowance for all your workspaces: these meters count what you used in any
@@ -87,7 +101,46 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
 
       <UsageSection usage={view.usage} role={current.role} timeZone={timeZone} scope={scope} />
 
-      {members ? (
+      {members && pool?.allocations ? (
+        <section aria-labelledby="member-limits" className="space-y-3">
+          <h3 id="member-limits" className="text-lg font-semibold">
+            Members&apos; message credits and limits
+          </h3>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            Limits count message credits a member spends from the pool each month; integrations are not limited per member. The owner is never limited, and no limit
+            can pass the pool&apos;s {formatCredits(poolAllowance)}.
+          </p>
+          <DefaultLimitForm workspaceId={current.workspaceId} limit={pool.defaultLimit} poolAllowance={poolAllowance} />
+          <DataTable minWidth="40rem" columns={[{ label: "Member" }, { label: "Used this cycle", align: "right" }, { label: "Limit", align: "right" }, { label: "Left", align: "right" }, { label: "Change", align: "right" }]}>
+            {members.map((m) => {
+              const a = pool.allocations![m.userId]!;
+              return (
+                <tr key={m.userId}>
+                  <th scope="row" className="px-4 py-2 font-normal">
+                    <span className="font-medium">{m.name}</span>
+                    <span className="block text-xs text-zinc-600 dark:text-zinc-400">
+                      {m.email} · {m.role}
+                    </span>
+                  </th>
+                  <td className="px-4 py-2 text-right tabular-nums">{formatCredits(a.used + a.reserved)}</td>
+                  <td className="px-4 py-2 text-right tabular-nums" data-testid={`limit-${m.email}`}>
+                    {a.limit === null ? (m.userId === pool.ownerId ? "Never limited" : "No limit") : formatCredits(a.limit)}
+                    {a.source === "default" && a.limit !== null ? <span className="block text-xs text-zinc-600 dark:text-zinc-400">default</span> : null}
+                  </td>
+                  <td className="px-4 py-2 text-right tabular-nums" data-testid={`limit-left-${m.email}`}>{a.remaining === null ? "—" : formatCredits(a.remaining)}</td>
+                  <td className="px-4 py-2 text-right">
+                    {m.userId === pool.ownerId ? (
+                      <span className="text-sm text-zinc-600 dark:text-zinc-400">Owner</span>
+                    ) : (
+                      <MemberLimitForm workspaceId={current.workspaceId} userId={m.userId} name={m.name} source={a.source} limit={a.source === "member" ? a.limit : null} poolAllowance={poolAllowance} />
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </DataTable>
+        </section>
+      ) : members ? (
         <section aria-labelledby="member-credits" className="space-y-3">
           <h3 id="member-credits" className="text-lg font-semibold">
             Members&apos; credits this cycle

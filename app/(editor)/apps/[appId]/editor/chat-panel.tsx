@@ -41,17 +41,21 @@ export function ChatPanel({ appId, workspaceId, costs, isOwner, ownerName }: { a
   const inputId = useId();
   // Below the price of this message nothing can be sent: say so before, not after, sending.
   const milli = (credits: number) => Math.round(credits * 1000);
+  // In a shared pool a limited member can spend the smaller of the pool and what is left of their limit.
+  const limitLeft = balance?.limit ? milli(balance.limit.remaining) : Infinity;
+  const poolLeft = balance ? milli(balance.message.available) : Infinity;
   const cannotAfford: OutOfCredits | null =
-    balance && milli(balance.message.available) < costs[mode]
+    balance && Math.min(poolLeft, limitLeft) < costs[mode]
       ? {
           status: "out_of_credits",
           kind: "message",
-          remaining: milli(balance.message.available),
+          remaining: Math.min(poolLeft, limitLeft),
           needed: costs[mode],
           resetsAt: balance.message.cycleEnd,
           payer: "you",
-          refusal: "insufficient_credits",
-          onSeat: balance.accountType === "seat",
+          refusal: limitLeft < costs[mode] && limitLeft <= poolLeft ? "member_limit" : "insufficient_credits",
+          onSeat: balance.accountType !== "free",
+          pool: balance.accountType === "pool",
         }
       : null;
   // While a top-up bought from the notice is being confirmed, the notice stays (its dialog lives in it).
