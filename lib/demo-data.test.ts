@@ -4,8 +4,9 @@ import { findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { listAppsWithUsage } from "@/lib/apps/apps";
 import { verifyCredentials } from "@/lib/auth/users";
 import type { DbHandle } from "@/db/client";
-import { accountUsage, apps, appUsage, creditAccounts, creditLedger, memberships, plans, usageRollupWorkspace, users, workspaces } from "@/db/schema";
+import { accountUsage, apps, appUsage, creditAccounts, creditLedger, memberships, memberUsage, plans, usageRollupWorkspace, users, workspaces } from "@/db/schema";
 import { seedCatalog } from "./credits/catalog";
+import { findPool } from "./credits/pools";
 import { DEMO_PASSWORD, seedDemoIfEmpty } from "./demo-data";
 import { createTestDb } from "@/tests/support/test-db";
 
@@ -41,7 +42,7 @@ describe("demo data", () => {
   it("is loaded once: a second call does nothing", async () => {
     expect(await seedDemoIfEmpty(h.db, now)).toBe(false);
     const [n] = await h.db.select({ n: count() }).from(users);
-    expect(n!.n).toBe(4);
+    expect(n!.n).toBe(5);
   });
 
   it("has Acme with its members, roles and seats", async () => {
@@ -67,11 +68,29 @@ describe("demo data", () => {
       .select({ name: apps.name, owner: users.email })
       .from(apps)
       .innerJoin(users, eq(users.id, apps.ownerUserId))
+      .where(eq(apps.workspaceId, acme!.id))
       .orderBy(apps.name);
     expect(appRows).toEqual([
       { name: "Helpdesk", owner: "linus@example.com" },
       { name: "Storefront", owner: "ada@example.com" },
     ]);
+  });
+
+  it("has Northwind on a shared Pro pool: three members, a default limit and an override, within their limits every cycle", async () => {
+    const [nw] = await h.db.select().from(workspaces).where(eq(workspaces.name, "Northwind"));
+    expect(nw).toMatchObject({ creditModel: "pool", memberMessageLimit: 60_000 });
+    const pool = await findPool(h.db, nw!.id);
+    expect(pool).toMatchObject({ planId: "pro", type: "pool" });
+    const rows = await h.db.select().from(memberUsage).where(eq(memberUsage.workspaceId, nw!.id));
+    expect(new Set(rows.map((r) => r.userId)).size).toBe(3);
+    const people = new Map((await h.db.select().from(users)).map((u) => [u.id, u.email]));
+    for (const r of rows) {
+      const limit = people.get(r.userId) === "margaret@example.com" ? 150_000 : people.get(r.userId) === "ken@example.com" ? 60_000 : Infinity;
+      expect(r.messageUsed).toBeLessThanOrEqual(limit);
+    }
+    const charged = await h.db.select({ n: count() }).from(creditLedger).where(and(eq(creditLedger.workspaceId, nw!.id), eq(creditLedger.payerAccountId, pool!.id)));
+    expect(charged[0]!.n).toBeGreaterThan(200);
+    expect(await findUsageMismatches(h.db)).toEqual([]);
   });
 
   it("signs in with the demo password", async () => {

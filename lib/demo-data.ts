@@ -5,6 +5,8 @@ import { planSpec, TOP_UP_PACKS, TOP_UP_VALIDITY_MONTHS, type PlanId } from "@/l
 import { credits } from "@/lib/credits/amounts";
 import { addMonths } from "date-fns";
 import { hashPassword } from "@/lib/auth/password";
+import { debitCredits } from "@/lib/credits/debit";
+import { setMemberLimits, startPool } from "@/lib/credits/pools";
 import type { Db } from "@/db/client";
 import {
   accountUsage,
@@ -281,4 +283,68 @@ export async function seedDemo(db: Db, now: Date): Promise<void> {
     // The cap counts what the ledger already charged this cycle (app_usage, kept by its trigger).
     await tx.update(apps).set({ integrationCap: credits(500) }).where(eq(apps.id, helpdesk.id));
   });
+  await seedPoolDemo(db, now, passwordHash);
+}
+
+/** The second demo workspace: Northwind, on a shared Pro pool, with member limits. */
+export const POOL_DEMO = {
+  workspace: "Northwind",
+  plan: "pro" as const,
+  owner: "ada@example.com",
+  members: [
+    { email: "ken@example.com", name: "Ken Thompson", limit: null },
+    { email: "margaret@example.com", name: "Margaret Hamilton", limit: 150 },
+  ],
+  defaultLimit: 60,
+};
+
+/**
+ * Northwind: Ada owns it, Ken (on the default limit) and Margaret (a limit of her own) draw from
+ * one Pro pool; 60 days of messages and an app's integrations, charged through the engine itself
+ * (so the pool, the members' rows and the ledger agree by construction, refusals included).
+ */
+async function seedPoolDemo(db: Db, now: Date, passwordHash: string) {
+  const started = new Date(now.getTime() - 62 * DAY);
+  const anchor = new Date(Math.floor(started.getTime() / DAY) * DAY + 10 * 3600_000);
+  const [ada] = await db.select().from(users).where(eq(users.email, POOL_DEMO.owner));
+  const [ken] = await db.select().from(users).where(eq(users.email, "ken@example.com"));
+  const [margaret] = await db.insert(users).values({ email: "margaret@example.com", name: "Margaret Hamilton", passwordHash, createdAt: started }).returning();
+  await db.insert(creditAccounts).values({ type: "free", planId: "free", holderUserId: margaret!.id, anchorAt: started, createdAt: started });
+  const [ws] = await db.insert(workspaces).values({ name: POOL_DEMO.workspace, ownerId: ada!.id, billingAnchor: anchor, createdAt: started }).returning();
+  await db.insert(memberships).values([
+    { workspaceId: ws!.id, userId: ada!.id, role: "owner", createdAt: started },
+    { workspaceId: ws!.id, userId: ken!.id, role: "member", createdAt: started },
+    { workspaceId: ws!.id, userId: margaret!.id, role: "member", createdAt: started },
+  ]);
+  await startPool(db, { workspaceId: ws!.id, planId: POOL_DEMO.plan, byUserId: ada!.id }, anchor);
+  await setMemberLimits(db, { workspaceId: ws!.id, byUserId: ada!.id, defaultLimit: credits(POOL_DEMO.defaultLimit) }, anchor);
+  await setMemberLimits(db, { workspaceId: ws!.id, byUserId: ada!.id, member: { userId: margaret!.id, limit: credits(150) } }, anchor);
+  const [app] = await db
+    .insert(apps)
+    .values({ workspaceId: ws!.id, ownerUserId: margaret!.id, name: "Field notes", design: { title: "Field notes", tagline: "Notes from the road", accent: "#0d9488" }, createdAt: anchor })
+    .returning();
+  const r = rng(20261203);
+  const mix: ActionName[] = ["message.discuss", "message.discuss", "message.discuss", "message.implement"];
+  const people = [
+    { id: ada!.id, per: [0, 3] },
+    { id: ken!.id, per: [1, 5] },
+    { id: margaret!.id, per: [2, 8] },
+  ] as const;
+  let n = 0;
+  for (let d = 60; d >= 0; d--) {
+    const dayStart = Math.floor((now.getTime() - d * DAY) / DAY) * DAY;
+    const at = () => new Date(dayStart + r.int(7 * 3600, 21 * 3600) * 1000);
+    const todays: { at: Date; run: (at: Date) => Promise<unknown> }[] = [];
+    for (const p of people) {
+      for (let i = r.int(p.per[0], p.per[1]); i > 0; i--) {
+        const action = mix[r.int(0, mix.length - 1)]!;
+        todays.push({ at: at(), run: (when) => debitCredits(db, { key: `seed:northwind:${n++}`, action, workspaceId: ws!.id, actorUserId: p.id, source: "editor" }, when) });
+      }
+    }
+    for (let i = r.int(1, 4); i > 0; i--) {
+      const quantity = r.int(5, 60);
+      todays.push({ at: at(), run: (when) => debitCredits(db, { key: `seed:northwind:${n++}`, action: "integration.llm", quantity, workspaceId: ws!.id, actorUserId: null, appId: app!.id, source: "api" }, when) });
+    }
+    for (const e of todays.filter((e) => e.at < now).sort((a, b) => a.at.getTime() - b.at.getTime())) await e.run(e.at);
+  }
 }

@@ -30,15 +30,17 @@ import { settleDueChanges, type PlanChange } from "./scheduled-changes";
  * is a compare-and-set on the status, so running it twice does nothing more.
  *
  * LOCK ORDER, for every transaction that touches seats, decisions, usage and lots:
- *   1. the workspace row (adding a seat only)
- *   2. the seat: credit_accounts, FOR NO KEY UPDATE (so charges' foreign keys, which take
- *      KEY SHARE on it, are never blocked by it)
+ *   1. the workspace row (adding a seat; a switch of credit model; setting member limits)
+ *   2. the seat (or pool): credit_accounts, FOR NO KEY UPDATE (so charges' foreign keys, which
+ *      take KEY SHARE on it, are never blocked by it); several in id order
  *   3. the decision: plan_changes, by compare-and-set on its status
  *   4. the seat's usage row (account_usage)
  *   5. its top-up lots, earliest expiry first
  * A charge starts at 4 and never waits on 1–3 (an auto top-up it records is a new row). A
  * metering charge takes two rows of its own before 4: its app key (FOR SHARE: a revoke waits for
- * it) and, for a capped app, the app's usage row (app_usage); no decision touches either.
+ * it) and, for a capped app, the app's usage row (app_usage); no decision touches either. A
+ * message charged to a shared pool takes its prompter's member_usage row before 4 (and a
+ * settled hold does too, after its reservation row): the limit and the pool fit together or not.
  * Deadlocks and serialization failures that still happen are retried whole by `withRetry`.
  */
 

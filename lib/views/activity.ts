@@ -120,7 +120,8 @@ export async function listActivity(
       refusal: creditLedger.refusal,
       source: creditLedger.source,
       actorName: actor.name,
-      payerName: payer.name,
+      // No paying person but a paying account: the workspace's shared pool.
+      payerName: sql<string | null>`coalesce(${payer.name}, case when ${creditLedger.payerAccountId} is not null and ${creditLedger.payerUserId} is null then 'Shared pool' end)`,
       appName: apps.name,
     })
     .from(creditLedger)

@@ -99,7 +99,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
         </dl>
       </section>
 
-      <UsageSection usage={view.usage} role={current.role} timeZone={timeZone} scope={scope} />
+      <UsageSection usage={view.usage} role={current.role} timeZone={timeZone} scope={scope} pool={!!pool} />
 
       {members && pool?.allocations ? (
         <section aria-labelledby="member-limits" className="space-y-3">

@@ -5,8 +5,9 @@ import type { WorkspaceView } from "@/lib/views/workspace";
 import type { Role } from "@/lib/workspaces/roles";
 import { cardClass } from "@/components/ui/surface";
 
-export function UsageSection(props: { usage: WorkspaceView["usage"]; role: Role; timeZone: string; scope: "mine" | "workspace" }) {
+export function UsageSection(props: { usage: WorkspaceView["usage"]; role: Role; timeZone: string; scope: "mine" | "workspace"; pool?: boolean }) {
   const { mineOnly, days, actions, appUsage } = props.usage;
+  const pool = !!props.pool;
   const totalM = days.reduce((s, d) => s + d.message, 0);
   const totalI = days.reduce((s, d) => s + d.integration, 0);
   const title = mineOnly ? "Your usage, last 30 days" : "Workspace usage, last 30 days";
@@ -77,7 +78,7 @@ export function UsageSection(props: { usage: WorkspaceView["usage"]; role: Role;
                 {appUsage.map((a) => (
                   <tr key={a.id} className="border-t border-zinc-200 dark:border-zinc-800">
                     <th scope="row" className="py-1 font-normal">{a.name}</th>
-                    <td className="py-1 pl-4">{a.ownerName}</td>
+                    <td className="py-1 pl-4">{pool ? "Shared pool" : a.ownerName}</td>
                     <td className="py-1 pl-4 text-right tabular-nums whitespace-nowrap">{formatCredits(a.integrationUsed)}</td>
                   </tr>
                 ))}
