@@ -17,6 +17,7 @@ import { startWorker } from "@/lib/worker";
 type Command =
   | { id: number; op: "buy"; barrier: number; seatId: string; byUserId: string; packs: number }
   | { id: number; op: "charge"; barrier: number; workspaceId: string; appId: string; count: number; quantity: number }
+  | { id: number; op: "messages"; barrier: number; workspaceId: string; senders: { userId: string; count: number }[] }
   | { id: number; op: "exit" };
 
 async function main() {
@@ -48,6 +49,13 @@ async function main() {
           ),
         );
         answer({ id: cmd.id, ok: true, outcomes: results.map((r) => r.outcome) });
+      } else if (cmd.op === "messages") {
+        await barrier(cmd.barrier);
+        const sends = cmd.senders.flatMap((s) => Array.from({ length: s.count }, () => s.userId));
+        const results = await Promise.all(
+          sends.map((userId) => debitCredits(handle.db, { key: randomUUID(), action: "message.implement", workspaceId: cmd.workspaceId, actorUserId: userId }, new Date())),
+        );
+        answer({ id: cmd.id, ok: true, outcomes: results.map((r, i) => ({ userId: sends[i], outcome: r.outcome === "refused" ? r.refusal : r.outcome })) });
       }
     } catch (err) {
       answer({ id: cmd.id, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });

@@ -1,5 +1,6 @@
 CREATE TYPE "public"."credit_model" AS ENUM('seats', 'pool');--> statement-breakpoint
 ALTER TYPE "public"."account_type" ADD VALUE 'pool';--> statement-breakpoint
+ALTER TYPE "public"."plan_change_kind" ADD VALUE 'start_pool' BEFORE 'upgrade';--> statement-breakpoint
 CREATE TABLE "member_usage" (
 	"workspace_id" uuid NOT NULL,
 	"user_id" uuid NOT NULL,

@@ -31,6 +31,7 @@ export const ledgerOutcome = pgEnum("ledger_outcome", [
 export const reservationStatus = pgEnum("reservation_status", ["pending", "confirmed", "released"]);
 export const planChangeKind = pgEnum("plan_change_kind", [
   "add_seat",
+  "start_pool",
   "upgrade",
   "downgrade",
   "remove_seat",

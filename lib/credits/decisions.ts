@@ -5,7 +5,7 @@ import { creditAccounts, IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES }
 import { conflict, isUniqueViolation, notFound } from "@/lib/errors";
 import { publishChange } from "@/lib/events";
 import { enqueue, QUEUES } from "@/lib/jobs/queue";
-import { findAccount, type Account } from "./accounts";
+import { findAccount, hasTopUps, type Account } from "./accounts";
 import { PaymentDeclinedError, type PaymentProvider } from "./payments";
 import { settleDueChanges, type PlanChange } from "./scheduled-changes";
 
@@ -274,6 +274,7 @@ export async function refundsOwed(db: Db): Promise<PlanChange[]> {
 function describe(d: PlanChange): string {
   if (d.kind === "top_up") return `${d.packs} ${d.topUpKind} top-up pack${d.packs === 1 ? "" : "s"}`;
   if (d.kind === "add_seat") return `${d.toPlanId} seat`;
+  if (d.kind === "start_pool") return `${d.toPlanId} shared pool`;
   return `Upgrade to ${d.toPlanId}`;
 }
 
@@ -311,7 +312,8 @@ export async function driveForRequest(db: Db, change: PlanChange, ctx: DecisionC
 }
 
 /**
- * Locks an active seat for the rest of the transaction (lock order step 2), after applying its
+ * Locks an active seat (or a workspace's pool: it takes the same decisions, its plan being the
+ * pool's credit level) for the rest of the transaction (lock order step 2), after applying its
  * changes that have come due (a removal that is due cannot be revived by a later decision).
  */
 export async function lockSeat(tx: Db, seatId: string, now: Date): Promise<Seat> {
@@ -319,7 +321,7 @@ export async function lockSeat(tx: Db, seatId: string, now: Date): Promise<Seat>
   if (!row) throw notFound("Seat");
   await settleDueChanges(tx, seatId, now);
   const seat = await findAccount(tx, seatId);
-  if (!seat || seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
+  if (!seat || !hasTopUps(seat) || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
   return seat as Seat;
 }
 
@@ -339,6 +341,6 @@ export async function seatProblem(tx: Db, seatId: string | null, now: Date): Pro
 export async function activeSeatWorkspace(db: Db, seatId: string, now: Date): Promise<string> {
   await settleDueChanges(db, seatId, now);
   const seat = await findAccount(db, seatId);
-  if (!seat || seat.type !== "seat" || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
+  if (!seat || !hasTopUps(seat) || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
   return seat.workspaceId;
 }

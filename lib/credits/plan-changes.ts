@@ -47,9 +47,11 @@ export async function addSeat(
   const holderUserId = args.holderUserId ?? null;
   const decisionKey = args.decisionKey ?? randomUUID();
   const change = await recordDecision(db, args.workspaceId, decisionKey, async (tx) => {
-    await tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
+    const [ws] = await tx.select({ id: workspaces.id, model: workspaces.creditModel }).from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
     const again = await findDecision(tx, args.workspaceId, decisionKey);
     if (again) return again;
+    // In a shared pool nobody acts with a seat: one would be paid for and never used.
+    if (ws?.model === "pool") throw invalid("This workspace shares one pool: members need no seat. Raise the pool's plan instead, or switch the workspace to seats.");
     if (holderUserId) {
       if (!(await isMember(tx, { workspaceId: args.workspaceId, userId: holderUserId }))) throw invalid("A seat can only be given to a member of this workspace.");
       if (await holdsSeatOrWillHold(tx, args.workspaceId, holderUserId)) throw conflict("That member already holds a paid seat in this workspace.");
@@ -67,8 +69,9 @@ export async function addSeat(
 /** A new seat, when its payment went through: the workspace's billing date set by the first. */
 export const addSeatApplier: DecisionApplier = {
   async check(tx, change) {
-    const [ws] = await tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("no key update");
-    return ws ? null : "the workspace is gone";
+    const [ws] = await tx.select({ id: workspaces.id, model: workspaces.creditModel }).from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("no key update");
+    if (!ws) return "the workspace is gone";
+    return ws.model === "pool" ? "the workspace moved to a shared pool while the payment went through" : null;
   },
   async apply(tx, change, now) {
     const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId));
@@ -223,6 +226,7 @@ async function scheduleLocked(
 function schedule(db: Db, seatId: string, kind: "remove_seat" | "cancel", byUserId: string, now: Date, auditAction: AuditAction) {
   return db.transaction(async (tx) => {
     const seat = await lockSeat(tx, seatId, now);
+    if (seat.type === "pool") throw invalid("A shared pool ends by switching the workspace to seats (Billing → Credit model).");
     return scheduleLocked(tx, seat, { kind, fromPlanId: seat.planId, toPlanId: null }, byUserId, now, auditAction);
   });
 }

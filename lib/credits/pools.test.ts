@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { auditLog, creditAccounts, notifications, topUpLots, workspaces } from "@/db/schema";
+import { auditLog, creditAccounts, notifications, paymentCharges, topUpLots, workspaces } from "@/db/schema";
 import { makeApp, makeUser, makeWorkspace, team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { credits } from "./amounts";
@@ -12,7 +12,10 @@ import { debitCredits, reserveCredits } from "./debit";
 import { effectiveLimit, memberAllocations } from "./member-limits";
 import { findPool, scheduleModelSwitch, setMemberLimits, settleModelSwitch, startPool, undoModelSwitch } from "./pools";
 import { confirmReservation, releaseReservation } from "./reservations";
+import { testModeProviderWith } from "./payments";
+import { addSeat, changeSeatPlan, removeSeat } from "./plan-changes";
 import { grantTopUp } from "./top-up-settings";
+import { buyTopUp } from "./top-ups";
 
 // The shared-pool model: one plan and one pool per workspace, every member's messages and every
 // app's integrations charged to it; member limits on messages; switching model at the billing date.
@@ -98,6 +101,44 @@ describe("a shared pool", () => {
     expect(await message(t.ws, t.grace.id)).toMatchObject({ outcome: "charged", balance: { remaining: 0, topUp: credits(1) } });
     expect(await message(t.ws, t.grace.id)).toMatchObject({ outcome: "charged", balance: { topUp: 0 } });
     expect(await message(t.ws, t.grace.id)).toMatchObject({ outcome: "refused" });
+    await consistent();
+  });
+});
+
+describe("the pool's money", () => {
+  it("opening a pool is a paid decision: charged once with its key, applied once; a declined card opens nothing", async () => {
+    const joined = new Date("2026-06-01T00:00:00Z");
+    const ada = await makeUser(h.db, "Ada", joined);
+    const ws = await makeWorkspace(h.db, ada, { billingAnchor: null });
+    const declining = testModeProviderWith({ declinePercent: 100 });
+    await expect(startPool(h.db, { workspaceId: ws.id, planId: "builder", byUserId: ada.id }, mid, declining)).rejects.toThrow(/declined/);
+    expect(await findPool(h.db, ws.id)).toBeNull();
+    const key = randomUUID();
+    const [a, b] = await Promise.all([
+      startPool(h.db, { workspaceId: ws.id, planId: "builder", byUserId: ada.id, decisionKey: key }, mid),
+      startPool(h.db, { workspaceId: ws.id, planId: "builder", byUserId: ada.id, decisionKey: key }, mid),
+    ]);
+    expect(a.poolId).toBe(b.poolId);
+    const charges = await h.db.select().from(paymentCharges).where(eq(paymentCharges.workspaceId, ws.id));
+    expect(charges.map((c) => c.amountCents)).toEqual([5000]);
+    const [w] = await h.db.select().from(workspaces).where(eq(workspaces.id, ws.id));
+    expect(w).toMatchObject({ creditModel: "pool", billingAnchor: mid });
+  });
+
+  it("the credit level changes like a plan: up at once (used stays used), down at the cycle's end; the owner buys top-ups for the pool", async () => {
+    const t = await poolTeam("starter");
+    await message(t.ws, t.ken.id);
+    await changeSeatPlan(h.db, { seatId: t.poolId, toPlanId: "builder", byUserId: t.ada.id }, mid);
+    expect((await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.ken.id }, mid)).message).toMatchObject({ allowance: credits(250), used: credits(1) });
+    const down = await changeSeatPlan(h.db, { seatId: t.poolId, toPlanId: "starter", byUserId: t.ada.id }, mid);
+    expect(down).toMatchObject({ effect: "scheduled", effectiveAt: new Date("2026-08-05T09:00:00.000Z") });
+    await expect(removeSeat(h.db, { seatId: t.poolId, byUserId: t.ada.id }, mid)).rejects.toThrow(/switching the workspace to seats/);
+    // A seat in a pool would be paid for and never used: refused, nothing charged.
+    await expect(addSeat(h.db, { workspaceId: t.ws.id, planId: "starter", holderUserId: t.ken.id, byUserId: t.ada.id }, mid)).rejects.toThrow(/members need no seat/);
+    const lot = await buyTopUp(h.db, { seatId: t.poolId, kind: "message", packs: 1, byUserId: t.ada.id }, mid);
+    expect(lot).toMatchObject({ accountId: t.poolId, credits: credits(50) });
+    const next = new Date("2026-08-06T09:00:00.000Z");
+    expect((await getMemberBalance(h.db, { workspaceId: t.ws.id, userId: t.grace.id }, next)).message).toMatchObject({ allowance: credits(100), used: 0, topUp: credits(50) });
     await consistent();
   });
 });

@@ -1,7 +1,8 @@
 import { and, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { creditAccounts, memberships, plans, topUpLots, workspaces } from "@/db/schema";
-import { invalid, notFound } from "@/lib/errors";
+import { creditAccounts, memberships, planChanges, plans, topUpLots, workspaces } from "@/db/schema";
+import { randomUUID } from "node:crypto";
+import { conflict, invalid, notFound } from "@/lib/errors";
 import { publishChange } from "@/lib/events";
 import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { writeAudit } from "@/lib/workspaces/audit";
@@ -9,6 +10,8 @@ import { requireRole } from "@/lib/workspaces/roles";
 import { cycleOf, getAccount, type Account } from "./accounts";
 import { formatCredits, type Millicredits } from "./amounts";
 import { cycleAt } from "./cycle";
+import { driveForRequest, findDecision, recordDecision, type DecisionApplier } from "./decisions";
+import { testModeProvider, type PaymentProvider } from "./payments";
 
 /**
  * The shared-pool model: a workspace with one plan and one pool of credits every member draws
@@ -45,27 +48,60 @@ async function openPool(tx: Db, ws: typeof workspaces.$inferSelect, planId: stri
 
 /**
  * A workspace that has no paid seat yet starts on the pool at once (the choice a new workspace
- * makes); one with seats schedules the switch for its next billing date instead.
+ * makes), as a paid decision like adding a seat: recorded, paid with its key, then applied (the
+ * pool opened, the billing date set if there was none). One with seats schedules the switch for
+ * its next billing date instead.
  */
-export async function startPool(db: Db, args: { workspaceId: string; planId: string; byUserId: string }, now: Date): Promise<{ poolId: string }> {
+export async function startPool(
+  db: Db,
+  args: { workspaceId: string; planId: string; byUserId: string; decisionKey?: string },
+  now: Date,
+  provider: PaymentProvider = testModeProvider,
+): Promise<{ poolId: string }> {
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "choose the workspace's credit model");
   const plan = await paidPlan(db, args.planId);
-  const poolId = await db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("update");
-    if (!ws) throw notFound("Workspace");
-    if (ws.creditModel === "pool") throw invalid("This workspace already shares one pool.");
-    const seats = await tx
-      .select({ id: creditAccounts.id })
-      .from(creditAccounts)
-      .where(and(eq(creditAccounts.workspaceId, ws.id), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")));
-    if (seats.length > 0) throw invalid("This workspace has paid seats: schedule the switch to a shared pool for its next billing date instead.");
-    const id = await openPool(tx, ws, plan.id, now);
-    await writeAudit(tx, { workspaceId: ws.id, actorUserId: args.byUserId, action: "pool.started", targetType: "workspace", targetId: ws.id, details: { plan: plan.id }, now });
-    return id;
+  const decisionKey = args.decisionKey ?? randomUUID();
+  const change = await recordDecision(db, args.workspaceId, decisionKey, async (tx) => {
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
+    const again = await findDecision(tx, args.workspaceId, decisionKey);
+    if (again) return again;
+    const problem = ws ? await poolProblem(tx, ws) : "the workspace is gone";
+    if (problem) throw invalid(problem);
+    const [row] = await tx
+      .insert(planChanges)
+      .values({ workspaceId: args.workspaceId, kind: "start_pool", toPlanId: plan.id, amountCents: plan.priceCents, status: "recorded", effectiveAt: now, requestedBy: args.byUserId, decisionKey, createdAt: now })
+      .returning();
+    return row!;
   });
-  publishChange(await memberIds(db, args.workspaceId));
-  return { poolId };
+  const done = await driveForRequest(db, change, { provider, applier: startPoolApplier, now: () => now });
+  if (done.status !== "applied" || !done.accountId) throw conflict(done.status === "failed" ? "The payment was declined; nothing was charged and no pool was opened." : "This decision is still being processed. Reload in a moment.");
+  return { poolId: done.accountId };
 }
+
+/** Why a workspace cannot open a pool now, or null. */
+async function poolProblem(tx: Db, ws: typeof workspaces.$inferSelect): Promise<string | null> {
+  if (ws.creditModel === "pool") return "This workspace already shares one pool.";
+  const [seat] = await tx
+    .select({ id: creditAccounts.id })
+    .from(creditAccounts)
+    .where(and(eq(creditAccounts.workspaceId, ws.id), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")));
+  return seat ? "This workspace has paid seats: schedule the switch to a shared pool for its next billing date instead." : null;
+}
+
+/** A pool, when its payment went through: opened now (the workspace row locked, re-checked). */
+export const startPoolApplier: DecisionApplier = {
+  async check(tx, change) {
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("update");
+    return ws ? poolProblem(tx, ws) : "the workspace is gone";
+  },
+  async apply(tx, change, now) {
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId));
+    const poolId = await openPool(tx, ws!, change.toPlanId!, now);
+    await tx.update(planChanges).set({ accountId: poolId }).where(eq(planChanges.id, change.id));
+    await writeAudit(tx, { workspaceId: ws!.id, actorUserId: change.requestedBy, action: "pool.started", targetType: "workspace", targetId: ws!.id, details: { plan: change.toPlanId }, now });
+    return memberIds(tx, ws!.id);
+  },
+};
 
 /** When a switch asked for now would happen: the end of the current billing cycle (now, with no billing date yet). */
 export function switchInstant(ws: { billingAnchor: Date | null }, now: Date): Date {
@@ -121,6 +157,8 @@ export async function settleModelSwitch(db: Db, workspaceId: string, now: Date):
     const endingIds = ending.map((a) => a.id);
     if (endingIds.length > 0) {
       await tx.update(creditAccounts).set({ status: "removed", removedAt: at, pendingChangeAt: null }).where(inArray(creditAccounts.id, endingIds));
+      // Their scheduled downgrades and removals are moot: the accounts end here.
+      await tx.update(planChanges).set({ status: "replaced", settledAt: now }).where(and(inArray(planChanges.accountId, endingIds), eq(planChanges.status, "scheduled")));
     }
     let carried = 0;
     if (ws.pendingModel === "pool") {

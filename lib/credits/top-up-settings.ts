@@ -13,10 +13,10 @@ import type { Lot } from "./top-ups";
 
 /** Owners' and support's handling of top-ups: listing, auto top-up, moving paused lots, grants. */
 
-/** Every lot of a workspace's seats (paused ones included), with the seat's holder. */
+/** Every lot of a workspace's seats and pool (paused ones included), with the seat's holder. */
 export async function listLots(db: Db, workspaceId: string) {
   return db
-    .select({ lot: topUpLots, holderName: users.name, holderUserId: creditAccounts.holderUserId, seatStatus: creditAccounts.status })
+    .select({ lot: topUpLots, holderName: users.name, holderUserId: creditAccounts.holderUserId, seatStatus: creditAccounts.status, accountType: creditAccounts.type })
     .from(topUpLots)
     .innerJoin(creditAccounts, eq(creditAccounts.id, topUpLots.accountId))
     .leftJoin(users, eq(users.id, creditAccounts.holderUserId))

@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { creditAccounts, plans, topUpPacks, users, workspaces } from "@/db/schema";
@@ -6,6 +6,7 @@ import { getAccount, type AccountBalance } from "@/lib/credits/accounts";
 import { getAccountBalance } from "@/lib/credits/balance";
 import { cycleAt } from "@/lib/credits/cycle";
 import { scheduledChanges, settleWorkspaceDueChanges, type PlanChange } from "@/lib/credits/scheduled-changes";
+import { settleModelSwitchIfDue } from "@/lib/credits/pools";
 import { listLots } from "@/lib/credits/top-up-settings";
 import { autoTopUpsInCycle } from "@/lib/credits/top-ups";
 import { listMembers } from "@/lib/workspaces/members";
@@ -19,15 +20,17 @@ export type Plan = typeof plans.$inferSelect;
  * applied first, so nothing shown is stale.
  */
 export async function listSeats(db: Db, workspaceId: string, now: Date) {
+  await settleModelSwitchIfDue(db, workspaceId, now);
   await settleWorkspaceDueChanges(db, workspaceId, now);
   const catalog = await db.select().from(plans).where(eq(plans.active, true)).orderBy(asc(plans.rank));
   const planById = new Map(catalog.map((p) => [p.id, p]));
   const holder = alias(users, "holder");
   const rows = await db
-    .select({ id: creditAccounts.id, planId: creditAccounts.planId, holderUserId: creditAccounts.holderUserId, holderName: holder.name, createdAt: creditAccounts.createdAt, autoTopUp: creditAccounts.autoTopUp })
+    .select({ id: creditAccounts.id, type: creditAccounts.type, planId: creditAccounts.planId, holderUserId: creditAccounts.holderUserId, holderName: holder.name, createdAt: creditAccounts.createdAt, autoTopUp: creditAccounts.autoTopUp })
     .from(creditAccounts)
     .leftJoin(holder, eq(holder.id, creditAccounts.holderUserId))
-    .where(and(eq(creditAccounts.workspaceId, workspaceId), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")))
+    // A workspace's shared pool is listed like a seat: its plan is the credit level, and it takes top-ups.
+    .where(and(eq(creditAccounts.workspaceId, workspaceId), inArray(creditAccounts.type, ["seat", "pool"]), eq(creditAccounts.status, "active")))
     .orderBy(asc(creditAccounts.createdAt));
   const pending = await scheduledChanges(db, workspaceId);
   const seats = rows.map((s) => ({ ...s, plan: planById.get(s.planId)!, pending: pending.find((p) => p.accountId === s.id) ?? null }));
@@ -69,7 +72,7 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
   );
   const seated = new Set(seats.map((s) => s.holderUserId));
   // Top-ups: owners and admins see every seat's; a member sees their own seat's.
-  const lots = (await listLots(db, workspaceId)).filter((l) => role !== "member" || l.holderUserId === userId).map((l) => ({ ...l.lot, holderName: l.holderName, state: lotState(l.lot, now) }));
+  const lots = (await listLots(db, workspaceId)).filter((l) => role !== "member" || l.holderUserId === userId || l.accountType === "pool").map((l) => ({ ...l.lot, holderName: l.accountType === "pool" ? "Shared pool" : l.holderName, state: lotState(l.lot, now) }));
   const withoutSeat = role === "owner" ? (await listMembers(db, workspaceId)).filter((m) => !seated.has(m.userId)) : [];
   return {
     role,
@@ -83,6 +86,8 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
     monthlyCents: seats.reduce((sum, s) => sum + s.plan.priceCents, 0),
     nextTotalCents: nextTotal(seats, planById),
     nextBillingAt: ws!.billingAnchor ? cycleAt(ws!.billingAnchor, "monthly", now).end : null,
+    model: ws!.creditModel,
+    pendingModel: ws!.pendingModel ? { to: ws!.pendingModel, planId: ws!.pendingModelPlanId, at: ws!.pendingModelAt! } : null,
   };
 }
 

@@ -12,7 +12,7 @@ import { COSTS, INTEGRATION_ACTIONS } from "@/lib/credits/costs";
 export async function getEditorView(db: Db, { appId, userId }: { appId: string; userId: string }) {
   const { app, role } = await appForMember(db, appId, userId);
   const [owner] = await db
-    .select({ name: users.name })
+    .select({ name: users.name, model: workspaces.creditModel })
     .from(workspaces)
     .innerJoin(users, eq(users.id, workspaces.ownerId))
     .where(eq(workspaces.id, app.workspaceId));
@@ -21,8 +21,9 @@ export async function getEditorView(db: Db, { appId, userId }: { appId: string; 
     app,
     isOwner: role === "owner",
     ownerName: owner?.name ?? "the owner",
-    /** Undefined when the viewer owns the app (they pay its integrations themselves). */
-    appOwnerName: app.ownerUserId === userId ? undefined : appOwner?.name,
+    /** Undefined when the viewer owns the app (they pay its integrations themselves); in a shared pool, the pool pays. */
+    appOwnerName: owner?.model === "pool" ? undefined : app.ownerUserId === userId ? undefined : appOwner?.name,
+    pool: owner?.model === "pool",
     messageCosts: { discuss: COSTS["message.discuss"].unit, implement: COSTS["message.implement"].unit },
     integrations: INTEGRATION_ACTIONS.map((a) => ({ action: a, label: COSTS[a].label, unit: COSTS[a].unit })),
   };

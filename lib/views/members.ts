@@ -27,7 +27,7 @@ export async function getMembersView(db: Db, { workspaceId, userId }: { workspac
     const seat = seats.find((s) => s.holderUserId === m.userId);
     return { ...m, balance, seat: seat ? { ...seat, balance } : null };
   });
-  const unassigned: Seat[] = manager ? await Promise.all(seats.filter((s) => !s.holderUserId).map(async (s) => ({ ...s, balance: await seatBalance(db, s.id, now) }))) : [];
+  const unassigned: Seat[] = manager ? await Promise.all(seats.filter((s) => s.type === "seat" && !s.holderUserId).map(async (s) => ({ ...s, balance: await seatBalance(db, s.id, now) }))) : [];
   const invitations = manager ? await listInvitations(db, { workspaceId, viewerId: userId }, now) : [];
   const owned = await db.select({ name: apps.name, ownerUserId: apps.ownerUserId }).from(apps).where(eq(apps.workspaceId, workspaceId)).orderBy(asc(apps.name));
   const free = planSpec("free");

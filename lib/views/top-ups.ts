@@ -6,7 +6,7 @@ import { requireRole } from "@/lib/workspaces/roles";
 
 /**
  * The Buy top-up dialog's data, for the workspace owner: each active seat with what it has
- * now of each kind, and the packs. The owner's own seat comes first (the default).
+ * now of each kind, and the packs. The owner's own seat (or the workspace's pool) comes first.
  */
 export async function getTopUpOptions(db: Db, { workspaceId, userId }: { workspaceId: string; userId: string }, now: Date) {
   await requireRole(db, { workspaceId, userId }, ["owner"], "buy top-ups");
@@ -17,8 +17,9 @@ export async function getTopUpOptions(db: Db, { workspaceId, userId }: { workspa
       const b = await seatBalance(db, s.id, now);
       return {
         seatId: s.id,
-        label: `${s.holderName ?? "Unassigned"} · ${s.plan.name}`,
-        mine: s.holderUserId === userId,
+        label: s.type === "pool" ? `Shared pool · ${s.plan.name}` : `${s.holderName ?? "Unassigned"} · ${s.plan.name}`,
+        // In a shared pool the pool is everyone's: it comes first.
+        mine: s.type === "pool" || s.holderUserId === userId,
         available: { message: b.message.available, integration: b.integration.available },
       };
     }),

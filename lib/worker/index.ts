@@ -3,7 +3,7 @@ import type { DbHandle, Db } from "@/db/client";
 import { decisionsInFlight, driveDecision, getDecision, refundsOwed, voidDecision, type DecisionApplier } from "@/lib/credits/decisions";
 import { testModeProviderWith, type PaymentProvider } from "@/lib/credits/payments";
 import { addSeatApplier, upgradeApplier } from "@/lib/credits/plan-changes";
-import { settleModelSwitch } from "@/lib/credits/pools";
+import { settleModelSwitch, startPoolApplier } from "@/lib/credits/pools";
 import { settleDueChanges } from "@/lib/credits/scheduled-changes";
 import { topUpApplier } from "@/lib/credits/top-ups";
 import { env } from "@/lib/env";
@@ -17,7 +17,7 @@ import { createBoss, QUEUES, type JobData } from "@/lib/jobs/queue";
  * several at once are safe: every step is a compare-and-set, every payment keyed by its decision.
  */
 
-const APPLIERS: Record<string, DecisionApplier> = { top_up: topUpApplier, add_seat: addSeatApplier, upgrade: upgradeApplier };
+const APPLIERS: Record<string, DecisionApplier> = { top_up: topUpApplier, add_seat: addSeatApplier, upgrade: upgradeApplier, start_pool: startPoolApplier };
 
 /** The provider configured for this process (test mode; its fault knobs only for tests). */
 export function configuredProvider(): PaymentProvider {

@@ -81,14 +81,23 @@ export default function HelpPage() {
 
       <Question q="How do credits work in a team?">
         <p>
-          Nobody shares a balance. Each paid member has their own seat with its own allowances; members without a seat use
-          their personal Free allowance (one per person, however many workspaces they join).
+          It depends on the workspace&apos;s credit model, which its owner picks on the Billing page. <strong>Per seat</strong>: nobody
+          shares a balance; each paid member has their own seat with its own allowances, and members without a seat use their
+          personal Free allowance (one per person, however many workspaces they join).
         </p>
         <p>
-          Message credits are always spent by whoever writes to the AI. Integration credits always come from the app&apos;s owner,
-          whoever triggers them: a teammate testing in the editor, or a visitor using the published app.
+          <strong>Shared pool</strong>: the workspace has one plan and one pool, and everyone&apos;s messages and every app&apos;s
+          integrations are paid from it; nobody needs a seat. Owners and admins may cap what each member spends on messages in a
+          month (a default for everyone, or a limit for one person); the owner is never capped. When your own cap is used up,
+          your messages stop even if the pool still has credits, and the message says so. Switching between the two models
+          happens on the next billing date, and no bought credits are lost on the way.
         </p>
-        <p>Owners and admins can move a paid seat to another member. The seat keeps what it has used this cycle.</p>
+        <p>
+          On seats, message credits are spent by whoever writes to the AI, and integration credits come from the app&apos;s owner,
+          whoever triggers them: a teammate testing in the editor, or a visitor using the published app. In a shared pool both
+          come from the pool.
+        </p>
+        <p>On seats, owners and admins can move a paid seat to another member. The seat keeps what it has used this cycle.</p>
       </Question>
 
       <Question q="Where do I see my balance?">

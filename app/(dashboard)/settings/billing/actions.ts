@@ -6,6 +6,7 @@ import { authedAction } from "@/lib/action";
 import { MAX_PACKS_PER_PURCHASE, PAID_PLAN_IDS } from "@/lib/credits/plans";
 import { moveLots, setAutoTopUp } from "@/lib/credits/top-up-settings";
 import { credits } from "@/lib/credits/amounts";
+import { scheduleModelSwitch, startPool, undoModelSwitch } from "@/lib/credits/pools";
 import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, resumePaidPlan, undoScheduledChange } from "@/lib/credits/plan-changes";
 
 const id = z.string().uuid();
@@ -73,4 +74,27 @@ export const resumePlanAction = authedAction(z.object({ workspaceId: id }), asyn
   const seats = await resumePaidPlan(db, { ...input, byUserId: user.id }, new Date());
   done();
   return { seats };
+});
+
+/** A workspace without paid seats opens a shared pool now (a paid decision, like a seat). */
+export const startPoolAction = authedAction(z.object({ workspaceId: id, planId: paidPlan, decisionKey }), async (input, { db, user }) => {
+  await startPool(db, { ...input, byUserId: user.id }, new Date());
+  done();
+  return { started: true };
+});
+
+/** Switch the credit model at the next billing date (seats → pool takes the pool's plan). */
+export const scheduleModelSwitchAction = authedAction(
+  z.object({ workspaceId: id, to: z.enum(["seats", "pool"]), planId: paidPlan.optional() }),
+  async (input, { db, user }) => {
+    const r = await scheduleModelSwitch(db, { ...input, byUserId: user.id }, new Date());
+    done();
+    return { effectiveAt: r.effectiveAt.toISOString() };
+  },
+);
+
+export const undoModelSwitchAction = authedAction(z.object({ workspaceId: id }), async (input, { db, user }) => {
+  await undoModelSwitch(db, { ...input, byUserId: user.id }, new Date());
+  done();
+  return { undone: true };
 });

@@ -26,6 +26,8 @@ export function SeatPlanControl(props: {
   cycleEnd: string | null;
   /** "1,500 integration top-up credits": what pauses if the seat ends (null: none). */
   topUps: string | null;
+  /** The workspace's shared pool: its plan is the credit level; it ends only by a switch of model. */
+  pool?: boolean;
 }) {
   const [toPlanId, setToPlanId] = useState(props.currentPlanId);
   const decision = useDecisionKey();
@@ -84,7 +86,7 @@ export function SeatPlanControl(props: {
           <Button type="button" variant="secondary" className="py-1.5" disabled={pending} onClick={() => run(undoChangeAction, { changeId: props.pendingChangeId! }, { success: () => "Pending change undone." })}>
             Undo pending change
           </Button>
-        ) : (
+        ) : props.pool ? null : (
           <Confirm
             title={`Remove ${props.holder}'s seat?`}
             confirmLabel="Remove at cycle end"

@@ -4,6 +4,7 @@ import { formatBillingPlan, pendingLabel, SeatsTable } from "./seats-table";
 import { topUpsText } from "@/components/credits/top-ups-text";
 import { AddSeatForm, CancelPlanButton, ResumePlanBanner } from "./owner-controls";
 import { TopUpsSection } from "./top-ups-section";
+import { CreditModelSection } from "./credit-model";
 import { formatPrice } from "@/lib/format/price";
 import { getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
@@ -19,6 +20,7 @@ export default async function BillingPage() {
   const isOwner = view.role === "owner";
   // Cancelled: every seat ends with the plan. One banner says when, and takes it back.
   const cancelling = view.seats.length > 0 && view.seats.every((s) => s.pending?.kind === "cancel");
+  const pooled = view.model === "pool";
 
   return (
     <div className="space-y-8">
@@ -49,7 +51,7 @@ export default async function BillingPage() {
             {formatPrice(view.monthlyCents)}
           </p>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
-            {view.seats.length} paid seat{view.seats.length === 1 ? "" : "s"}
+            {pooled ? "One shared pool" : `${view.seats.length} paid seat${view.seats.length === 1 ? "" : "s"}`}
           </p>
         </div>
         <div>
@@ -64,11 +66,21 @@ export default async function BillingPage() {
         ) : null}
       </section>
 
-      <SeatsTable seats={view.seats} catalog={view.catalog} isOwner={isOwner} />
+      <CreditModelSection
+        workspaceId={current.workspaceId}
+        model={view.model}
+        isOwner={isOwner}
+        hasSeats={view.seats.some((s) => s.type === "seat")}
+        plans={view.catalog.filter((p) => p.cadence === "monthly").map((p) => ({ id: p.id, name: p.name, label: formatBillingPlan(p) }))}
+        nextBillingAt={view.nextBillingAt?.toISOString() ?? null}
+        pending={view.pendingModel ? { to: view.pendingModel.to, planName: view.catalog.find((p) => p.id === view.pendingModel!.planId)?.name ?? null, at: view.pendingModel.at.toISOString() } : null}
+      />
+
+      <SeatsTable seats={view.seats} catalog={view.catalog} isOwner={isOwner} pool={pooled} />
 
       <TopUpsSection view={view} workspaceId={current.workspaceId} isOwner={isOwner} />
 
-      {isOwner ? (
+      {isOwner && !pooled ? (
         <section aria-labelledby="add-title" className={cardClass("space-y-3 p-5")}>
           <h3 id="add-title" className="text-lg font-semibold">
             Add a paid seat
@@ -85,7 +97,7 @@ export default async function BillingPage() {
         </section>
       ) : null}
 
-      {isOwner && view.seats.length > 0 && !cancelling ? (
+      {isOwner && !pooled && view.seats.length > 0 && !cancelling ? (
         <section aria-labelledby="cancel-title" className={cardClass("space-y-3 p-5")}>
           <h3 id="cancel-title" className="text-lg font-semibold">
             Cancel the paid plan

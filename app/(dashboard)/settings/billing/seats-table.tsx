@@ -26,11 +26,11 @@ const pendingText = (seat: BillingView["seats"][number], catalog: Plan[]) => {
   return p.kind === "cancel" ? "Ends with the plan's cancellation" : "Will be removed";
 };
 
-export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["seats"]; catalog: Plan[]; isOwner: boolean }) {
+export function SeatsTable({ seats, catalog, isOwner, pool = false }: { seats: BillingView["seats"]; catalog: Plan[]; isOwner: boolean; pool?: boolean }) {
   return (
     <section aria-labelledby="seats-title" className="space-y-3">
       <h3 id="seats-title" className="text-lg font-semibold">
-        Paid seats
+        {pool ? "Shared pool: plan and credit level" : "Paid seats"}
       </h3>
       {seats.length === 0 ? (
         <EmptyState className="p-6">
@@ -39,8 +39,10 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
       ) : (
         <DataTable minWidth="52rem" columns={[{ label: "Holder" }, { label: "Plan" }, { label: "Used this cycle" }, { label: "Available now" }, { label: isOwner ? "Change" : "Status" }]}>
               {seats.map((s) => (
-                <tr key={s.id} data-testid={`seat-${s.holderName ?? "unassigned"}`}>
-                  <th scope="row" className="px-4 py-2 font-medium">{s.holderName ?? <span className="font-normal text-zinc-600 dark:text-zinc-400">Unassigned</span>}</th>
+                <tr key={s.id} data-testid={`seat-${s.type === "pool" ? "pool" : (s.holderName ?? "unassigned")}`}>
+                  <th scope="row" className="px-4 py-2 font-medium">
+                    {s.type === "pool" ? "Shared pool (everyone)" : (s.holderName ?? <span className="font-normal text-zinc-600 dark:text-zinc-400">Unassigned</span>)}
+                  </th>
                   <td className="px-4 py-2">
                     {s.plan.name} · {formatPrice(s.plan.priceCents)}/month
                   </td>
@@ -59,7 +61,8 @@ export function SeatsTable({ seats, catalog, isOwner }: { seats: BillingView["se
                     {isOwner && s.pending?.kind !== "cancel" ? (
                       <SeatPlanControl
                         seatId={s.id}
-                        holder={s.holderName ?? "Unassigned seat"}
+                        holder={s.type === "pool" ? "the shared pool" : (s.holderName ?? "Unassigned seat")}
+                        pool={s.type === "pool"}
                         currentPlanId={s.plan.id}
                         currentRank={s.plan.rank}
                         pendingChangeId={s.pending?.id ?? null}

@@ -9,7 +9,8 @@ import { AutoTopUpForm, MoveLotForm } from "./top-up-controls";
 
 /** Settings → Billing: the workspace's top-up credits, buying them, and auto top-up. */
 export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingView; workspaceId: string; isOwner: boolean }) {
-  const active = view.seats.map((s) => ({ id: s.id, label: `${s.holderName ?? "Unassigned"} · ${s.plan.name}` }));
+  const who = (s: { type: string; holderName: string | null }) => (s.type === "pool" ? "Shared pool" : (s.holderName ?? "Unassigned"));
+  const active = view.seats.map((s) => ({ id: s.id, label: `${who(s)} · ${s.plan.name}` }));
   return (
     <section id="top-ups" aria-labelledby="top-ups-title" className="scroll-mt-20 space-y-3">
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -58,9 +59,9 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
           <h4 className="font-semibold">Auto top-up</h4>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">So nobody is cut off mid-work: when what a seat can spend falls below your threshold, its packs are bought for you.</p>
           {view.seats.map((s) => (
-            <details key={s.id} className="group border-t border-zinc-200 pt-3 dark:border-zinc-800" data-testid={`auto-top-up-${s.holderName ?? "unassigned"}`}>
+            <details key={s.id} className="group border-t border-zinc-200 pt-3 dark:border-zinc-800" data-testid={`auto-top-up-${s.type === "pool" ? "pool" : (s.holderName ?? "unassigned")}`}>
               <summary className="cursor-pointer text-sm">
-                <span className="font-medium">{s.holderName ?? "Unassigned"} · {s.plan.name}</span>{" "}
+                <span className="font-medium">{who(s)} · {s.plan.name}</span>{" "}
                 <span className="text-zinc-600 dark:text-zinc-400">
                   — {(["message", "integration"] as const).map((k) => `${k}: ${s.autoTopUp?.[k]?.enabled ? `on, below ${formatCredits(s.autoTopUp[k]!.threshold)}, ${s.autoUsed?.[k] ?? 0} of ${s.autoTopUp[k]!.maxPerCycle} used this cycle` : "off"}`).join(" · ")}
                 </span>
@@ -70,7 +71,7 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
                 <AutoTopUpForm
                   key={kind}
                   seatId={s.id}
-                  seatLabel={s.holderName ?? "the unassigned seat"}
+                  seatLabel={s.type === "pool" ? "the shared pool" : (s.holderName ?? "the unassigned seat")}
                   kind={kind}
                   pack={view.packs.find((p) => p.kind === kind) ?? { credits: 0, priceCents: 0 }}
                   rule={s.autoTopUp?.[kind] ?? null}

@@ -14,7 +14,7 @@ export function DefaultLimitForm({ workspaceId, limit, poolAllowance }: { worksp
   const { pending, message, onSubmit } = useAction();
   return (
     <form
-      onSubmit={onSubmit(setDefaultLimitAction, { success: (r) => (!r.changed ? "That is the default already." : r.limit === null ? "Members have no default limit now." : `Members without a limit of their own now have ${r.limit / 1000} message credits a month.`) })}
+      onSubmit={onSubmit(setDefaultLimitAction, { success: (r) => (!r.changed ? "That is the default already." : r.limit === null ? "Members have no default limit now." : `Members without a limit of their own now have ${r.limit / 1000} message credit${r.limit === 1000 ? "" : "s"} a month.`) })}
       className="space-y-1"
     >
       <input type="hidden" name="workspaceId" value={workspaceId} />

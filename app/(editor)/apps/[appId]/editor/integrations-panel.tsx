@@ -61,7 +61,7 @@ export function IntegrationsPanel({
         const r = res.data;
         if (r.status === "out_of_credits") return setRefusal(r);
         if (r.status === "failed") return setFailed(r.message);
-        setOutput(`${r.output} ${creditsText(r.charged, "integration")} used from ${payerName === "you" ? "your" : `${payerName}'s`} balance.`);
+        setOutput(`${r.output} ${creditsText(r.charged, "integration")} used from ${payerName === "you" ? "your balance" : payerName === "the shared pool" ? "the shared pool" : `${payerName}'s balance`}.`);
       },
     });
   }
@@ -72,7 +72,7 @@ export function IntegrationsPanel({
         Integrations
       </h2>
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        Paid from {payerName === "you" ? "your" : `${payerName}'s (the app owner's)`} integration credits, whoever runs them.
+        {payerName === "the shared pool" ? "Paid from the workspace's shared pool, whoever runs them." : <>Paid from {payerName === "you" ? "your" : `${payerName}'s (the app owner's)`} integration credits, whoever runs them.</>}
       </p>
       <ul className="divide-y divide-zinc-200 dark:divide-zinc-800">
         {actions.map((a) => (

@@ -54,7 +54,7 @@ export default async function EditorPage({ params }: { params: Promise<{ appId: 
             appId={app.id}
             workspaceId={app.workspaceId}
             actions={view.integrations}
-            payerName={appOwnerName ?? "you"}
+            payerName={view.pool ? "the shared pool" : (appOwnerName ?? "you")}
             isOwner={isOwner}
             ownerName={ownerName}
           />
