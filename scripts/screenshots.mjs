@@ -50,5 +50,31 @@ for (const [scheme, suffix] of [["light", ""], ["dark", "-dark"]]) {
   await page.screenshot({ path: `${out}workspace-phone.png` });
   await ctx.close();
 }
+// The shared-pool workspace (Northwind): switched to through the workspace menu, as a person would.
+async function toNorthwind(page) {
+  await page.getByRole("button", { name: /Switch workspace/ }).click();
+  await page.getByRole("menuitemradio", { name: /Northwind/ }).click();
+  await page.getByRole("heading", { name: "Apps in Northwind" }).waitFor();
+}
+for (const [scheme, suffix] of [["light", ""], ["dark", "-dark"]]) {
+  const { ctx, page } = await session({ ...desktop, colorScheme: scheme }, "ada@example.com");
+  await toNorthwind(page);
+  await page.goto(`${base}/settings/workspace`);
+  await page.locator(".recharts-bar-rectangle").first().waitFor();
+  await page.getByRole("heading", { name: "Members' message credits and limits" }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${out}pool-limits${suffix}.png` });
+  await page.goto(`${base}/settings/billing`);
+  await page.getByRole("heading", { name: "Credit model" }).waitFor();
+  await page.screenshot({ path: `${out}pool-billing${suffix}.png` });
+  await ctx.close();
+}
+{
+  const { ctx, page } = await session({ ...phone, colorScheme: "light" }, "ken@example.com");
+  await toNorthwind(page);
+  await page.goto(`${base}/settings/workspace`);
+  await page.getByTestId("my-limit").waitFor();
+  await page.screenshot({ path: `${out}pool-member-phone.png` });
+  await ctx.close();
+}
 await browser.close();
 console.log(`Screenshots written to ${out}`);

@@ -22,8 +22,9 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
         ) : null}
       </div>
       <p className="max-w-prose text-sm text-zinc-600 dark:text-zinc-400">
-        Packs of extra credits for a paid seat, spent only once the seat&apos;s monthly allowance of that kind is used up, the ones
-        expiring first first. They do not reset, they move with the seat, and they expire 12 months after purchase.
+        {view.model === "pool"
+          ? "Packs of extra credits for the shared pool, spent only once the pool's monthly allowance of that kind is used up, the ones expiring first first. They do not reset, and they expire 12 months after purchase."
+          : "Packs of extra credits for a paid seat, spent only once the seat's monthly allowance of that kind is used up, the ones expiring first first. They do not reset, they move with the seat, and they expire 12 months after purchase."}
         {isOwner ? null : ` Only ${view.ownerName}, the owner, can buy them.`}
       </p>
       {view.lots.length === 0 ? (

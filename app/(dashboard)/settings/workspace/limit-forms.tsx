@@ -40,11 +40,11 @@ export function MemberLimitForm({ workspaceId, userId, name, source, limit, pool
     <form onSubmit={onSubmit(setMemberLimitAction, { success: (r) => (r.changed ? `${name}'s limit is saved.` : `${name}'s limit was already that.`) })} className="space-y-1">
       <input type="hidden" name="workspaceId" value={workspaceId} />
       <input type="hidden" name="userId" value={userId} />
-      <div className="flex flex-wrap items-center justify-end gap-2">
+      <div className="flex flex-nowrap items-center justify-end gap-2">
         <label className="sr-only" htmlFor={`mode-${userId}`}>
           {name}&apos;s limit
         </label>
-        <select id={`mode-${userId}`} name="mode" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} className={`${selectClass} w-36`}>
+        <select id={`mode-${userId}`} name="mode" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} className={`${selectClass} w-40`}>
           <option value="default">Workspace default</option>
           <option value="own">Own limit</option>
           <option value="none">No limit</option>
@@ -52,7 +52,7 @@ export function MemberLimitForm({ workspaceId, userId, name, source, limit, pool
         {mode === "own" ? (
           <label className="text-sm">
             <span className="sr-only">{name}&apos;s limit in message credits a month</span>
-            <input name="limit" type="number" min={0} max={poolAllowance / 1000} step={1} inputMode="numeric" defaultValue={asCredits(limit)} required className={`${selectClass} w-24`} />
+            <input name="limit" type="number" min={0} max={poolAllowance / 1000} step={1} inputMode="numeric" defaultValue={asCredits(limit)} required className={`${selectClass} w-20`} />
           </label>
         ) : null}
         <Button type="submit" variant="secondary" className="py-1.5" disabled={pending} aria-label={`Save ${name}'s limit`}>

@@ -111,7 +111,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
             can pass the pool&apos;s {formatCredits(poolAllowance)}.
           </p>
           <DefaultLimitForm workspaceId={current.workspaceId} limit={pool.defaultLimit} poolAllowance={poolAllowance} />
-          <DataTable minWidth="40rem" columns={[{ label: "Member" }, { label: "Used this cycle", align: "right" }, { label: "Limit", align: "right" }, { label: "Left", align: "right" }, { label: "Change", align: "right" }]}>
+          <DataTable minWidth="52rem" columns={[{ label: "Member" }, { label: "Used this cycle", align: "right" }, { label: "Limit", align: "right" }, { label: "Left", align: "right" }, { label: "Change", align: "right" }]}>
             {members.map((m) => {
               const a = pool.allocations![m.userId]!;
               return (
@@ -123,7 +123,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
                     </span>
                   </th>
                   <td className="px-4 py-2 text-right tabular-nums">{formatCredits(a.used + a.reserved)}</td>
-                  <td className="px-4 py-2 text-right tabular-nums" data-testid={`limit-${m.email}`}>
+                  <td className="whitespace-nowrap px-4 py-2 text-right tabular-nums" data-testid={`limit-${m.email}`}>
                     {a.limit === null ? (m.userId === pool.ownerId ? "Never limited" : "No limit") : formatCredits(a.limit)}
                     {a.source === "default" && a.limit !== null ? <span className="block text-xs text-zinc-600 dark:text-zinc-400">default</span> : null}
                   </td>

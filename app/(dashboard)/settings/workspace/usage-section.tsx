@@ -85,8 +85,9 @@ export function UsageSection(props: { usage: WorkspaceView["usage"]; role: Role;
               </tbody>
             </table>
             <p className="text-xs text-zinc-600 dark:text-zinc-400">
-              Counted in each payer&apos;s current cycle on their current seat. Members&apos; meters above can show more: they
-              include credits carried with a seat from its earlier holder.
+              {pool
+                ? "Counted in the shared pool's current cycle."
+                : "Counted in each payer's current cycle on their current seat. Members' meters above can show more: they include credits carried with a seat from its earlier holder."}
             </p>
           </div>
         ) : null}
