@@ -8,6 +8,9 @@ export const secondProcessURL = `http://127.0.0.1:${embeddedPort + 2}`;
 const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/credits-e2e-${embeddedPort}`;
 // A fresh PostgreSQL database for every run; the specs read it to check what the pages show.
 export const e2eDatabaseUrl = process.env.E2E_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/credits_e2e";
+/** A real SMTP peer the PostgreSQL app processes send mail to; what it received is read over HTTP. */
+const smtpPort = embeddedPort + 3;
+export const mailCatcherURL = `http://127.0.0.1:${embeddedPort + 4}`;
 
 const launchOptions = {
   // Debian's Chromium; Playwright's own browser download cannot work on this network.
@@ -47,6 +50,14 @@ export default defineConfig({
   // Production builds (`npm run build` first), one process each so they stop cleanly.
   webServer: [
     {
+      command: `exec node_modules/.bin/tsx tests/support/smtp-catcher.ts ${smtpPort} ${embeddedPort + 4}`,
+      url: `${mailCatcherURL}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
       command: `rm -rf ${dataDir} && exec node_modules/.bin/next start -p ${embeddedPort} -H 127.0.0.1`,
       url: `http://127.0.0.1:${embeddedPort}/sign-in`,
       reuseExistingServer: !process.env.CI,
@@ -64,6 +75,7 @@ export default defineConfig({
         DATABASE_URL: e2eDatabaseUrl,
         AUTH_SECRET: "e2e-only-secret-not-used-anywhere-else-0123456789",
         NEXTAUTH_URL: `http://127.0.0.1:${postgresPort}`,
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       },
       stdout: "pipe",
       stderr: "pipe",
@@ -77,6 +89,7 @@ export default defineConfig({
         DATABASE_URL: e2eDatabaseUrl,
         AUTH_SECRET: "e2e-only-secret-not-used-anywhere-else-0123456789",
         NEXTAUTH_URL: secondProcessURL,
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       },
       stdout: "pipe",
       stderr: "pipe",

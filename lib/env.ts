@@ -36,6 +36,10 @@ export const envSchema = z
     PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     PAYMENT_TEST_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
     PAYMENT_TEST_DECLINE_PERCENT: z.coerce.number().int().min(0).max(100).default(0),
+    /** The app's public URL (next-auth's too): links in emails start with it. */
+    NEXTAUTH_URL: optionalString.pipe(z.string().url("must be a URL such as https://credits.example.com").default("http://localhost:3000")),
+    SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional()),
+    MAIL_FROM: optionalString.pipe(z.string().default("Credits <credits@localhost>")),
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV === "production" && v.DATABASE_URL && !v.AUTH_SECRET) {

@@ -11,6 +11,7 @@
  *   decisions void --id <id> --reason <text>
  *                                    give up on one: it will not apply; what was charged is refunded
  *   check                            recompute usage rows and top-ups from the ledger; exit 1 on mismatch
+ *   mail [--email <address>]         the newest emails of the outbox (kept there without SMTP_URL)
  * Uses DATABASE_URL when set, else the embedded database (stop `npm run dev` first: the
  * embedded database admits one process at a time).
  */
@@ -28,6 +29,7 @@ import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/
 import { listMemberships } from "@/lib/workspaces/memberships";
 import { decisionsInFlight, refundsOwed } from "@/lib/credits/decisions";
 import { configuredProvider, runDecision, voidDecision } from "@/lib/worker";
+import { listOutbox } from "@/lib/mail";
 
 const USAGE = `usage: npm run credits -- <command>
   keys create --app <name or id>
@@ -36,7 +38,8 @@ const USAGE = `usage: npm run credits -- <command>
   topups list --email <address>
   topups grant --email <address> --kind message|integration --credits <n> --reason <text> [--workspace <id>]
   decisions [retry --id <id> | void --id <id> --reason <text>]
-  check`;
+  check
+  mail [--email <address>]`;
 
 async function open(): Promise<DbHandle> {
   const { handle } = await openConfiguredDb();
@@ -159,6 +162,15 @@ async function main(argv: string[]): Promise<number> {
       for (const d of open) {
         const since = d.updatedAt ?? d.createdAt;
         console.log(`${d.id}  ${d.kind.padEnd(8)} ${d.status.padEnd(8)} ${(d.amountCents ?? 0) / 100} USD  tries ${d.attempts}  since ${since.toISOString()}  workspace ${d.workspaceId}${d.status === "voided" ? "  (refund owed)" : ""}`);
+      }
+      return 0;
+    }
+    if (command === "mail") {
+      const mails = await listOutbox(db, { to: values.email, limit: 20 });
+      if (mails.length === 0) console.log(values.email ? `No email to ${values.email} in the outbox.` : "The outbox is empty.");
+      for (const m of mails.reverse()) {
+        const state = m.sentAt ? (m.via === "smtp" ? `sent over SMTP ${m.sentAt.toISOString()}` : "kept here (no SMTP_URL)") : `to go${m.lastError ? ` (last try failed: ${m.lastError})` : ""}`;
+        console.log(`--- ${m.createdAt.toISOString()}  to ${m.to}  [${state}]\nSubject: ${m.subject}\n\n${m.text}\n`);
       }
       return 0;
     }

@@ -5,3 +5,4 @@ export * from "./apps";
 export * from "./credits";
 export * from "./billing";
 export * from "./audit";
+export * from "./mail";

@@ -1,10 +1,11 @@
 import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { creditAccounts, IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES } from "@/db/schema";
+import { creditAccounts, IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES, workspaces } from "@/db/schema";
 import { conflict, isUniqueViolation, notFound } from "@/lib/errors";
 import { publishChange } from "@/lib/events";
 import { enqueue, QUEUES } from "@/lib/jobs/queue";
+import { appLink, queueMailToUser } from "@/lib/mail";
 import { findAccount, hasTopUps, type Account } from "./accounts";
 import { PaymentDeclinedError, type PaymentProvider } from "./payments";
 import { settleDueChanges, type PlanChange } from "./scheduled-changes";
@@ -185,7 +186,10 @@ export async function driveDecision(db: Db, decisionId: string, ctx: DecisionCon
           if (err instanceof PaymentDeclinedError) {
             await withRetry(() =>
               db.transaction(async (tx) => {
-                if (await transition(tx, d, "paying", "failed", { failureReason: err.message }, now())) await ctx.applier.failed?.(tx, d, err.message, now());
+                if (await transition(tx, d, "paying", "failed", { failureReason: err.message }, now())) {
+                  await ctx.applier.failed?.(tx, d, err.message, now());
+                  await decisionMail(tx, d, "declined", now(), err.message);
+                }
               }),
             );
             continue;
@@ -213,6 +217,7 @@ export async function driveDecision(db: Db, decisionId: string, ctx: DecisionCon
             // Claimed before it is applied, under the seat's lock: a second driver finds it taken.
             if (!(await transition(tx, d, "paid", "applied", {}, now()))) return;
             told = await ctx.applier.apply(tx, d, now());
+            await decisionMail(tx, d, "receipt", now());
           }),
         );
         safePublish(told);
@@ -226,6 +231,34 @@ export async function driveDecision(db: Db, decisionId: string, ctx: DecisionCon
     }
   }
   return getDecision(db, decisionId);
+}
+
+/**
+ * The owner's email about a decision, in its transaction: a receipt when it applied, or word
+ * that the card was declined (nothing charged, nothing changed). Once per decision and kind.
+ */
+async function decisionMail(tx: Db, d: PlanChange, what: "receipt" | "declined", now: Date, reason?: string) {
+  const [ws] = await tx.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, d.workspaceId));
+  const item = describe(d);
+  const amount = `$${((d.amountCents ?? 0) / 100).toFixed(2)}`;
+  await queueMailToUser(
+    tx,
+    d.requestedBy,
+    what === "receipt"
+      ? {
+          key: `receipt:${d.id}`,
+          workspaceId: d.workspaceId,
+          subject: `Receipt: ${item} for ${ws?.name ?? "your workspace"} (${amount})`,
+          text: [`Paid ${amount} for ${item} in ${ws?.name ?? "your workspace"}.`, `Reference: ${d.providerRef ?? "pending"}`, "", `Receipt: ${appLink(`/settings/billing/receipts/${d.id}`)}`].join("\n"),
+        }
+      : {
+          key: `declined:${d.id}`,
+          workspaceId: d.workspaceId,
+          subject: `Payment declined: ${item} for ${ws?.name ?? "your workspace"}`,
+          text: [`The payment of ${amount} for ${item} in ${ws?.name ?? "your workspace"} was declined${reason ? ` (${reason})` : ""}.`, "Nothing was charged and nothing changed.", "", `Billing: ${appLink("/settings/billing")}`].join("\n"),
+        },
+    now,
+  );
 }
 
 /** Gives the money back for a voided decision (a no-op when nothing was charged); once, by key. */

@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import { and, eq, inArray } from "drizzle-orm";
 import { memberships, notifications, workspaces } from "@/db/schema";
+import { appLink, queueMailToUser } from "@/lib/mail";
 import { formatCredits, type Millicredits } from "./amounts";
 import { CHEAPEST, type CreditKind } from "./costs";
 
@@ -63,6 +64,15 @@ export async function recordThresholdNotices(
     )
     .onConflictDoNothing()
     .returning({ threshold: notifications.threshold });
+  // Running out is worth an email too: once, with the notice (its insert is what makes it once).
+  if (rows.some((r) => r.threshold === 100)) {
+    await queueMailToUser(
+      db,
+      args.holderUserId!,
+      { key: `out:${args.accountId}:${args.cycleStart.toISOString()}:${args.kind}`, workspaceId: args.workspaceId, subject: `You have used all of your ${args.kind} credits${where}`, text: `${thresholdText(100, args.kind, where, args.topUpLeft ?? 0)}\n\nYour credits: ${appLink("/settings/workspace")}` },
+      args.now,
+    );
+  }
   return rows.map((r) => r.threshold!);
 }
 
@@ -90,7 +100,10 @@ async function poolNotices(
     const body = poolText(threshold, args.kind, args.name, args.topUpLeft ?? 0);
     for (const { userId } of staff) {
       const dedupeKey = `pool:${args.accountId}:${args.cycleStart.toISOString()}:${args.kind}:${threshold}:${userId}`;
-      if (await notify(db, { userId, workspaceId: args.workspaceId, accountId: args.accountId, kind: args.kind, cycleStart: args.cycleStart, body, dedupeKey, href: "/settings/workspace" }, args.now)) told.add(threshold);
+      if (await notify(db, { userId, workspaceId: args.workspaceId, accountId: args.accountId, kind: args.kind, cycleStart: args.cycleStart, body, dedupeKey, href: "/settings/workspace" }, args.now)) {
+        told.add(threshold);
+        if (threshold >= 100) await queueMailToUser(db, userId, { key: dedupeKey, workspaceId: args.workspaceId, subject: `${args.name}'s shared pool has no ${args.kind} credits left`, text: `${body}\n\n${appLink("/settings/billing")}` }, args.now);
+      }
     }
   }
   return [...told];

@@ -3,6 +3,7 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, plans, workspaces } from "@/db/schema";
 import { conflict, invalid, notFound } from "@/lib/errors";
+import { appLink, queueMailToUser } from "@/lib/mail";
 import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { writeAudit, type AuditAction } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
@@ -291,6 +292,10 @@ async function tellHolder(tx: Db, seat: Seat, changeId: string, what: "ends" | "
       ? `Your ${plan!.name} seat in ${ws!.name} ends when this billing cycle does; after that you use the daily Free allowance there.`
       : `Your ${plan!.name} seat in ${ws!.name} no longer ends: it carries on into the next cycle.`;
   await notify(tx, { userId: seat.holderUserId, workspaceId: seat.workspaceId, accountId: seat.id, kind: "message", cycleStart: cycleOf(seat, now).start, body, dedupeKey: `seat-${what}:${changeId}`, href: "/settings/workspace" }, now);
+  // By email too when it ends (whoever undoes it later is told in the app).
+  if (what === "ends") {
+    await queueMailToUser(tx, seat.holderUserId, { key: `seat-ends:${changeId}`, workspaceId: seat.workspaceId, subject: `Your ${plan!.name} seat in ${ws!.name} ends with this cycle`, text: `${body}\n\nYour credits: ${appLink("/settings/workspace")}` }, now);
+  }
 }
 
 /** Locks a workspace's active seats in id order (lock order step 2), their due changes applied first. */

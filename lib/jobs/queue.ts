@@ -17,6 +17,8 @@ export const QUEUES = {
   decision: "decision",
   /** Apply a seat's scheduled changes (or a workspace's switch of credit model) that have come due. */
   scheduledChange: "scheduled_change",
+  /** Deliver one email of the outbox (migration 0020). */
+  mail: "mail",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -24,6 +26,7 @@ export interface JobData {
   decision: { decisionId: string };
   /** A seat's scheduled changes, or a workspace's switch of credit model. */
   scheduled_change: { accountId: string } | { workspaceId: string };
+  mail: { mailId: string };
 }
 
 type Executor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };

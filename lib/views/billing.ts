@@ -10,6 +10,7 @@ import { settleModelSwitchIfDue } from "@/lib/credits/pools";
 import { listLots } from "@/lib/credits/top-up-settings";
 import { autoTopUpsInCycle } from "@/lib/credits/top-ups";
 import { listMembers } from "@/lib/workspaces/members";
+import { listPayments } from "./payments";
 import { requireRole } from "@/lib/workspaces/roles";
 
 export type Plan = typeof plans.$inferSelect;
@@ -86,6 +87,7 @@ export async function getBillingView(db: Db, { workspaceId, userId }: { workspac
     monthlyCents: seats.reduce((sum, s) => sum + s.plan.priceCents, 0),
     nextTotalCents: nextTotal(seats, planById),
     nextBillingAt: ws!.billingAnchor ? cycleAt(ws!.billingAnchor, "monthly", now).end : null,
+    payments: role === "member" ? null : await listPayments(db, { workspaceId, userId }),
     model: ws!.creditModel,
     pendingModel: ws!.pendingModel ? { to: ws!.pendingModel, planId: ws!.pendingModelPlanId, at: ws!.pendingModelAt! } : null,
   };

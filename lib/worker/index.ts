@@ -9,6 +9,7 @@ import { topUpApplier } from "@/lib/credits/top-ups";
 import { env } from "@/lib/env";
 import { conflict } from "@/lib/errors";
 import { createBoss, QUEUES, type JobData } from "@/lib/jobs/queue";
+import { deliverMail } from "@/lib/mail";
 
 /**
  * The worker: works the job queue (decisions, changes that come due) and sweeps decisions that
@@ -80,6 +81,7 @@ export async function startWorker(handle: DbHandle, opts: { provider?: PaymentPr
       );
     });
   await workEach(QUEUES.decision, (data) => runDecision(handle.db, data.decisionId, provider));
+  await workEach(QUEUES.mail, (data) => deliverMail(handle.db, data.mailId, new Date()));
   await workEach(QUEUES.scheduledChange, (data) => ("workspaceId" in data ? settleModelSwitch(handle.db, data.workspaceId, new Date()) : settleDueChanges(handle.db, data.accountId, new Date())));
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => {

@@ -1,7 +1,9 @@
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { invitations, memberships, users, workspaces } from "@/db/schema";
+import { creditAccounts, invitations, memberships, notifications, users, workspaces } from "@/db/schema";
+import { env } from "@/lib/env";
+import { queueMail } from "@/lib/mail";
 import { normalizeEmail } from "@/lib/format/email";
 import { authSecret } from "@/lib/secret";
 import { conflict, forbidden, notFound } from "@/lib/errors";
@@ -44,6 +46,9 @@ export async function inviteMember(db: Db, args: { workspaceId: string; email: s
   const id = randomUUID();
   const token = tokenFor(id);
   const expiresAt = new Date(now.getTime() + INVITATION_DAYS * 86_400_000);
+  const [ws] = await db.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, args.workspaceId));
+  const [inviter] = await db.select({ name: users.name }).from(users).where(eq(users.id, args.byUserId));
+  const path = `/invite/${token}`;
   await db.transaction(async (tx) => {
     await tx
       .update(invitations)
@@ -54,8 +59,39 @@ export async function inviteMember(db: Db, args: { workspaceId: string; email: s
       .values({ id, workspaceId: args.workspaceId, email, role: args.role, tokenHash: hashToken(token), invitedBy: args.byUserId, createdAt: now, expiresAt })
       .returning();
     await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.invited", targetType: "invitation", targetId: inv!.id, details: { email, role: args.role }, now });
+    // The link goes to the invited address (the inviter sees it too, to pass on another way).
+    const link = new URL(path, env().NEXTAUTH_URL).toString();
+    await queueMail(
+      tx,
+      {
+        key: `invitation:${id}`,
+        to: email,
+        workspaceId: args.workspaceId,
+        subject: `${inviter?.name ?? "Someone"} invited you to ${ws?.name ?? "a workspace"} on Credits`,
+        text: [
+          `${inviter?.name ?? "Someone"} invited you to join ${ws?.name ?? "their workspace"} on Credits as ${args.role === "admin" ? "an admin" : "a member"}.`,
+          "",
+          `Accept here (sign in or sign up with ${email}): ${link}`,
+          "",
+          `The link works once and until ${expiresAt.toUTCString()}. If you did not expect this, ignore this email.`,
+        ].join("\n"),
+      },
+      now,
+    );
+    // Someone who has an account here is also told in the app (the inviter's answer never says so).
+    const [existing] = await tx
+      .select({ userId: users.id, accountId: creditAccounts.id })
+      .from(users)
+      .innerJoin(creditAccounts, and(eq(creditAccounts.holderUserId, users.id), eq(creditAccounts.type, "free")))
+      .where(eq(users.email, email));
+    if (existing) {
+      await tx
+        .insert(notifications)
+        .values({ userId: existing.userId, workspaceId: null, accountId: existing.accountId, kind: "none", cycleStart: now, body: `${inviter?.name ?? "Someone"} invited you to join ${ws?.name ?? "a workspace"}.`, dedupeKey: `invitation:${id}`, href: path, createdAt: now })
+        .onConflictDoNothing();
+    }
   });
-  return { path: `/invite/${token}`, expiresAt };
+  return { path, expiresAt };
 }
 
 /** An open invitation by its token: not used, not revoked, not expired. */

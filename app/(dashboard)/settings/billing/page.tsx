@@ -5,6 +5,7 @@ import { topUpsText } from "@/components/credits/top-ups-text";
 import { AddSeatForm, CancelPlanButton, ResumePlanBanner } from "./owner-controls";
 import { TopUpsSection } from "./top-ups-section";
 import { CreditModelSection } from "./credit-model";
+import { PaymentHistory } from "./payment-history";
 import { formatPrice } from "@/lib/format/price";
 import { getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
@@ -113,6 +114,8 @@ export default async function BillingPage() {
           />
         </section>
       ) : null}
+
+      {view.payments ? <PaymentHistory payments={view.payments} /> : null}
 
       <section aria-labelledby="catalog-title" className="space-y-3">
         <h3 id="catalog-title" className="text-lg font-semibold">

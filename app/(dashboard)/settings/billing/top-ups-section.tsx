@@ -1,3 +1,4 @@
+import { formatPrice } from "@/lib/format/price";
 import { BuyTopUpDialog } from "@/components/credits/buy-top-up-dialog";
 import { LocalTime } from "@/components/local-time";
 import { Button } from "@/components/ui/button";
@@ -26,6 +27,12 @@ export function TopUpsSection({ view, workspaceId, isOwner }: { view: BillingVie
           ? "Packs of extra credits for the shared pool, spent only once the pool's monthly allowance of that kind is used up, the ones expiring first first. They do not reset, and they expire 12 months after purchase."
           : "Packs of extra credits for a paid seat, spent only once the seat's monthly allowance of that kind is used up, the ones expiring first first. They do not reset, they move with the seat, and they expire 12 months after purchase."}
         {isOwner ? null : ` Only ${view.ownerName}, the owner, can buy them.`}
+      </p>
+      <p className="text-sm" data-testid="pack-prices">
+        {view.packs
+          .filter((p) => p.kind !== "none")
+          .map((p) => `${p.kind === "message" ? "Message" : "Integration"} pack: ${formatCredits(p.credits)} credits for ${formatPrice(p.priceCents)}`)
+          .join(" · ")}
       </p>
       {view.lots.length === 0 ? (
         <EmptyState>
