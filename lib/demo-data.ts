@@ -116,6 +116,7 @@ export async function seedDemo(db: Db, now: Date): Promise<void> {
         accountId: s.id,
         kind: "add_seat" as const,
         toPlanId: s.planId,
+        amountCents: planSpec(s.planId as PlanId).priceCents,
         status: "applied" as const,
         effectiveAt: billingAnchor,
         requestedBy: ada.id,
