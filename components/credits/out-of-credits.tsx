@@ -3,6 +3,7 @@ import { Button } from "@/components/ui/button";
 import type { OutOfCredits } from "@/lib/apps/editor";
 import { formatCredits } from "@/lib/credits/amounts";
 import { LocalTime } from "../local-time";
+import { AskForCredits } from "./ask-for-credits";
 import { BuyTopUpDialog } from "./buy-top-up-dialog";
 
 /**
@@ -40,6 +41,7 @@ export function OutOfCreditsNotice({
           {before ? "" : "Nothing was charged. "}The shared pool may still have credits, but your limit is used up. It resets <LocalTime iso={refusal.resetsAt} />.
         </p>
         <p>Ask {ownerName}, the workspace owner, or an admin to raise your limit on Settings → Workspace.</p>
+        {isOwner ? null : <AskForCredits workspaceId={workspaceId} kind="message" ownerName={ownerName} />}
       </div>
     );
   }
@@ -91,6 +93,7 @@ export function OutOfCreditsNotice({
           <span>Ask {ownerName}, the workspace owner, for a paid seat, or wait for the reset.</span>
         )}
       </div>
+      {!isOwner && !capped && refusal.payer === "you" ? <AskForCredits workspaceId={workspaceId} kind={refusal.kind === "message" ? "message" : "integration"} ownerName={ownerName} /> : null}
     </div>
   );
 }

@@ -45,7 +45,7 @@ export const notificationsKey = ["notifications"] as const;
 export function useBalance(workspaceId: string) {
   return useQuery({
     queryKey: balanceKey(workspaceId),
-    queryFn: () => getJson<{ accountType: "seat" | "free" | "pool"; message: BalanceJson; integration: BalanceJson; limit: LimitJson | null }>(`/api/v1/balance?workspace=${encodeURIComponent(workspaceId)}`),
+    queryFn: () => getJson<{ accountType: "seat" | "free" | "pool"; message: BalanceJson; integration: BalanceJson; limit: LimitJson | null; request: { status: "open" | "done" | "declined"; kind: string; createdAt: string } | null }>(`/api/v1/balance?workspace=${encodeURIComponent(workspaceId)}`),
   });
 }
 

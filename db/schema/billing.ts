@@ -86,3 +86,29 @@ export const seatTransfers = pgTable("seat_transfers", {
     .references(() => users.id),
   createdAt: ts("created_at").notNull().defaultNow(),
 });
+
+/**
+ * A member out of credits asking the owner for more (one open request per member and
+ * workspace); the owner marks it done (after giving a seat, a top-up or a higher limit) or
+ * declines it, and the member is told either way.
+ */
+export const creditRequests = pgTable(
+  "credit_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: creditKind("kind").notNull(),
+    /** What ran out: the member's own credits, or their limit in a shared pool. */
+    reason: text("reason", { enum: ["out_of_credits", "member_limit"] }).notNull(),
+    status: text("status", { enum: ["open", "done", "declined"] }).notNull().default("open"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    answeredAt: ts("answered_at"),
+    answeredBy: uuid("answered_by").references(() => users.id),
+  },
+  (t) => [uniqueIndex("credit_requests_one_open").on(t.workspaceId, t.userId).where(sql`${t.status} = 'open'`), index("credit_requests_workspace").on(t.workspaceId, t.status)],
+);

@@ -6,6 +6,7 @@ import type { AccountBalance } from "@/lib/credits/accounts";
 import { getMemberBalance, getMemberBalances } from "@/lib/credits/balance";
 import { listInvitations } from "@/lib/workspaces/invitations";
 import { listMembers } from "@/lib/workspaces/members";
+import { openRequests } from "@/lib/credits/requests";
 import { requireRole } from "@/lib/workspaces/roles";
 import { listSeats, seatBalance, type Seat } from "./billing";
 
@@ -29,6 +30,7 @@ export async function getMembersView(db: Db, { workspaceId, userId }: { workspac
   });
   const unassigned: Seat[] = manager ? await Promise.all(seats.filter((s) => s.type === "seat" && !s.holderUserId).map(async (s) => ({ ...s, balance: await seatBalance(db, s.id, now) }))) : [];
   const invitations = manager ? await listInvitations(db, { workspaceId, viewerId: userId }, now) : [];
+  const requests = manager ? await openRequests(db, workspaceId, userId) : [];
   const owned = await db.select({ name: apps.name, ownerUserId: apps.ownerUserId }).from(apps).where(eq(apps.workspaceId, workspaceId)).orderBy(asc(apps.name));
   const free = planSpec("free");
   return {
@@ -36,6 +38,7 @@ export async function getMembersView(db: Db, { workspaceId, userId }: { workspac
     rows: rows.map((r) => ({ ...r, apps: owned.filter((a) => a.ownerUserId === r.userId).map((a) => a.name) })),
     unassigned,
     invitations,
+    requests: requests.map((r) => ({ id: r.request.id, name: r.name, email: r.email, kind: r.request.kind, reason: r.request.reason, createdAt: r.request.createdAt.toISOString() })),
     withoutSeat: rows.filter((m) => !m.seat).map((m) => ({ userId: m.userId, name: m.name })),
     freeAllowance: { message: free.messageAllowance, integration: free.integrationAllowance },
   };

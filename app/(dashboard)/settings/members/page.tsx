@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { AvailableNow, UsedThisCycle } from "@/components/credits/balance-cells";
 import { getMembersView } from "@/lib/views/members";
 import { requireWorkspace } from "@/lib/auth/session";
+import { CreditRequests } from "./credit-requests";
 import { InvitationList } from "./invitation-list";
 import { InviteForm, MemberControls } from "./member-controls";
 import type { AccountBalance } from "@/lib/credits/accounts";
@@ -18,6 +19,7 @@ export default async function MembersPage() {
   return (
     <div className="space-y-6">
       <h2 className="text-xl font-semibold">Members and seats</h2>
+      {canManage && view.requests.length > 0 ? <CreditRequests requests={view.requests} /> : null}
       {canManage ? <InviteForm workspaceId={current.workspaceId} canInviteAdmins={current.role === "owner"} /> : null}
       <DataTable minWidth="56rem" columns={[{ label: "Member" }, { label: "Role" }, { label: "Seat" }, { label: "Used this cycle" }, { label: "Available now" }, ...(canManage ? [{ label: "Manage" }] : [])]}>
             {rows.map((m) => {

@@ -5,6 +5,7 @@ import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { memberAllocations } from "@/lib/credits/member-limits";
 import { forecastFor } from "@/lib/credits/pace";
+import { latestRequest } from "@/lib/credits/requests";
 import { currentWorkspace } from "@/lib/auth/session";
 
 /**
@@ -20,6 +21,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "opt
   const b = await getMemberBalance(db, { workspaceId: ws.workspaceId, userId: user.id }, now);
   const f = await forecastFor(db, { workspaceId: ws.workspaceId, userId: user.id }, b, now);
   // In a shared pool: this member's own limit there, if they have one.
+  const request = await latestRequest(db, ws.workspaceId, user.id, now);
   const mine = b.account.type === "pool" ? (await memberAllocations(db, ws.workspaceId, b.account.messageAllowance, b.message.cycleStart, user.id)).get(user.id) : undefined;
   return NextResponse.json(
     {
@@ -28,6 +30,8 @@ export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "opt
       message: balanceJson(b.message, f.message),
       integration: balanceJson(b.integration, f.integration),
       limit: mine && mine.limit !== null ? limitJson(mine) : null,
+      // Their latest request for more credits here (30 days), so the page can say where it stands.
+      request: request ? { status: request.status, kind: request.kind, createdAt: request.createdAt.toISOString() } : null,
     },
     { headers: { "Cache-Control": "no-store" } },
   );
