@@ -24,6 +24,8 @@ export { IdempotencyConflictError, MAX_KEY_LENGTH, MAX_QUANTITY, requestHash, ty
 /** Who pays: the prompter for message credits, the app's owner for integration credits (and the app's cap). */
 async function resolvePayer(db: Db, input: DebitInput, now: Date): Promise<{ payer: Account; appCap: number | null }> {
   const kind = COSTS[input.action].kind;
+  // A switch of credit model that came due is applied first: it decides who pays.
+  await settleModelSwitchIfDue(db, input.workspaceId, now);
   if (kind === "integration" || (kind === null && !input.actorUserId)) {
     if (!input.appId) throw invalid("An integration action needs an app.");
     const { app, account } = await getAppPayer(db, input.appId);
@@ -31,7 +33,6 @@ async function resolvePayer(db: Db, input: DebitInput, now: Date): Promise<{ pay
     return { payer: account, appCap: kind === "integration" ? app.integrationCap : null };
   }
   if (!input.actorUserId) throw invalid("A message action needs the person who prompted.");
-  await settleModelSwitchIfDue(db, input.workspaceId, now);
   return { payer: await getActingAccount(db, { workspaceId: input.workspaceId, userId: input.actorUserId }), appCap: null };
 }
 

@@ -362,8 +362,9 @@ export async function lockSeat(tx: Db, seatId: string, now: Date): Promise<Seat>
 export async function seatProblem(tx: Db, seatId: string | null, now: Date): Promise<string | null> {
   if (!seatId) return "the seat is gone";
   try {
-    await lockSeat(tx, seatId, now);
-    return null;
+    const seat = await lockSeat(tx, seatId, now);
+    // A switch of credit model that came due ends this seat (or pool): nothing may be bought for it now.
+    return (await switchDue(tx, seat.workspaceId, now)) ? "the workspace's switch of credit model came due before the payment went through" : null;
   } catch (err) {
     if ((err as { code?: string }).code === "not_found") return "the seat ended before the payment went through";
     throw err;
@@ -375,5 +376,12 @@ export async function activeSeatWorkspace(db: Db, seatId: string, now: Date): Pr
   await settleDueChanges(db, seatId, now);
   const seat = await findAccount(db, seatId);
   if (!seat || !hasTopUps(seat) || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
+  if (await switchDue(db, seat.workspaceId, now)) throw conflict("This workspace is switching its credit model right now. Reload the page and decide again.");
   return seat.workspaceId;
+}
+
+/** Whether the workspace's switch of credit model has come due and is not applied yet (pools.ts applies it). */
+export async function switchDue(db: Db, workspaceId: string, now: Date): Promise<boolean> {
+  const [ws] = await db.select({ at: workspaces.pendingModelAt }).from(workspaces).where(eq(workspaces.id, workspaceId));
+  return !!ws?.at && ws.at <= now;
 }

@@ -8,7 +8,7 @@ import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { writeAudit, type AuditAction } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
 import { cycleOf, getAccount } from "./accounts";
-import { activeSeatWorkspace, driveForRequest, findDecision, lockSeat, recordDecision, seatProblem, withRetry, type DecisionApplier, type Seat } from "./decisions";
+import { activeSeatWorkspace, driveForRequest, findDecision, lockSeat, recordDecision, seatProblem, switchDue, withRetry, type DecisionApplier, type Seat } from "./decisions";
 import { testModeProvider, type PaymentProvider } from "./payments";
 import { refreshPendingChangeAt, settleDueChanges, type PlanChange } from "./scheduled-changes";
 import { notify } from "./notices";
@@ -69,9 +69,10 @@ export async function addSeat(
 
 /** A new seat, when its payment went through: the workspace's billing date set by the first. */
 export const addSeatApplier: DecisionApplier = {
-  async check(tx, change) {
+  async check(tx, change, now) {
     const [ws] = await tx.select({ id: workspaces.id, model: workspaces.creditModel }).from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("no key update");
     if (!ws) return "the workspace is gone";
+    if (await switchDue(tx, change.workspaceId, now)) return "the workspace's switch of credit model came due before the payment went through";
     return ws.model === "pool" ? "the workspace moved to a shared pool while the payment went through" : null;
   },
   async apply(tx, change, now) {

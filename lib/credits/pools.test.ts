@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { auditLog, creditAccounts, notifications, paymentCharges, topUpLots, workspaces } from "@/db/schema";
+import { auditLog, creditAccounts, notifications, paymentCharges, planChanges, topUpLots, workspaces } from "@/db/schema";
 import { makeApp, makeUser, makeWorkspace, team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { credits } from "./amounts";
@@ -12,10 +12,11 @@ import { debitCredits, reserveCredits } from "./debit";
 import { effectiveLimit, memberAllocations } from "./member-limits";
 import { findPool, scheduleModelSwitch, setMemberLimits, settleModelSwitch, startPool, undoModelSwitch } from "./pools";
 import { confirmReservation, releaseReservation } from "./reservations";
-import { testModeProviderWith } from "./payments";
+import { testModeProvider, testModeProviderWith } from "./payments";
 import { addSeat, changeSeatPlan, removeSeat } from "./plan-changes";
 import { grantTopUp } from "./top-up-settings";
-import { buyTopUp } from "./top-ups";
+import { buyTopUp, recordTopUpPurchase, topUpApplier } from "./top-ups";
+import { driveDecision } from "./decisions";
 
 // The shared-pool model: one plan and one pool per workspace, every member's messages and every
 // app's integrations charged to it; member limits on messages; switching model at the billing date.
@@ -259,6 +260,47 @@ describe("switching credit model", () => {
     const [lot] = await h.db.select().from(topUpLots).where(eq(topUpLots.accountId, t.poolId));
     expect(lot!.pausedAt).toEqual(after);
     await consistent();
+  });
+
+  it("no way around paying or into a broken state: no scheduled switch without seats, no second pool while a switch is pending, nothing bought for a seat once the switch is due", async () => {
+    const lone = await makeUser(h.db, "Lone", new Date("2026-06-01T00:00:00Z"));
+    const empty = await makeWorkspace(h.db, lone, { billingAnchor: null });
+    await expect(scheduleModelSwitch(h.db, { workspaceId: empty.id, to: "pool", planId: "pro", byUserId: lone.id }, mid)).rejects.toThrow(/open the shared pool now/);
+
+    const t = await team(h.db);
+    await grantTopUp(h.db, { seatId: t.seat.id, kind: "message", credits: credits(1), reason: "test" }, mid);
+    await scheduleModelSwitch(h.db, { workspaceId: t.ws.id, to: "pool", planId: "pro", byUserId: t.ada.id }, mid);
+    // A purchase recorded before the instant and driven after it cannot apply: voided, never charged.
+    const purchase = await recordTopUpPurchase(h.db, { seatId: t.seat.id, kind: "integration", packs: 1, byUserId: t.ada.id }, mid);
+    const after = new Date("2026-08-05T09:30:00.000Z");
+    const driven = await driveDecision(h.db, purchase.id, { provider: testModeProvider, applier: topUpApplier, now: () => after });
+    expect(driven).toMatchObject({ status: "voided", refundRef: "none" });
+    expect(await h.db.select().from(paymentCharges).where(eq(paymentCharges.key, `plan_change:${purchase.id}`))).toEqual([]);
+    // One paid before the instant but applied after it: voided, and its charge refunded.
+    const paid = await recordTopUpPurchase(h.db, { seatId: t.seat.id, kind: "integration", packs: 1, byUserId: t.ada.id }, mid);
+    await testModeProvider.charge(h.db, { key: `plan_change:${paid.id}`, workspaceId: t.ws.id, amountCents: paid.amountCents!, description: "1 integration top-up pack" });
+    await h.db.update(planChanges).set({ status: "paid", providerRef: "test-paid" }).where(eq(planChanges.id, paid.id));
+    const refunded = await driveDecision(h.db, paid.id, { provider: testModeProvider, applier: topUpApplier, now: () => after });
+    expect(refunded.status).toBe("voided");
+    expect(refunded.refundRef).not.toBe("none");
+    expect((await h.db.select().from(paymentCharges).where(eq(paymentCharges.key, `plan_change:${paid.id}`)))[0]!.refundedAt).not.toBeNull();
+    // And a new one is refused outright while the switch is due.
+    await expect(buyTopUp(h.db, { seatId: t.seat.id, kind: "message", packs: 1, byUserId: t.ada.id }, after)).rejects.toThrow(/switching its credit model/);
+    // Ada spends her whole lot first (to the last credit), then the switch: the lot moves all the same.
+    for (let i = 0; i < 101; i++) await message(t.ws, t.ada.id, "message.implement", new Date("2026-07-21T12:00:00.000Z"));
+    // An editor integration (no cached payer) after the instant applies the switch and is paid by the pool.
+    const r = await integration(t.ws, t.app, 1, after);
+    const pool = await findPool(h.db, t.ws.id);
+    expect(r.event.payerAccountId).toBe(pool!.id);
+    const lots = await h.db.select().from(topUpLots).where(eq(topUpLots.workspaceId, t.ws.id));
+    expect(lots.filter((l) => l.source === "grant").map((l) => [l.accountId, l.used])).toEqual([[pool!.id, credits(1)]]);
+    await consistent();
+
+    // A workspace whose seats all ended while a switch to the pool was pending: opening a pool now is refused.
+    const u = await team(h.db);
+    await scheduleModelSwitch(h.db, { workspaceId: u.ws.id, to: "pool", planId: "pro", byUserId: u.ada.id }, mid);
+    await h.db.update(creditAccounts).set({ status: "removed" }).where(eq(creditAccounts.workspaceId, u.ws.id));
+    await expect(startPool(h.db, { workspaceId: u.ws.id, planId: "pro", byUserId: u.ada.id }, mid)).rejects.toThrow(/switch of credit model is pending/);
   });
 
   it("an app's integrations follow the switch even when the payer was known a moment before", async () => {

@@ -10,7 +10,7 @@ import { requireRole } from "@/lib/workspaces/roles";
 import { cycleOf, getAccount, type Account } from "./accounts";
 import { formatCredits, type Millicredits } from "./amounts";
 import { cycleAt } from "./cycle";
-import { driveForRequest, findDecision, recordDecision, type DecisionApplier } from "./decisions";
+import { driveForRequest, findDecision, recordDecision, withRetry, type DecisionApplier } from "./decisions";
 import { testModeProvider, type PaymentProvider } from "./payments";
 
 /**
@@ -81,6 +81,7 @@ export async function startPool(
 /** Why a workspace cannot open a pool now, or null. */
 async function poolProblem(tx: Db, ws: typeof workspaces.$inferSelect): Promise<string | null> {
   if (ws.creditModel === "pool") return "This workspace already shares one pool.";
+  if (ws.pendingModel) return "A switch of credit model is pending: undo it first, or let it happen.";
   const [seat] = await tx
     .select({ id: creditAccounts.id })
     .from(creditAccounts)
@@ -91,7 +92,7 @@ async function poolProblem(tx: Db, ws: typeof workspaces.$inferSelect): Promise<
 /** A pool, when its payment went through: opened now (the workspace row locked, re-checked). */
 export const startPoolApplier: DecisionApplier = {
   async check(tx, change) {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("update");
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("no key update");
     return ws ? poolProblem(tx, ws) : "the workspace is gone";
   },
   async apply(tx, change, now) {
@@ -113,9 +114,17 @@ export async function scheduleModelSwitch(db: Db, args: { workspaceId: string; t
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "change the workspace's credit model");
   if (args.to === "pool") await paidPlan(db, args.planId ?? "");
   return db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("update");
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
     if (!ws) throw notFound("Workspace");
     if (ws.creditModel === args.to) throw invalid(args.to === "pool" ? "This workspace already shares one pool." : "This workspace is already on seats.");
+    if (args.to === "pool") {
+      // Without paid seats there is nothing to wait for: the pool is opened now, and paid for (startPool).
+      const [seat] = await tx
+        .select({ id: creditAccounts.id })
+        .from(creditAccounts)
+        .where(and(eq(creditAccounts.workspaceId, ws.id), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")));
+      if (!seat) throw invalid("This workspace has no paid seats: open the shared pool now instead (it is paid like a seat).");
+    }
     const at = switchInstant(ws, now);
     await tx.update(workspaces).set({ pendingModel: args.to, pendingModelPlanId: args.to === "pool" ? args.planId! : null, pendingModelAt: at }).where(eq(workspaces.id, ws.id));
     await writeAudit(tx, { workspaceId: ws.id, actorUserId: args.byUserId, action: "model.switch_scheduled", targetType: "workspace", targetId: ws.id, details: { to: args.to, plan: args.planId ?? null, effectiveAt: at.toISOString() }, now });
@@ -128,7 +137,7 @@ export async function scheduleModelSwitch(db: Db, args: { workspaceId: string; t
 export async function undoModelSwitch(db: Db, args: { workspaceId: string; byUserId: string }, now: Date) {
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "change the workspace's credit model");
   await db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("update");
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
     if (!ws?.pendingModel) throw invalid("No switch of credit model is pending.");
     await tx.update(workspaces).set({ pendingModel: null, pendingModelPlanId: null, pendingModelAt: null }).where(eq(workspaces.id, ws.id));
     await writeAudit(tx, { workspaceId: ws.id, actorUserId: args.byUserId, action: "model.switch_undone", targetType: "workspace", targetId: ws.id, details: { to: ws.pendingModel }, now });
@@ -143,9 +152,14 @@ export async function undoModelSwitch(db: Db, args: { workspaceId: string; byUse
  * whether it applied.
  */
 export async function settleModelSwitch(db: Db, workspaceId: string, now: Date): Promise<boolean> {
-  const applied = await db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, workspaceId)).for("update");
+  const applied = await withRetry(() => db.transaction(async (tx) => {
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, workspaceId)).for("no key update");
     if (!ws?.pendingModel || !ws.pendingModelAt || ws.pendingModelAt > now) return false;
+    if (ws.creditModel === ws.pendingModel) {
+      // Already there (nothing to switch): the pending switch is cleared, never applied twice.
+      await tx.update(workspaces).set({ pendingModel: null, pendingModelPlanId: null, pendingModelAt: null }).where(eq(workspaces.id, ws.id));
+      return false;
+    }
     const at = ws.pendingModelAt;
     // Seats before lots, as everywhere (decisions.ts): each locked in id order.
     const ending = await tx
@@ -163,11 +177,12 @@ export async function settleModelSwitch(db: Db, workspaceId: string, now: Date):
     let carried = 0;
     if (ws.pendingModel === "pool") {
       const poolId = await openPool(tx, ws, ws.pendingModelPlanId!, at);
-      // Every unexpired top-up of the workspace's seats (paused ones too) now belongs to the pool.
+      // Every unexpired top-up of the workspace's seats (paused ones, and ones a pending hold has
+      // drawn to the end: a release gives back to them) now belongs to the pool.
       const moved = await tx
         .update(topUpLots)
         .set({ accountId: poolId, pausedAt: null })
-        .where(and(eq(topUpLots.workspaceId, ws.id), gt(topUpLots.expiresAt, at), sql`${topUpLots.used} < ${topUpLots.credits}`, sql`${topUpLots.accountId} in (select id from credit_accounts where workspace_id = ${ws.id} and type = 'seat')`))
+        .where(and(eq(topUpLots.workspaceId, ws.id), gt(topUpLots.expiresAt, at), sql`${topUpLots.accountId} in (select id from credit_accounts where workspace_id = ${ws.id} and type = 'seat')`))
         .returning({ id: topUpLots.id });
       carried = moved.length;
     } else {
@@ -186,7 +201,7 @@ export async function settleModelSwitch(db: Db, workspaceId: string, now: Date):
       now,
     });
     return true;
-  });
+  }));
   if (applied) publishChange(await memberIds(db, workspaceId));
   return applied;
 }
@@ -226,7 +241,7 @@ export async function setMemberLimits(
   if (args.defaultLimit !== undefined) check(args.defaultLimit);
   if (args.member && args.member.limit !== "default") check(args.member.limit);
   const changed = await db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("update");
+    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
     if (!ws) throw notFound("Workspace");
     let any = false;
     if (args.defaultLimit !== undefined && args.defaultLimit !== ws.memberMessageLimit) {
@@ -236,7 +251,7 @@ export async function setMemberLimits(
     }
     if (args.member) {
       if (args.member.userId === ws.ownerId) throw invalid("The owner is never limited.");
-      const [m] = await tx.select().from(memberships).where(and(eq(memberships.workspaceId, ws.id), eq(memberships.userId, args.member.userId))).for("update");
+      const [m] = await tx.select().from(memberships).where(and(eq(memberships.workspaceId, ws.id), eq(memberships.userId, args.member.userId))).for("no key update");
       if (!m) throw notFound("Member");
       const next = args.member.limit === "default" ? { messageLimitSet: false, messageLimit: null } : { messageLimitSet: true, messageLimit: args.member.limit };
       if (next.messageLimitSet !== m.messageLimitSet || next.messageLimit !== m.messageLimit) {

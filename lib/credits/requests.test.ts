@@ -49,6 +49,10 @@ describe("requests for credits", () => {
     const [note] = await h.db.select().from(notifications).where(eq(notifications.dedupeKey, `request:${(await latestRequest(h.db, t.ws.id, t.linus.id, now))!.id}`));
     expect(note).toMatchObject({ href: "/settings/billing#top-ups" });
     await expect(askForCredits(h.db, { workspaceId: t.ws.id, userId: t.ada.id, kind: "message" }, now)).rejects.toThrow(/You own this workspace/);
+    // An admin asks like anyone, and someone else answers.
+    const admin = await team(h.db, { graceRole: "admin" });
+    const own = await askForCredits(h.db, { workspaceId: admin.ws.id, userId: admin.grace.id, kind: "message" }, now);
+    await expect(answerRequest(h.db, { requestId: own.id, byUserId: admin.grace.id, answer: "done" }, now)).rejects.toThrow(/Someone else answers/);
 
     const p = await team(h.db, { adaSeat: null });
     await startPool(h.db, { workspaceId: p.ws.id, planId: "pro", byUserId: p.ada.id }, now);

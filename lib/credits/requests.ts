@@ -44,7 +44,9 @@ export async function askForCredits(db: Db, args: { workspaceId: string; userId:
     return row;
   });
   publishChange([ws!.ownerId, args.userId]);
-  return made ?? (await latestRequest(db, args.workspaceId, args.userId, now))!;
+  if (made) return made;
+  const [open] = await db.select().from(creditRequests).where(and(eq(creditRequests.workspaceId, args.workspaceId), eq(creditRequests.userId, args.userId), eq(creditRequests.status, "open")));
+  return open!;
 }
 
 /** The member's latest request in the last 30 days (open, or answered), for their pages. */
@@ -75,6 +77,7 @@ export async function answerRequest(db: Db, args: { requestId: string; byUserId:
   const [req] = await db.select().from(creditRequests).where(eq(creditRequests.id, args.requestId));
   if (!req) throw notFound("Request");
   await requireRole(db, { workspaceId: req.workspaceId, userId: args.byUserId }, ["owner", "admin"], "answer requests for credits");
+  if (req.userId === args.byUserId) throw invalid("Someone else answers your own request.");
   const answered = await db.transaction(async (tx) => {
     const [row] = await tx
       .update(creditRequests)
