@@ -10,10 +10,14 @@ test("a member out of credits asks the owner for more; the owner answers from Me
   const ken = await kenContext.newPage();
   await signIn(ken, "ken@example.com");
   await openEditor(ken, "Storefront");
-  // One message through the product (today's window starts), then the rest of his Free allowance spent.
+  // One message through the product (today's window starts) unless an earlier spec spent his
+  // allowance already (Send is then off), then the rest of his Free allowance spent.
   await ken.getByLabel("Message", { exact: true }).fill("What does this app do?");
-  await ken.getByRole("button", { name: /^Send/ }).click();
-  await expect.poll(async () => (await usageOf("ken@example.com")).messageUsed).toBeGreaterThan(0);
+  const send = ken.getByRole("button", { name: /^Send/ });
+  if (await send.isEnabled()) {
+    await send.click();
+    await expect.poll(async () => (await usageOf("ken@example.com")).messageUsed).toBeGreaterThan(0);
+  }
   await spendAll("ken@example.com", "message");
   await openEditor(ken, "Storefront");
   const alert = ken.getByRole("main").getByRole("alert");
