@@ -40,6 +40,12 @@ export const envSchema = z
     NEXTAUTH_URL: optionalString.pipe(z.string().url("must be a URL such as https://credits.example.com").default("http://localhost:3000")),
     SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional()),
     MAIL_FROM: optionalString.pipe(z.string().default("Credits <credits@localhost>")),
+    /** Who takes owners' payments: the test-mode provider (default; no money moves) or Stripe. */
+    PAYMENTS: z.enum(["test", "stripe"]).default("test"),
+    STRIPE_SECRET_KEY: optionalString.pipe(z.string().regex(/^(sk|rk)_/, "must be a Stripe secret key (sk_live_…, sk_test_…)").optional()),
+    STRIPE_WEBHOOK_SECRET: optionalString.pipe(z.string().regex(/^whsec_/, "must be the webhook endpoint's signing secret (whsec_…)").optional()),
+    /** Where the Stripe API is (default Stripe's own); a local fake in tests. */
+    STRIPE_API_URL: optionalString.pipe(z.string().url("must be a URL such as http://127.0.0.1:12111").optional()),
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV === "production" && v.DATABASE_URL && !v.AUTH_SECRET) {
@@ -48,6 +54,11 @@ export const envSchema = z
         path: ["AUTH_SECRET"],
         message: "is required in production with DATABASE_URL (sessions must survive restarts and be shared by every process)",
       });
+    }
+    if (v.PAYMENTS === "stripe") {
+      for (const key of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] as const) {
+        if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required with PAYMENTS=stripe" });
+      }
     }
   });
 

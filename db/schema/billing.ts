@@ -41,6 +41,8 @@ export const planChanges = pgTable(
     /** How many times a job tried to drive this decision (the operator's `decisions` list shows it). */
     attempts: integer("attempts").notNull().default(0),
     updatedAt: ts("updated_at"),
+    /** The payer's bank asked the owner to confirm this payment (3-D Secure): it waits for them, then applies. */
+    needsActionAt: ts("needs_action_at"),
   },
   (t) => [
     index("plan_changes_workspace_status").on(t.workspaceId, t.status),
@@ -69,6 +71,44 @@ export const paymentCharges = pgTable("payment_charges", {
   createdAt: ts("created_at").notNull().defaultNow(),
   /** Set once when the charge was refunded (a paid decision that could not apply). */
   refundedAt: ts("refunded_at"),
+});
+
+/**
+ * A workspace's customer at the payment provider (Stripe) and the card saved for it, used for
+ * every later decision off-session. One per workspace; the card is replaced, never stacked.
+ */
+export const billingCustomers = pgTable("billing_customers", {
+  workspaceId: uuid("workspace_id")
+    .primaryKey()
+    .references(() => workspaces.id, { onDelete: "cascade" }),
+  customerId: text("customer_id").notNull().unique(),
+  paymentMethodId: text("payment_method_id"),
+  cardBrand: text("card_brand"),
+  cardLast4: text("card_last4"),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * Each payment made with the provider for a decision (its key, the decision's): the
+ * PaymentIntent Stripe returned, so a refund or a confirmation finds it without charging again.
+ */
+export const providerPayments = pgTable("provider_payments", {
+  key: text("key").primaryKey(),
+  workspaceId: uuid("workspace_id")
+    .notNull()
+    .references(() => workspaces.id, { onDelete: "cascade" }),
+  paymentIntentId: text("payment_intent_id").notNull().unique(),
+  status: text("status").notNull(),
+  refundId: text("refund_id"),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/** Every provider webhook event handled, by its id: a replayed or duplicated event changes nothing twice. */
+export const providerEvents = pgTable("provider_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  receivedAt: ts("received_at").notNull().defaultNow(),
+  handledAt: ts("handled_at"),
 });
 
 export const seatTransfers = pgTable("seat_transfers", {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { creditAccounts, IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES, workspaces } from "@/db/schema";
@@ -7,7 +7,8 @@ import { publishChange } from "@/lib/events";
 import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { appLink, queueMailToUser } from "@/lib/mail";
 import { findAccount, hasTopUps, type Account } from "./accounts";
-import { PaymentDeclinedError, type PaymentProvider } from "./payments";
+import { notify } from "./notices";
+import { PaymentActionRequiredError, PaymentDeclinedError, type PaymentProvider } from "./payments";
 import { settleDueChanges, type PlanChange } from "./scheduled-changes";
 
 /**
@@ -181,8 +182,13 @@ export async function driveDecision(db: Db, decisionId: string, ctx: DecisionCon
       case "paying": {
         let ref: string;
         try {
-          ({ ref } = await timeout(ctx.provider.charge(db, { key: providerKey(d), workspaceId: d.workspaceId, amountCents: d.amountCents ?? 0, description: describe(d) }), ctx.providerTimeoutMs ?? 10_000));
+          ({ ref } = await timeout(pay(db, d, ctx.provider), ctx.providerTimeoutMs ?? 10_000));
         } catch (err) {
+          if (err instanceof PaymentActionRequiredError) {
+            // The bank wants the owner: the decision waits for them (a webhook or their return moves it on).
+            await askToConfirm(db, d, now());
+            return getDecision(db, d.id);
+          }
           if (err instanceof PaymentDeclinedError) {
             await withRetry(() =>
               db.transaction(async (tx) => {
@@ -234,17 +240,57 @@ export async function driveDecision(db: Db, decisionId: string, ctx: DecisionCon
 }
 
 /**
+ * Pays for a decision: asks the provider first where a payment it may already have stands (an
+ * answer that came by webhook, a payment the owner confirmed), else charges with the key.
+ */
+async function pay(db: Db, d: PlanChange, provider: PaymentProvider): Promise<{ ref: string }> {
+  const request = { key: providerKey(d), workspaceId: d.workspaceId };
+  const known = provider.status ? await provider.status(db, request) : null;
+  if (!known) return provider.charge(db, { ...request, amountCents: d.amountCents ?? 0, description: describe(d) });
+  if (known.state === "succeeded") return { ref: known.ref };
+  if (known.state === "requires_action") throw new PaymentActionRequiredError(known.ref);
+  if (known.state === "failed") throw new PaymentDeclinedError(known.reason);
+  throw new Error("the payment is still being processed");
+}
+
+/** Marks a decision as waiting for its owner's confirmation and tells them, once (in the app and by email). */
+async function askToConfirm(db: Db, d: PlanChange, now: Date) {
+  await withRetry(() =>
+    db.transaction(async (tx) => {
+      const [marked] = await tx
+        .update(planChanges)
+        .set({ needsActionAt: now, updatedAt: now })
+        .where(and(eq(planChanges.id, d.id), eq(planChanges.status, "paying"), isNull(planChanges.needsActionAt)))
+        .returning({ id: planChanges.id });
+      if (!marked) return;
+      const href = `/settings/billing/confirm/${d.id}`;
+      if (d.accountId) {
+        await notify(tx, { userId: d.requestedBy, workspaceId: d.workspaceId, accountId: d.accountId, kind: d.topUpKind === "integration" ? "integration" : "message", cycleStart: now, body: `Your bank asks you to confirm the payment for ${describe(d)}. It applies as soon as you confirm.`, dedupeKey: `confirm:${d.id}`, href }, now);
+      }
+      await decisionMail(tx, d, "confirm", now);
+    }),
+  );
+}
+
+/**
  * The owner's email about a decision, in its transaction: a receipt when it applied, or word
  * that the card was declined (nothing charged, nothing changed). Once per decision and kind.
  */
-async function decisionMail(tx: Db, d: PlanChange, what: "receipt" | "declined", now: Date, reason?: string) {
+async function decisionMail(tx: Db, d: PlanChange, what: "receipt" | "declined" | "confirm", now: Date, reason?: string) {
   const [ws] = await tx.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, d.workspaceId));
   const item = describe(d);
   const amount = `$${((d.amountCents ?? 0) / 100).toFixed(2)}`;
   await queueMailToUser(
     tx,
     d.requestedBy,
-    what === "receipt"
+    what === "confirm"
+      ? {
+          key: `confirm:${d.id}`,
+          workspaceId: d.workspaceId,
+          subject: `Confirm your payment: ${item} for ${ws?.name ?? "your workspace"} (${amount})`,
+          text: [`Your bank asks you to confirm the payment of ${amount} for ${item} in ${ws?.name ?? "your workspace"}.`, "Nothing is charged or changed until you do.", "", `Confirm: ${appLink(`/settings/billing/confirm/${d.id}`)}`].join("\n"),
+        }
+      : what === "receipt"
       ? {
           key: `receipt:${d.id}`,
           workspaceId: d.workspaceId,
@@ -270,6 +316,17 @@ async function refund(db: Db, d: PlanChange, provider: PaymentProvider, now: Dat
     .where(eq(planChanges.id, d.id))
     .returning();
   return after!;
+}
+
+/**
+ * A declined decision whose payment went through after all (the owner completed their bank's
+ * check after the decline was recorded, or events crossed): the money goes back, once.
+ */
+export async function refundIfChargedAfterFailing(db: Db, d: PlanChange, provider: PaymentProvider, now = new Date()): Promise<PlanChange> {
+  if (d.status !== "failed" || d.refundRef || !provider.status) return d;
+  const known = await provider.status(db, { key: providerKey(d), workspaceId: d.workspaceId });
+  if (known?.state !== "succeeded") return d;
+  return refund(db, d, provider, now);
 }
 
 /**
@@ -329,6 +386,7 @@ export function settledOrExplain(change: PlanChange): PlanChange {
     const money = change.refundRef && change.refundRef !== "none" ? "The payment was refunded." : "Nothing was charged.";
     throw conflict(`This could not be applied: ${change.failureReason ?? "it was cancelled"}. ${money}`);
   }
+  if (change.status === "paying" && change.needsActionAt) throw conflict("Your bank asks you to confirm this payment: choose Confirm payment under Billing → Payment history (we emailed you the link too). It applies as soon as you confirm.");
   if (change.status !== "applied") throw conflict("Your payment is still being confirmed. It completes on its own; this page updates when it does.");
   return change;
 }

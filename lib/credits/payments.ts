@@ -25,6 +25,26 @@ export interface PaymentProvider {
   charge(db: Db, request: ChargeRequest): Promise<{ ref: string }>;
   /** Refunds the charge made with `key`, once; null when nothing was charged with that key. */
   refund(db: Db, request: { key: string; workspaceId: string }): Promise<{ ref: string } | null>;
+  /**
+   * Where the payment made with `key` stands now, at the provider (null: it never heard of it).
+   * A provider whose payments can wait on the payer (a bank's confirmation) has this; a decision
+   * asks it before charging again, so an answer that came later (by webhook) is not missed.
+   */
+  status?(db: Db, request: { key: string; workspaceId: string }): Promise<PaymentState | null>;
+}
+
+export type PaymentState =
+  | { state: "succeeded"; ref: string }
+  | { state: "requires_action"; ref: string }
+  | { state: "failed"; reason: string }
+  | { state: "pending" };
+
+/** The payer's bank asks them to confirm this payment (3-D Secure): it waits for the owner. */
+export class PaymentActionRequiredError extends Error {
+  constructor(readonly ref: string) {
+    super("The bank asks the card holder to confirm this payment.");
+    this.name = "PaymentActionRequiredError";
+  }
 }
 
 /** The provider said no (a declined card): final, never retried. */

@@ -9,7 +9,8 @@ import { writeAudit, type AuditAction } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
 import { cycleOf, getAccount } from "./accounts";
 import { activeSeatWorkspace, driveForRequest, findDecision, lockSeat, recordDecision, seatProblem, switchDue, withRetry, type DecisionApplier, type Seat } from "./decisions";
-import { testModeProvider, type PaymentProvider } from "./payments";
+import type { PaymentProvider } from "./payments";
+import { configuredProvider } from "./providers";
 import { refreshPendingChangeAt, settleDueChanges, type PlanChange } from "./scheduled-changes";
 import { notify } from "./notices";
 import { ensureUsageRow } from "./usage";
@@ -41,7 +42,7 @@ export async function addSeat(
   db: Db,
   args: { workspaceId: string; planId: string; holderUserId?: string | null; byUserId: string; decisionKey?: string },
   now: Date,
-  provider: PaymentProvider = testModeProvider,
+  provider: PaymentProvider = configuredProvider(),
 ) {
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "add paid seats");
   const plan = await paidPlan(db, args.planId);
@@ -136,7 +137,7 @@ export async function changeSeatPlan(
   db: Db,
   args: { seatId: string; toPlanId: string; byUserId: string; decisionKey?: string },
   now: Date,
-  provider: PaymentProvider = testModeProvider,
+  provider: PaymentProvider = configuredProvider(),
 ): Promise<PlanChangeResult> {
   const workspaceId = await activeSeatWorkspace(db, args.seatId, now);
   await requireRole(db, { workspaceId, userId: args.byUserId }, ["owner"], "change plans");

@@ -11,7 +11,8 @@ import { cycleOf, getAccount, type Account } from "./accounts";
 import { formatCredits, type Millicredits } from "./amounts";
 import { cycleAt } from "./cycle";
 import { driveForRequest, findDecision, recordDecision, withRetry, type DecisionApplier } from "./decisions";
-import { testModeProvider, type PaymentProvider } from "./payments";
+import type { PaymentProvider } from "./payments";
+import { configuredProvider } from "./providers";
 
 /**
  * The shared-pool model: a workspace with one plan and one pool of credits every member draws
@@ -56,7 +57,7 @@ export async function startPool(
   db: Db,
   args: { workspaceId: string; planId: string; byUserId: string; decisionKey?: string },
   now: Date,
-  provider: PaymentProvider = testModeProvider,
+  provider: PaymentProvider = configuredProvider(),
 ): Promise<{ poolId: string }> {
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "choose the workspace's credit model");
   const plan = await paidPlan(db, args.planId);

@@ -11,7 +11,8 @@ import { formatCredits } from "./amounts";
 import type { CreditKind } from "./costs";
 import { activeSeatWorkspace, driveForRequest, enqueueDecision, findDecision, lockSeat, recordDecision, seatProblem, type DecisionApplier } from "./decisions";
 import { notify } from "./notices";
-import { testModeProvider, type PaymentProvider } from "./payments";
+import type { PaymentProvider } from "./payments";
+import { configuredProvider } from "./providers";
 import { MAX_PACKS_PER_PURCHASE, TOP_UP_VALIDITY_MONTHS } from "./plans";
 import type { Cycle } from "./cycle";
 import { kindBalance, usageColumns, type UsageRow } from "./usage";
@@ -158,7 +159,7 @@ export async function buyTopUp(
   db: Db,
   args: { seatId: string; kind: CreditKind; packs: number; byUserId: string; decisionKey?: string },
   now: Date,
-  provider: PaymentProvider = testModeProvider,
+  provider: PaymentProvider = configuredProvider(),
 ): Promise<Lot> {
   const change = await recordTopUpPurchase(db, args, now);
   const done = await driveForRequest(db, change, { provider, applier: topUpApplier, now: () => now });

@@ -1,7 +1,8 @@
 import type PgBoss from "pg-boss";
 import type { DbHandle, Db } from "@/db/client";
 import { decisionsInFlight, driveDecision, getDecision, refundsOwed, voidDecision, type DecisionApplier } from "@/lib/credits/decisions";
-import { testModeProviderWith, type PaymentProvider } from "@/lib/credits/payments";
+import type { PaymentProvider } from "@/lib/credits/payments";
+import { configuredProvider } from "@/lib/credits/providers";
 import { addSeatApplier, upgradeApplier } from "@/lib/credits/plan-changes";
 import { settleModelSwitch, startPoolApplier } from "@/lib/credits/pools";
 import { settleDueChanges } from "@/lib/credits/scheduled-changes";
@@ -20,11 +21,7 @@ import { deliverMail } from "@/lib/mail";
 
 const APPLIERS: Record<string, DecisionApplier> = { top_up: topUpApplier, add_seat: addSeatApplier, upgrade: upgradeApplier, start_pool: startPoolApplier };
 
-/** The provider configured for this process (test mode; its fault knobs only for tests). */
-export function configuredProvider(): PaymentProvider {
-  const config = env();
-  return testModeProviderWith({ delayMs: config.PAYMENT_TEST_DELAY_MS, declinePercent: config.PAYMENT_TEST_DECLINE_PERCENT });
-}
+export { configuredProvider };
 
 /** Drives one decision with the applier of its kind (the job's handler, the sweep's, the CLI's). */
 export async function runDecision(db: Db, decisionId: string, provider: PaymentProvider, now?: () => Date) {
