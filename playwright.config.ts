@@ -12,6 +12,12 @@ export const e2eDatabaseUrl = process.env.E2E_DATABASE_URL ?? "postgres://postgr
 const smtpPort = embeddedPort + 3;
 export const mailCatcherURL = `http://127.0.0.1:${embeddedPort + 4}`;
 
+/** An app process paying with Stripe (PAYMENTS=stripe) against the local fake of Stripe's API, on a database of its own. */
+export const stripeAppURL = `http://127.0.0.1:${embeddedPort + 5}`;
+export const fakeStripeURL = `http://127.0.0.1:${embeddedPort + 6}`;
+export const stripeDatabaseUrl = `${e2eDatabaseUrl}_stripe`;
+const stripeWebhookSecret = "whsec_e2e_only_not_a_real_secret";
+
 const launchOptions = {
   // Debian's Chromium; Playwright's own browser download cannot work on this network.
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -90,6 +96,32 @@ export default defineConfig({
         AUTH_SECRET: "e2e-only-secret-not-used-anywhere-else-0123456789",
         NEXTAUTH_URL: secondProcessURL,
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `exec node_modules/.bin/tsx tests/support/fake-stripe.ts ${embeddedPort + 6} ${stripeAppURL}/api/stripe/webhook ${stripeWebhookSecret}`,
+      url: `${fakeStripeURL}/_fake/state`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `node_modules/.bin/tsx e2e/prepare-db.ts && node_modules/.bin/tsx scripts/db.ts seed && exec node_modules/.bin/next start -p ${embeddedPort + 5} -H 127.0.0.1`,
+      url: `${stripeAppURL}/sign-in`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      env: {
+        DATABASE_URL: stripeDatabaseUrl,
+        AUTH_SECRET: "e2e-only-secret-not-used-anywhere-else-0123456789",
+        NEXTAUTH_URL: stripeAppURL,
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        PAYMENTS: "stripe",
+        STRIPE_SECRET_KEY: "sk_test_e2e_fake",
+        STRIPE_WEBHOOK_SECRET: stripeWebhookSecret,
+        STRIPE_API_URL: fakeStripeURL,
       },
       stdout: "pipe",
       stderr: "pipe",

@@ -7,6 +7,7 @@ import { addMonths } from "date-fns";
 import { hashPassword } from "@/lib/auth/password";
 import { debitCredits } from "@/lib/credits/debit";
 import { setMemberLimits, startPool } from "@/lib/credits/pools";
+import { testModeProvider } from "@/lib/credits/payments";
 import type { Db } from "@/db/client";
 import {
   accountUsage,
@@ -317,7 +318,8 @@ async function seedPoolDemo(db: Db, now: Date, passwordHash: string) {
     { workspaceId: ws!.id, userId: ken!.id, role: "member", createdAt: started },
     { workspaceId: ws!.id, userId: margaret!.id, role: "member", createdAt: started },
   ]);
-  await startPool(db, { workspaceId: ws!.id, planId: POOL_DEMO.plan, byUserId: ada!.id }, anchor);
+  // Demo purchases are never real, whatever provider this process pays with.
+  await startPool(db, { workspaceId: ws!.id, planId: POOL_DEMO.plan, byUserId: ada!.id }, anchor, testModeProvider);
   await setMemberLimits(db, { workspaceId: ws!.id, byUserId: ada!.id, defaultLimit: credits(POOL_DEMO.defaultLimit) }, anchor);
   await setMemberLimits(db, { workspaceId: ws!.id, byUserId: ada!.id, member: { userId: margaret!.id, limit: credits(150) } }, anchor);
   const [app] = await db

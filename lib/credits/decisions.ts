@@ -326,7 +326,8 @@ export async function refundIfChargedAfterFailing(db: Db, d: PlanChange, provide
   if (d.status !== "failed" || d.refundRef || !provider.status) return d;
   const known = await provider.status(db, { key: providerKey(d), workspaceId: d.workspaceId });
   if (known?.state !== "succeeded") return d;
-  return refund(db, d, provider, now);
+  await db.update(planChanges).set({ providerRef: known.ref, updatedAt: now }).where(eq(planChanges.id, d.id));
+  return refund(db, { ...d, providerRef: known.ref }, provider, now);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { creditAccounts, planChanges, plans, users, workspaces } from "@/db/schema";
@@ -20,7 +20,8 @@ export interface Payment {
   seat: string | null;
   /** Cents; a refund is negative. */
   amountCents: number;
-  status: "paid" | "processing" | "refund due" | "refunded";
+  /** "needs confirmation": the payer's bank asked the owner to confirm it; nothing is charged until they do. */
+  status: "paid" | "processing" | "needs confirmation" | "refund due" | "refunded";
   at: Date;
   providerRef: string;
 }
@@ -45,7 +46,13 @@ function query(db: Db, workspaceId: string, id?: string) {
     .leftJoin(creditAccounts, eq(creditAccounts.id, planChanges.accountId))
     .leftJoin(holder, eq(holder.id, sql`coalesce(${creditAccounts.holderUserId}, ${planChanges.holderUserId})`))
     .leftJoin(toPlan, eq(toPlan.id, planChanges.toPlanId))
-    .where(and(eq(planChanges.workspaceId, workspaceId), isNotNull(planChanges.providerRef), id ? eq(planChanges.id, id) : undefined));
+    .where(
+      and(
+        eq(planChanges.workspaceId, workspaceId),
+        or(isNotNull(planChanges.providerRef), and(eq(planChanges.status, "paying"), isNotNull(planChanges.needsActionAt))),
+        id ? eq(planChanges.id, id) : undefined,
+      ),
+    );
 }
 
 type Row = Awaited<ReturnType<typeof query>>[number];
@@ -64,8 +71,9 @@ function lines(r: Row): Payment[] {
   const c = r.change;
   const what = paymentWhat(r);
   const seat = r.accountType === "pool" || c.kind === "start_pool" ? "Shared pool" : (r.holderName ?? null);
-  const status: Payment["status"] = c.status === "voided" ? (c.refundRef ? "refunded" : "refund due") : c.status === "applied" ? "paid" : "processing";
-  const charge: Payment = { id: c.id, type: "charge", what, seat, amountCents: c.amountCents ?? 0, status, at: c.createdAt, providerRef: c.providerRef! };
+  const status: Payment["status"] =
+    c.status === "voided" || c.status === "failed" ? (c.refundRef ? "refunded" : "refund due") : c.status === "applied" ? "paid" : c.needsActionAt && !c.providerRef ? "needs confirmation" : "processing";
+  const charge: Payment = { id: c.id, type: "charge", what, seat, amountCents: c.amountCents ?? 0, status, at: c.createdAt, providerRef: c.providerRef ?? "" };
   if (!c.refundRef) return [charge];
   return [{ id: c.id, type: "refund", what: `Refund: ${what}`, seat, amountCents: -(c.amountCents ?? 0), status: "refunded", at: c.updatedAt ?? c.settledAt ?? c.createdAt, providerRef: c.refundRef }, charge];
 }

@@ -7,6 +7,11 @@ import { MAX_PACKS_PER_PURCHASE, PAID_PLAN_IDS } from "@/lib/credits/plans";
 import { moveLots, setAutoTopUp } from "@/lib/credits/top-up-settings";
 import { credits } from "@/lib/credits/amounts";
 import { scheduleModelSwitch, startPool, undoModelSwitch } from "@/lib/credits/pools";
+import { startCardSetup } from "@/lib/credits/stripe";
+import { env } from "@/lib/env";
+import { invalid } from "@/lib/errors";
+import { appLink } from "@/lib/mail";
+import { requireRole } from "@/lib/workspaces/roles";
 import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, resumePaidPlan, undoScheduledChange } from "@/lib/credits/plan-changes";
 
 const id = z.string().uuid();
@@ -97,4 +102,15 @@ export const undoModelSwitchAction = authedAction(z.object({ workspaceId: id }),
   await undoModelSwitch(db, { ...input, byUserId: user.id }, new Date());
   done();
   return { undone: true };
+});
+
+/** Save (or replace) the workspace's card with Stripe: the owner is sent to Checkout in setup mode. */
+export const startCardSetupAction = authedAction(z.object({ workspaceId: id }), async (input, { db, user }) => {
+  await requireRole(db, { workspaceId: input.workspaceId, userId: user.id }, ["owner"], "save a card");
+  if (env().PAYMENTS !== "stripe") throw invalid("Payments are in test mode here: no card is needed.");
+  const url = await startCardSetup(db, input.workspaceId, {
+    successUrl: appLink("/settings/billing/card?session_id={CHECKOUT_SESSION_ID}"),
+    cancelUrl: appLink("/settings/billing?card=cancelled#payment-method"),
+  });
+  return { url };
 });

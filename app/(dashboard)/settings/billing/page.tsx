@@ -6,17 +6,32 @@ import { AddSeatForm, CancelPlanButton, ResumePlanBanner } from "./owner-control
 import { TopUpsSection } from "./top-ups-section";
 import { CreditModelSection } from "./credit-model";
 import { PaymentHistory } from "./payment-history";
+import { PaymentMethodSection } from "./payment-method";
+import { billingCustomer } from "@/lib/credits/stripe";
 import { formatPrice } from "@/lib/format/price";
 import { getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
 import { requireWorkspace } from "@/lib/auth/session";
-import { testModeProvider } from "@/lib/credits/payments";
+import { configuredProvider } from "@/lib/credits/providers";
 import { cardClass } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Billing" };
 
-export default async function BillingPage() {
+const CARD_NOTICES: Record<string, string> = {
+  saved: "Card saved: it pays for what you buy from now on.",
+  "not-saved": "The card was not saved. Try again, or use another card.",
+  cancelled: "Nothing changed: no card was saved.",
+};
+const PAYMENT_NOTICES: Record<string, string> = {
+  waiting: "Your bank has not confirmed the payment yet. It applies as soon as it does; Confirm payment below takes you back to your bank.",
+  declined: "Your bank declined the payment: nothing was charged and nothing changed.",
+};
+
+export default async function BillingPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { db, user, current } = await requireWorkspace();
+  const query = await searchParams;
+  const provider = configuredProvider();
+  const stripeCard = provider.testMode ? undefined : ((await billingCustomer(db, current.workspaceId)) ?? null);
   const view = await getBillingView(db, { workspaceId: current.workspaceId, userId: user.id }, new Date());
   const isOwner = view.role === "owner";
   // Cancelled: every seat ends with the plan. One banner says when, and takes it back.
@@ -27,7 +42,7 @@ export default async function BillingPage() {
     <div className="space-y-8">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 className="text-xl font-semibold">Billing</h2>
-        {testModeProvider.testMode ? (
+        {provider.testMode ? (
           <span className="rounded-full border border-amber-400 bg-amber-50 px-2.5 py-0.5 text-xs font-semibold text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
             Test mode: no real payments are taken
           </span>
@@ -38,6 +53,21 @@ export default async function BillingPage() {
         <p role="note" className={cardClass("p-4 text-sm")}>
           You can see this workspace&apos;s plan, but only {view.ownerName}, the owner, can change plans and seats. Ask them for more credits.
         </p>
+      ) : null}
+
+      {typeof query.payment === "string" && PAYMENT_NOTICES[query.payment] ? (
+        <p role="status" className={cardClass("p-4 text-sm font-medium")}>
+          {PAYMENT_NOTICES[query.payment]}
+        </p>
+      ) : null}
+
+      {stripeCard !== undefined && (isOwner || view.payments) ? (
+        <PaymentMethodSection
+          workspaceId={current.workspaceId}
+          isOwner={isOwner}
+          card={stripeCard?.cardLast4 ? { brand: stripeCard.cardBrand ?? "card", last4: stripeCard.cardLast4 } : null}
+          notice={typeof query.card === "string" ? (CARD_NOTICES[query.card] ?? null) : null}
+        />
       ) : null}
 
       {isOwner && cancelling && view.nextBillingAt ? <ResumePlanBanner workspaceId={current.workspaceId} endsAt={view.nextBillingAt.toISOString()} /> : null}

@@ -5,7 +5,7 @@ import { EmptyState } from "@/components/ui/surface";
 import { formatPrice } from "@/lib/format/price";
 import type { Payment } from "@/lib/views/payments";
 
-const STATUS: Record<Payment["status"], string> = { paid: "Paid", processing: "Being confirmed", "refund due": "Refund on its way", refunded: "Refunded" };
+const STATUS: Record<Payment["status"], string> = { paid: "Paid", processing: "Being confirmed", "needs confirmation": "Waiting for you to confirm", "refund due": "Refund on its way", refunded: "Refunded" };
 
 /** Every charge and refund of the workspace, newest first, each charge with its receipt. */
 export function PaymentHistory({ payments }: { payments: Payment[] }) {
@@ -35,9 +35,16 @@ export function PaymentHistory({ payments }: { payments: Payment[] }) {
               </th>
               <td className="px-4 py-2">{p.seat ?? "Unassigned seat"}</td>
               <td className="px-4 py-2 text-right tabular-nums">{p.amountCents < 0 ? `−${formatPrice(-p.amountCents)}` : formatPrice(p.amountCents)}</td>
-              <td className="px-4 py-2">{STATUS[p.status]}</td>
               <td className="px-4 py-2">
-                {p.type === "charge" ? (
+                {STATUS[p.status]}
+                {p.status === "needs confirmation" ? (
+                  <a href={`/settings/billing/confirm/${p.id}`} className="ml-2 font-medium text-indigo-700 underline dark:text-indigo-300" aria-label={`Confirm the payment for ${p.what}`}>
+                    Confirm payment
+                  </a>
+                ) : null}
+              </td>
+              <td className="px-4 py-2">
+                {p.type === "charge" && p.providerRef ? (
                   <Link href={`/settings/billing/receipts/${p.id}`} className="font-medium text-indigo-700 underline dark:text-indigo-300" aria-label={`Receipt for ${p.what}`}>
                     Receipt
                   </Link>

@@ -4,7 +4,6 @@ import { notFound } from "next/navigation";
 import { LocalTime } from "@/components/local-time";
 import { cardClass } from "@/components/ui/surface";
 import { requireWorkspace } from "@/lib/auth/session";
-import { testModeProvider } from "@/lib/credits/payments";
 import { formatPrice } from "@/lib/format/price";
 import { getReceipt } from "@/lib/views/payments";
 
@@ -29,7 +28,7 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
           <h2 id="receipt-title" className="text-xl font-semibold">
             Receipt
           </h2>
-          {testModeProvider.testMode ? <span className="text-xs font-semibold text-amber-800 dark:text-amber-300">Test mode: no money moved</span> : null}
+          {!charge.providerRef.startsWith("pi_") ? <span className="text-xs font-semibold text-amber-800 dark:text-amber-300">Test mode: no money moved</span> : null}
         </div>
         <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr]">
           <dt className="text-zinc-600 dark:text-zinc-400">Workspace</dt>
@@ -49,7 +48,7 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
             {formatPrice(charge.amountCents)}
           </dd>
           <dt className="text-zinc-600 dark:text-zinc-400">Paid with</dt>
-          <dd>{testModeProvider.name}</dd>
+          <dd>{charge.providerRef.startsWith("pi_") ? "Stripe" : "Test mode (no real payments)"}</dd>
           <dt className="text-zinc-600 dark:text-zinc-400">Reference</dt>
           <dd className="font-mono text-xs">{charge.providerRef}</dd>
           {refund ? (
