@@ -10,21 +10,22 @@ import { createInterface } from "node:readline";
 import { sql } from "drizzle-orm";
 import { openPostgres } from "@/db/client";
 import { debitCredits } from "@/lib/credits/debit";
-import { testModeProvider } from "@/lib/credits/payments";
+import { configuredProvider } from "@/lib/credits/providers";
 import { buyTopUp } from "@/lib/credits/top-ups";
-import { startWorker } from "@/lib/worker";
+import { runDecision, startWorker } from "@/lib/worker";
 
 type Command =
   | { id: number; op: "buy"; barrier: number; seatId: string; byUserId: string; packs: number }
   | { id: number; op: "charge"; barrier: number; workspaceId: string; appId: string; count: number; quantity: number }
   | { id: number; op: "messages"; barrier: number; workspaceId: string; senders: { userId: string; count: number }[] }
+  | { id: number; op: "drive"; barrier: number; decisionIds: string[] }
   | { id: number; op: "exit" };
 
 async function main() {
   const url = process.argv[2];
   if (!url) throw new Error("usage: tsx reliability/actor.ts <database url>");
   const handle = await openPostgres(url, 12);
-  const worker = await startWorker(handle, { provider: testModeProvider, sweepAfterMs: 2_000, pollSeconds: 0.5 });
+  const worker = await startWorker(handle, { provider: configuredProvider(), sweepAfterMs: 2_000, pollSeconds: 0.5 });
   const answer = (msg: object) => process.stdout.write(JSON.stringify(msg) + "\n");
   // Waits until the test lets go of the round's lock; the shared lock is released at once.
   const barrier = async (key: number) => {
@@ -49,6 +50,12 @@ async function main() {
           ),
         );
         answer({ id: cmd.id, ok: true, outcomes: results.map((r) => r.outcome) });
+      } else if (cmd.op === "drive") {
+        // Drives the decisions all at once with this process's provider (PAYMENTS from its environment).
+        await barrier(cmd.barrier);
+        const provider = configuredProvider();
+        const results = await Promise.allSettled(cmd.decisionIds.map((id) => runDecision(handle.db, id, provider)));
+        answer({ id: cmd.id, ok: true, statuses: results.map((r) => (r.status === "fulfilled" ? r.value.status : `error: ${r.reason instanceof Error ? r.reason.message : r.reason}`)) });
       } else if (cmd.op === "messages") {
         await barrier(cmd.barrier);
         const sends = cmd.senders.flatMap((s) => Array.from({ length: s.count }, () => s.userId));

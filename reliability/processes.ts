@@ -21,9 +21,10 @@ export class Actor {
   private log = "";
   readonly ready: Promise<Answer>;
 
-  constructor(databaseUrl: string) {
+  /** `env`: more configuration for this process (a payment provider, say). */
+  constructor(databaseUrl: string, env: Record<string, string> = {}) {
     const [cmd, args] = node("reliability/actor.ts");
-    this.child = spawn(cmd, [...args, databaseUrl], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl } });
+    this.child = spawn(cmd, [...args, databaseUrl], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl, ...env } });
     this.child.stderr!.on("data", (d) => (this.log += d));
     let onReady: (a: Answer) => void = () => {};
     this.ready = new Promise((resolve, reject) => {
@@ -46,8 +47,16 @@ export class Actor {
     });
   }
 
+  /** Kills the process where it stands (SIGKILL: no cleanup, connections cut mid-transaction). */
+  async kill() {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGKILL");
+    await exited;
+  }
+
   async stop() {
-    if (this.child.exitCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once("exit", r));
     this.child.stdin!.write(JSON.stringify({ op: "exit", id: 0 }) + "\n");
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);

@@ -65,6 +65,10 @@ export class FakeStripe {
   holdEvents = false;
   /** Cut the connection after doing the work, for this many coming POSTs to /v1/payment_intents. */
   dropResponses = 0;
+  /** Answer POSTs to /v1/payment_intents this many ms after doing the work (a slow network: a caller may die waiting). */
+  responseDelayMs = 0;
+  /** PaymentIntents made whose answers are still being held back (responseDelayMs). */
+  answersInFlight = 0;
   readonly customers = new Map<string, Obj>();
   readonly paymentMethods = new Map<string, Obj>();
   readonly setupIntents = new Map<string, Obj>();
@@ -185,10 +189,16 @@ export class FakeStripe {
         const [status, payload] = this.route(req.method, url.pathname, params);
         const text = JSON.stringify(payload);
         this.idempotency.set(key, { hash, status, body: text });
-        if (this.dropResponses > 0 && url.pathname === "/v1/payment_intents") {
-          this.dropResponses--;
-          req.socket.destroy();
-          return;
+        if (url.pathname === "/v1/payment_intents") {
+          if (this.dropResponses > 0) {
+            this.dropResponses--;
+            req.socket.destroy();
+            return;
+          }
+          if (this.responseDelayMs > 0) {
+            this.answersInFlight++;
+            await new Promise((r) => setTimeout(r, this.responseDelayMs)).finally(() => this.answersInFlight--);
+          }
         }
         return send(status, text);
       }
