@@ -25,19 +25,27 @@ export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
 }
 
-/** Opens a server database through the `postgres` driver. Does not migrate. */
-export async function openPostgres(url: string, max = 10, opts: { statementTimeoutMs?: number } = {}): Promise<DbHandle> {
+/**
+ * Opens a server database through the `postgres` driver. Does not migrate.
+ * `directUrl`: `url` goes through a transaction pooler (PgBouncer), and this is the primary
+ * itself. Then statements are not prepared by name (PgBouncer 1.18 cannot keep them across
+ * transactions), no session settings are sent (the pooler would refuse them: set them on the
+ * database or role instead), and LISTEN, which needs a session of its own, uses `directUrl`.
+ */
+export async function openPostgres(url: string, max = 10, opts: { statementTimeoutMs?: number; directUrl?: string } = {}): Promise<DbHandle> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
+  const pooled = !!opts.directUrl;
   const client = postgres(url, {
     max,
     onnotice: () => {},
+    prepare: !pooled,
     // Fail fast while the server is away instead of queueing requests forever.
     connect_timeout: 5,
     idle_timeout: 30,
     // Session settings sent when each connection opens: no statement (nor wait for a lock)
     // outlives the bound, and no transaction sits idle holding locks.
-    ...(opts.statementTimeoutMs
+    ...(opts.statementTimeoutMs && !pooled
       ? {
           connection: {
             statement_timeout: opts.statementTimeoutMs,
@@ -53,8 +61,16 @@ export async function openPostgres(url: string, max = 10, opts: { statementTimeo
     driver: "postgres",
     close: () => client.end({ timeout: 5 }),
     async listen(channel, onPayload) {
-      const { unlisten } = await client.listen(channel, onPayload);
-      return unlisten;
+      if (!opts.directUrl) {
+        const { unlisten } = await client.listen(channel, onPayload);
+        return unlisten;
+      }
+      const direct = postgres(opts.directUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+      const { unlisten } = await direct.listen(channel, onPayload);
+      return async () => {
+        await unlisten();
+        await direct.end({ timeout: 5 });
+      };
     },
     async execSimple(text) {
       // Several statements (a BEGIN … COMMIT among them) need one connection of their own.

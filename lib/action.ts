@@ -4,7 +4,7 @@ import { getDb } from "@/lib/db";
 import { BACKSTOP_GRACE_MS, DeadlineExceededError, withDeadline } from "./deadline";
 import { env } from "./env";
 import { DomainError, isDatabaseUnavailable } from "./errors";
-import { getSessionUser, type SessionUser } from "@/lib/auth/session";
+import { getSessionUser, rememberWritePosition, type SessionUser } from "@/lib/auth/session";
 
 import type { ActionInput, ActionResult } from "./action-result";
 
@@ -48,7 +48,10 @@ async function run<S extends z.ZodType, T>(
   }
   const ms = opts.deadlineMs?.() ?? env().ACTION_DEADLINE_MS;
   try {
-    return { ok: true, data: await withDeadline(body(parsed.data, new Date(Date.now() + ms)), ms + BACKSTOP_GRACE_MS) };
+    const data = await withDeadline(body(parsed.data, new Date(Date.now() + ms)), ms + BACKSTOP_GRACE_MS);
+    // With a read replica: the person's next pages read their own change (read-your-writes).
+    await rememberWritePosition().catch(() => undefined);
+    return { ok: true, data };
   } catch (err) {
     if (err instanceof UserError) return { ok: false, error: err.message, fieldErrors: err.fieldErrors };
     // Domain errors are written for the person ("Only the workspace owner can change plans.").

@@ -16,6 +16,22 @@ export const envSchema = z
         .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
         .optional(),
     ),
+    /** The primary itself, when DATABASE_URL goes through a transaction pooler (PgBouncer): LISTEN, migrations and CLIs use it. */
+    DATABASE_DIRECT_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+        .optional(),
+    ),
+    /** A streaming replica of the primary: dashboards, charts, activity, CSV and audit reads go to it. */
+    DATABASE_REPLICA_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+        .optional(),
+    ),
+    /** Past this replication lag (ms), pages read from the replica say "as of <time>". */
+    REPLICA_MAX_LAG_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     PGLITE_DIR: optionalString,
     AUTH_SECRET: optionalString.pipe(
@@ -54,6 +70,9 @@ export const envSchema = z
         path: ["AUTH_SECRET"],
         message: "is required in production with DATABASE_URL (sessions must survive restarts and be shared by every process)",
       });
+    }
+    if (v.DATABASE_DIRECT_URL && !v.DATABASE_URL) {
+      ctx.addIssue({ code: "custom", path: ["DATABASE_DIRECT_URL"], message: "is only used with DATABASE_URL (the pooler's URL)" });
     }
     if (v.PAYMENTS === "stripe") {
       for (const key of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] as const) {

@@ -24,7 +24,7 @@ type Command =
 async function main() {
   const url = process.argv[2];
   if (!url) throw new Error("usage: tsx reliability/actor.ts <database url>");
-  const handle = await openPostgres(url, 12);
+  const handle = await openPostgres(url, 12, process.env.DATABASE_DIRECT_URL ? { directUrl: process.env.DATABASE_DIRECT_URL } : {});
   const worker = await startWorker(handle, { provider: configuredProvider(), sweepAfterMs: 2_000, pollSeconds: 0.5 });
   const answer = (msg: object) => process.stdout.write(JSON.stringify(msg) + "\n");
   // Waits until the test lets go of the round's lock; the shared lock is released at once.

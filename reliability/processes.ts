@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import postgres from "postgres";
+import { directUrlFor } from "@/tests/support/local-db";
 import { ROOT } from "@/tests/support/server";
 
 /** Helpers for tests that run parts of the work in other processes (reliability/actor.ts, the worker). */
@@ -12,6 +13,12 @@ const node = (script: string) => [process.execPath, ["--import", "tsx", path.joi
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are asserted field by field
 type Answer = Record<string, any>;
+
+/** Through a pooler, the child's DATABASE_DIRECT_URL names the same database on the primary. */
+const directEnv = (databaseUrl: string): Record<string, string> => {
+  const direct = directUrlFor(databaseUrl);
+  return direct ? { DATABASE_DIRECT_URL: direct } : {};
+};
 
 /** Another process working on the same database: see reliability/actor.ts. */
 export class Actor {
@@ -24,7 +31,7 @@ export class Actor {
   /** `env`: more configuration for this process (a payment provider, say). */
   constructor(databaseUrl: string, env: Record<string, string> = {}) {
     const [cmd, args] = node("reliability/actor.ts");
-    this.child = spawn(cmd, [...args, databaseUrl], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl, ...env } });
+    this.child = spawn(cmd, [...args, databaseUrl], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl, ...directEnv(databaseUrl), ...env } });
     this.child.stderr!.on("data", (d) => (this.log += d));
     let onReady: (a: Answer) => void = () => {};
     this.ready = new Promise((resolve, reject) => {
@@ -72,7 +79,8 @@ export class Actor {
 export class Barrier {
   private sql: postgres.Sql;
   constructor(databaseUrl: string) {
-    this.sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    // Session advisory locks need a session of their own: the primary itself, never through a pooler.
+    this.sql = postgres(directUrlFor(databaseUrl) ?? databaseUrl, { max: 1, onnotice: () => {} });
   }
   async hold(key: number) {
     await this.sql`select pg_advisory_lock(${key})`;
@@ -95,7 +103,7 @@ export class Barrier {
 export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}) {
   let log = "";
   const [cmd, args] = node("scripts/worker.ts");
-  const child = spawn(cmd, [...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl, ...env } });
+  const child = spawn(cmd, [...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: databaseUrl, ...directEnv(databaseUrl), ...env } });
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));

@@ -58,16 +58,18 @@ export async function getWorkspaceView(
   db: Db,
   { workspaceId, userId }: { workspaceId: string; userId: string },
   now: Date,
-  opts: { filters: ActivityFilters; page: number; scope: "mine" | "workspace"; timeZone: string },
+  opts: { filters: ActivityFilters; page: number; scope: "mine" | "workspace"; timeZone: string; readDb?: Db },
 ) {
   const { role, me, members } = await getWorkspaceCredits(db, workspaceId, userId, now);
   const mineOnly = opts.scope === "mine" || role === "member";
   const args = { workspaceId, viewerId: userId, role, now, days: 30, timeZone: opts.timeZone, mineOnly };
+  // Charts, usage and activity may come from a read replica (`readDb`); balances never do.
+  const reads = opts.readDb ?? db;
   const [days, actions, appUsage, activity] = await Promise.all([
-    usageByDay(db, args),
-    breakdownByAction(db, args),
-    role === "member" ? Promise.resolve(null) : listAppsWithUsage(db, workspaceId, now),
-    listActivity(db, { workspaceId, viewerId: userId, role, filters: opts.filters, limit: ACTIVITY_PAGE_SIZE + 1, offset: (opts.page - 1) * ACTIVITY_PAGE_SIZE }),
+    usageByDay(reads, args),
+    breakdownByAction(reads, args),
+    role === "member" ? Promise.resolve(null) : listAppsWithUsage(reads, workspaceId, now),
+    listActivity(reads, { workspaceId, viewerId: userId, role, filters: opts.filters, limit: ACTIVITY_PAGE_SIZE + 1, offset: (opts.page - 1) * ACTIVITY_PAGE_SIZE }),
   ]);
   return {
     role,

@@ -12,3 +12,22 @@ export function assertLocalDatabase(url: string | URL, what = "tests"): URL {
   }
   return parsed;
 }
+
+/**
+ * Tests through a pooler: with DATABASE_DIRECT_URL set, the URLs tests are given (DATABASE_URL,
+ * RELIABILITY_PG_URL) go through PgBouncer in front of that primary, and a database's direct URL
+ * is its pooled URL with the primary's host and port. Undefined without a pooler.
+ */
+export function directUrlFor(url: string | URL): string | undefined {
+  const direct = process.env.DATABASE_DIRECT_URL;
+  if (!direct) return undefined;
+  const u = new URL(url);
+  u.host = new URL(direct).host;
+  return u.toString();
+}
+
+/** The driver's options for a test database at `url`: through a pooler, its direct URL for LISTEN. */
+export const poolerOptions = (url: string | URL) => {
+  const directUrl = directUrlFor(url);
+  return directUrl ? { directUrl } : {};
+};

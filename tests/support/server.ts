@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { migrateDb, openPostgres, type DbHandle } from "@/db/client";
-import { assertLocalDatabase } from "./local-db";
+import { assertLocalDatabase, directUrlFor, poolerOptions } from "./local-db";
 import { openTestDbs } from "./test-db";
 import { seedCatalog } from "@/lib/credits/catalog";
 
@@ -15,13 +15,17 @@ const ADMIN_URL = process.env.RELIABILITY_PG_URL ?? "postgres://postgres@127.0.0
 export async function freshDatabase(adminUrl = ADMIN_URL): Promise<{ url: string; handle: DbHandle; drop(): Promise<void> }> {
   assertLocalDatabase(adminUrl, "the reliability suite");
   const name = `credits_rel_${randomBytes(4).toString("hex")}`;
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const sql = postgres(directUrlFor(adminUrl) ?? adminUrl, { max: 1, onnotice: () => {} });
   await sql.unsafe(`create database ${name}`);
   await sql.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const handle = await openPostgres(url.toString(), 10);
-  await migrateDb(handle);
+  const handle = await openPostgres(url.toString(), 10, poolerOptions(url));
+  // Migrations go to the primary itself.
+  const direct = directUrlFor(url);
+  const migrator = direct ? await openPostgres(direct, 1) : handle;
+  await migrateDb(migrator);
+  if (migrator !== handle) await migrator.close();
   await seedCatalog(handle.db);
   // The invariant check after each test (setup.ts) reads it too, while it is open.
   openTestDbs.add(handle);
@@ -33,7 +37,7 @@ export async function freshDatabase(adminUrl = ADMIN_URL): Promise<{ url: string
     async drop() {
       openTestDbs.delete(handle);
       await handle.close();
-      const s = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      const s = postgres(directUrlFor(adminUrl) ?? adminUrl, { max: 1, onnotice: () => {} });
       await s.unsafe(`drop database if exists ${name} with (force)`);
       await s.end();
     },
@@ -56,7 +60,7 @@ export async function startServer(databaseUrl: string, port: number, extraEnv: R
   let log = "";
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, AUTH_SECRET: secret, NEXTAUTH_URL: base, DATABASE_POOL_MAX: "20", ...extraEnv },
+    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, ...(directUrlFor(databaseUrl) ? { DATABASE_DIRECT_URL: directUrlFor(databaseUrl)! } : {}), AUTH_SECRET: secret, NEXTAUTH_URL: base, DATABASE_POOL_MAX: "20", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (log += d));

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { migrateDb, openPglite, openPostgres, type DbHandle } from "@/db/client";
 import { seedCatalog } from "@/lib/credits/catalog";
 
-import { assertLocalDatabase } from "./local-db";
+import { assertLocalDatabase, directUrlFor, poolerOptions } from "./local-db";
 
 /** The databases this test file opened: the invariant check after each test reads them. */
 export const openTestDbs = new Set<DbHandle>();
@@ -35,18 +35,26 @@ async function openTestDb(): Promise<DbHandle & { cleanup(): Promise<void> }> {
   }
   const parsed = assertLocalDatabase(url);
   const name = `credits_test_${Date.now()}_${randomBytes(4).toString("hex")}`;
-  const admin = await openPostgres(url, 1);
+  // Databases are made, migrated and dropped on the primary itself (not through a pooler).
+  const adminUrl = directUrlFor(url) ?? url;
+  const admin = await openPostgres(adminUrl, 1);
   await admin.db.execute(`create database ${name}`);
   await admin.close();
   parsed.pathname = `/${name}`;
-  const handle = await openPostgres(parsed.toString(), 20);
-  await migrateDb(handle);
+  const direct = directUrlFor(parsed);
+  if (direct) {
+    const migrator = await openPostgres(direct, 1);
+    await migrateDb(migrator);
+    await migrator.close();
+  }
+  const handle = await openPostgres(parsed.toString(), 20, poolerOptions(parsed));
+  if (!direct) await migrateDb(handle);
   await seedCatalog(handle.db);
   return {
     ...handle,
     async cleanup() {
       await handle.close();
-      const dropper = await openPostgres(url, 1);
+      const dropper = await openPostgres(adminUrl, 1);
       await dropper.db.execute(`drop database if exists ${name} with (force)`);
       await dropper.close();
     },

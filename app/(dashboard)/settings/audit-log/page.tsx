@@ -2,14 +2,16 @@ import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/surface";
-import { requireWorkspace } from "@/lib/auth/session";
+import { readDbForViewer, requireWorkspace } from "@/lib/auth/session";
+import { AsOfNotice } from "@/components/replica-notice";
 import { getAuditLogView } from "@/lib/views/audit-log";
 
 export const metadata: Metadata = { title: "Audit log" };
 
 export default async function AuditLogPage() {
-  const { db, user, current } = await requireWorkspace();
-  const view = await getAuditLogView(db, { workspaceId: current.workspaceId, userId: user.id, role: current.role });
+  const { user, current } = await requireWorkspace();
+  const reads = await readDbForViewer();
+  const view = await getAuditLogView(reads.db, { workspaceId: current.workspaceId, userId: user.id, role: current.role });
   if (!view.visible) {
     return (
       <div className="space-y-2">
@@ -22,6 +24,7 @@ export default async function AuditLogPage() {
     <div className="space-y-4">
       <h2 className="text-xl font-semibold">Audit log</h2>
       <p className="text-sm text-zinc-600 dark:text-zinc-400">Plan, seat and member changes in {current.name}, newest first.</p>
+      <AsOfNotice asOf={reads.asOf} what="This log is" />
       {view.rows.length === 0 ? (
         <EmptyState>Nothing yet. Plan, seat, member, app and top-up changes will be listed here, with who made them and when.</EmptyState>
       ) : (

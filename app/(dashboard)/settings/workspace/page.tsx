@@ -8,7 +8,8 @@ import { LocalTime } from "@/components/local-time";
 import { safeTimeZone } from "@/lib/format/time";
 import { formatCredits } from "@/lib/credits/amounts";
 import { getWorkspaceView, type MemberCredits } from "@/lib/views/workspace";
-import { requireWorkspace } from "@/lib/auth/session";
+import { readDbForViewer, requireWorkspace } from "@/lib/auth/session";
+import { AsOfNotice } from "@/components/replica-notice";
 import { timeUntil } from "@/lib/format/time";
 import { ActivitySection } from "./activity-section";
 import { parseFilters } from "./filters";
@@ -23,7 +24,8 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
   const now = new Date();
   const { filters, page, scope } = parseFilters(await searchParams);
   const timeZone = safeTimeZone((await cookies()).get("tz")?.value);
-  const view = await getWorkspaceView(db, { workspaceId: current.workspaceId, userId: user.id }, now, { filters, page, scope, timeZone });
+  const reads = await readDbForViewer();
+  const view = await getWorkspaceView(db, { workspaceId: current.workspaceId, userId: user.id }, now, { filters, page, scope, timeZone, readDb: reads.db });
   const { me, members } = view;
   const { message, integration } = me.balance;
   const daily = me.balance.account.type === "free";
@@ -99,6 +101,7 @@ export default async function WorkspaceSettingsPage({ searchParams }: { searchPa
         </dl>
       </section>
 
+      <AsOfNotice asOf={reads.asOf} what="Usage and activity below are" />
       <UsageSection usage={view.usage} role={current.role} timeZone={timeZone} scope={scope} pool={!!pool} />
 
       {members && pool?.allocations ? (
