@@ -14,6 +14,7 @@ import { freshDatabase, ROOT, startServer } from "@/tests/support/server";
 import { benchPlan, chargedCount, makeOwners } from "./setup";
 import { balanceReads } from "./reads";
 import { pageWeight } from "./page-weight";
+import { poolerBench } from "./pooler";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = 64;
@@ -288,6 +289,7 @@ async function main() {
   if (!only || only === "two") await twoProcesses();
   if (!only || only === "reads") save("balance-reads", await balanceReads());
   if (!only || only === "weight") save("page-weight", await pageWeight());
+  if (!only || only === "pooler") save("pooler", await poolerBench(DURATION));
   printTable();
   process.exit(0);
 }
@@ -307,6 +309,11 @@ function printTable() {
   if (r["balance-reads"]) {
     const x = r["balance-reads"];
     lines.push(`| balance-reads | balance p50 ${x.at10k.balanceP50Ms} → ${x.at1m.balanceP50Ms} ms; page p50 ${x.at10k.pageP50Ms} → ${x.at1m.pageP50Ms} ms; whole-workspace view ${x.at10k.wholeWorkspacePageP50Ms} → ${x.at1m.wholeWorkspacePageP50Ms} ms (10k → 1M events) | 1M within 1.2× of 10k; balance p50 ≤ 5 ms |`);
+  }
+  if (r["pooler"]) {
+    const x = r["pooler"];
+    const pg = typeof x.throughPgBouncer === "object" ? `${x.throughPgBouncer.chargesPerSecond}/s (p99 ${x.throughPgBouncer.p99Ms} ms)` : x.throughPgBouncer;
+    lines.push(`| pooler | charges at 16: direct prepared ${x.directPrepared.chargesPerSecond}/s (p99 ${x.directPrepared.p99Ms} ms), unprepared ${x.directUnprepared.chargesPerSecond}/s (p99 ${x.directUnprepared.p99Ms} ms), through PgBouncer ${pg}; ratios ${JSON.stringify(x.ratios)} | measured, no target |`);
   }
   if (r["page-weight"]) {
     for (const [page, kb] of Object.entries(r["page-weight"].firstLoadKbGzip as Record<string, number>)) lines.push(`| page-weight ${page} | ${kb} KB gzipped first load | ≤ 250 KB |`);

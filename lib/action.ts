@@ -4,7 +4,8 @@ import { getDb } from "@/lib/db";
 import { BACKSTOP_GRACE_MS, DeadlineExceededError, withDeadline } from "./deadline";
 import { env } from "./env";
 import { DomainError, isDatabaseUnavailable } from "./errors";
-import { getSessionUser, rememberWritePosition, type SessionUser } from "@/lib/auth/session";
+import { getSessionUser, type SessionUser } from "@/lib/auth/session";
+import { rememberWritePosition } from "@/lib/auth/read-your-writes";
 
 import type { ActionInput, ActionResult } from "./action-result";
 

@@ -2,7 +2,8 @@ import { getServerSession } from "next-auth";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import type { Db } from "@/db/client";
-import { getDb, getReadDb, primaryPosition, type ReadDb } from "@/lib/db";
+import { getDb, getReadDb, type ReadDb } from "@/lib/db";
+import { WROTE_COOKIE } from "./read-your-writes";
 import { authOptions } from "./options";
 import { userOfSession } from "./sessions";
 import { listMemberships, pickWorkspace } from "@/lib/workspaces/memberships";
@@ -65,14 +66,6 @@ export async function requireWorkspace() {
   const { current, all } = await currentWorkspace(db, user.id);
   if (!current) redirect("/sign-in");
   return { user, db, current, all };
-}
-
-const WROTE_COOKIE = "credits-wrote-at";
-
-/** After the person's own change: where the primary stood, so their next dashboard reads wait for the replica to have it. */
-export async function rememberWritePosition(): Promise<void> {
-  const lsn = await primaryPosition();
-  if (lsn) (await cookies()).set(WROTE_COOKIE, lsn, { httpOnly: true, sameSite: "lax", path: "/", maxAge: 60 * 10 });
 }
 
 /** The database this viewer's dashboard reads go to (the replica, unless it has not replayed their own last change). */
