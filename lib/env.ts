@@ -71,9 +71,6 @@ export const envSchema = z
         message: "is required in production with DATABASE_URL (sessions must survive restarts and be shared by every process)",
       });
     }
-    if (v.DATABASE_DIRECT_URL && !v.DATABASE_URL) {
-      ctx.addIssue({ code: "custom", path: ["DATABASE_DIRECT_URL"], message: "is only used with DATABASE_URL (the pooler's URL)" });
-    }
     if (v.PAYMENTS === "stripe") {
       for (const key of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] as const) {
         if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required with PAYMENTS=stripe" });

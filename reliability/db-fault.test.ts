@@ -9,6 +9,7 @@ import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixt
 import { createAppKey } from "@/lib/apps/keys";
 import { findUsageMismatches } from "@/lib/credits/check";
 import { freshDatabase, postUsage, startServer, type AppServer } from "@/tests/support/server";
+import { poolerOptions } from "@/tests/support/local-db";
 
 // A PostgreSQL cluster of this test's own (port 5499), so stopping it mid-load disturbs
 // nothing else on the machine. PostgreSQL refuses to run as root: its tools run as `postgres`.
@@ -104,5 +105,5 @@ describe("PostgreSQL restarted in the middle of a load run", () => {
 
 async function freshHandle() {
   const { openPostgres } = await import("@/db/client");
-  return openPostgres(db.url, 2);
+  return openPostgres(db.url, 2, poolerOptions(db.url));
 }

@@ -12,6 +12,7 @@ import { buyTopUp } from "@/lib/credits/top-ups";
 import { transferSeat } from "@/lib/credits/seats";
 import { drainDecisions, makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { freshDatabase } from "@/tests/support/server";
+import { poolerOptions } from "@/tests/support/local-db";
 
 // Money outside the debit path, on real PostgreSQL with two connection pools (as two app
 // processes would have): each decision is charged and applied once, whatever arrives at once.
@@ -20,7 +21,7 @@ let db: Awaited<ReturnType<typeof freshDatabase>>;
 let other: DbHandle;
 beforeAll(async () => {
   db = await freshDatabase();
-  other = await openPostgres(db.url, 10);
+  other = await openPostgres(db.url, 10, poolerOptions(db.url));
 });
 afterAll(async () => {
   await other?.close();

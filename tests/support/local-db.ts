@@ -22,6 +22,9 @@ export function directUrlFor(url: string | URL): string | undefined {
   const direct = process.env.DATABASE_DIRECT_URL;
   if (!direct) return undefined;
   const u = new URL(url);
+  // Only URLs on the pooler the run was given (a test's own cluster on another port is direct).
+  const poolers = [process.env.DATABASE_URL, process.env.RELIABILITY_PG_URL].filter((x): x is string => !!x).map((x) => new URL(x).host);
+  if (!poolers.includes(u.host)) return undefined;
   u.host = new URL(direct).host;
   return u.toString();
 }
