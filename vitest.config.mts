@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "e2e/**", "reliability/**", ".next/**", ".data/**"],
+    exclude: ["node_modules/**", "e2e/**", "reliability/**", "cluster/**", ".next/**", ".data/**"],
     environment: "node",
     setupFiles: ["tests/support/setup.ts"],
     pool: "forks",
