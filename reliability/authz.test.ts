@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apps, workspaces } from "@/db/schema";
+import { apps, planChanges, workspaces } from "@/db/schema";
 import { seedDemoIfEmpty } from "@/lib/demo-data";
 import { createAppKey } from "@/lib/apps/keys";
 import { createApp } from "@/lib/apps/apps";
@@ -15,6 +15,7 @@ const cookies: Partial<Record<Who, string>> = {};
 let acmeId: string;
 let storefrontId: string;
 let otherKey: string;
+let acmeDecisionId: string;
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -25,6 +26,7 @@ beforeAll(async () => {
   otherKey = (await createAppKey(db.handle.db, elsewhere.id, outsider.id, now)).key;
   acmeId = (await db.handle.db.select().from(workspaces).where(eq(workspaces.name, "Acme")))[0]!.id;
   storefrontId = (await db.handle.db.select().from(apps).where(eq(apps.name, "Storefront")))[0]!.id;
+  acmeDecisionId = (await db.handle.db.select().from(planChanges).where(eq(planChanges.workspaceId, acmeId)))[0]!.id;
   server = await startServer(db.url, 3713);
   cookies.outsider = await signInOverHttp(server.base, "olga@example.com", "outsider-pass");
   cookies.member = await signInOverHttp(server.base, "linus@example.com", "credits-demo");
@@ -68,6 +70,17 @@ describe("pages", () => {
     const res = await request(who, `/apps/${storefrontId}/editor`);
     const expected = { "signed out": 307, "other key": 307, outsider: 404, member: 200, admin: 200, owner: 200 }[who];
     expect(res.status).toBe(expected);
+  });
+});
+
+describe("payment routes", () => {
+  // Confirming a payment with the bank (and coming back from it) is the owner's alone.
+  it.each(everyone)("Confirm payment of an Acme decision, and its return, as %s", async (who) => {
+    for (const path of [`/settings/billing/confirm/${acmeDecisionId}`, `/settings/billing/confirm/${acmeDecisionId}/done`]) {
+      const res = await request(who, path);
+      const expected = { "signed out": 401, "other key": 401, outsider: 404, member: 403, admin: 403, owner: 303 }[who];
+      expect({ path, status: res.status }).toEqual({ path, status: expected });
+    }
   });
 });
 

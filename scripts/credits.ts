@@ -28,7 +28,8 @@ import { getMemberBalance } from "@/lib/credits/balance";
 import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { listMemberships } from "@/lib/workspaces/memberships";
 import { decisionsInFlight, refundsOwed } from "@/lib/credits/decisions";
-import { configuredProvider, runDecision, voidDecision } from "@/lib/worker";
+import { configuredProvider } from "@/lib/credits/providers";
+import { runDecision, voidDecision } from "@/lib/worker";
 import { listOutbox } from "@/lib/mail";
 
 const USAGE = `usage: npm run credits -- <command>

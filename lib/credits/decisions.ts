@@ -144,8 +144,14 @@ async function transition(db: Db, change: PlanChange, from: DecisionStatus | Dec
   return moved.length > 0;
 }
 
-function providerKey(change: PlanChange) {
+/** The key a decision is paid (and refunded) with at the provider: its idempotency key there. */
+export function providerKey(change: { id: string }) {
   return `plan_change:${change.id}`;
+}
+
+/** The decision a provider's key names, or null for a key that is not one of ours. */
+export function decisionIdOfKey(key: string | undefined): string | null {
+  return key?.match(/^plan_change:([0-9a-f-]{36})$/)?.[1] ?? null;
 }
 
 function timeout<T>(work: Promise<T>, ms: number): Promise<T> {

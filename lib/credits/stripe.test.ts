@@ -119,12 +119,12 @@ describe("paying with the saved card", () => {
     expect(mails).toHaveLength(1);
   });
 
-  it("the same decision driven five times at once, with two answers lost on the way: one PaymentIntent, one lot", async () => {
+  it("the same decision driven six times at once, with two answers lost on the way: one PaymentIntent, one lot", async () => {
     const t = await team(h.db);
     await saveCard(t, "visa");
     const change = await recordTopUpPurchase(h.db, { seatId: t.seat.id, kind: "integration", packs: 1, byUserId: t.ada.id }, at());
     fake.dropResponses = 2;
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => driveDecision(h.db, change.id, { provider, applier: topUpApplier })));
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => driveDecision(h.db, change.id, { provider, applier: topUpApplier })));
     fake.dropResponses = 0;
     await driveDecision(h.db, change.id, { provider, applier: topUpApplier });
     expect(results.filter((r) => r.status === "fulfilled").length).toBeGreaterThan(0);

@@ -21,8 +21,6 @@ import { deliverMail } from "@/lib/mail";
 
 const APPLIERS: Record<string, DecisionApplier> = { top_up: topUpApplier, add_seat: addSeatApplier, upgrade: upgradeApplier, start_pool: startPoolApplier };
 
-export { configuredProvider };
-
 /** Drives one decision with the applier of its kind (the job's handler, the sweep's, the CLI's). */
 export async function runDecision(db: Db, decisionId: string, provider: PaymentProvider, now?: () => Date) {
   const d = await getDecision(db, decisionId);

@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { providerEvents } from "@/db/schema";
-import { DecisionPendingError, getDecision, refundIfChargedAfterFailing } from "@/lib/credits/decisions";
+import { decisionIdOfKey, DecisionPendingError, getDecision, refundIfChargedAfterFailing } from "@/lib/credits/decisions";
 import type { PaymentProvider } from "@/lib/credits/payments";
 import { saveCardFromSession, stripeClient, stripeProvider } from "@/lib/credits/stripe";
 import { env } from "@/lib/env";
@@ -47,7 +47,7 @@ export async function handleStripeWebhook(
 
 /** Moves the decision a payment belongs to as far as it can go now (see driveDecision). */
 export async function nudgeDecision(db: Db, key: string | undefined, provider: PaymentProvider) {
-  const id = key?.match(/^plan_change:([0-9a-f-]{36})$/)?.[1];
+  const id = decisionIdOfKey(key);
   if (!id) return;
   const d = await getDecision(db, id).catch(() => null);
   if (!d) return;

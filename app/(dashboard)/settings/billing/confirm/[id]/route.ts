@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/route";
-import { getDecision } from "@/lib/credits/decisions";
+import { getDecision, providerKey } from "@/lib/credits/decisions";
 import { confirmationUrl } from "@/lib/credits/stripe";
 import { notFound } from "@/lib/errors";
 import { appLink } from "@/lib/mail";
@@ -15,6 +15,6 @@ export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "req
   const d = await getDecision(db, id);
   await requireRole(db, { workspaceId: d.workspaceId, userId: user!.id }, ["owner"], "confirm payments");
   const done = appLink(`/settings/billing/confirm/${id}/done`);
-  const to = d.status === "paying" && d.needsActionAt ? await confirmationUrl(db, `plan_change:${id}`, d.workspaceId, done) : done;
+  const to = d.status === "paying" && d.needsActionAt ? await confirmationUrl(db, providerKey(d), d.workspaceId, done) : done;
   return Response.redirect(to, 303);
 });

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/route";
-import { getDecision } from "@/lib/credits/decisions";
+import { getDecision, providerKey } from "@/lib/credits/decisions";
 import { configuredProvider } from "@/lib/credits/providers";
 import { notFound } from "@/lib/errors";
 import { appLink } from "@/lib/mail";
@@ -12,7 +12,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "req
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Payment");
   const d = await getDecision(db, id);
   await requireRole(db, { workspaceId: d.workspaceId, userId: user!.id }, ["owner"], "confirm payments");
-  await nudgeDecision(db, `plan_change:${id}`, configuredProvider());
+  await nudgeDecision(db, providerKey(d), configuredProvider());
   const after = await getDecision(db, id);
   const to = after.status === "applied" ? `/settings/billing/receipts/${id}` : `/settings/billing?payment=${after.status === "failed" ? "declined" : "waiting"}#payments-title`;
   return Response.redirect(appLink(to), 303);
