@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,7 +49,11 @@ beforeAll(async () => {
   replica = postgres(replicaUrl(db.url), { max: 1, onnotice: () => {} });
   // The new database, with the demo, reaches the replica by streaming (no wait-for-condition helper outside a test: a bounded loop).
   for (let i = 0; (await replica`select count(*)::int as n from workspaces`.catch(() => [{ n: 0 }]))[0]!.n === 0; i++) {
-    if (i > 300) throw new Error("the new database did not reach the replica within 30 s");
+    if (i > 300) {
+      const log = path.join(CLUSTER_DIR, "replica.log");
+      const senders = await db.handle.execSimple("select state, replay_lag::text from pg_stat_replication").catch((e: Error) => e.message);
+      throw new Error(`the new database did not reach the replica within 30 s; walsenders: ${JSON.stringify(senders)}; replica log:\n${existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-15).join("\n") : "(none)"}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   server = await startServer(db.url, 3741, { DATABASE_REPLICA_URL: replicaUrl(db.url), REPLICA_MAX_LAG_MS: "1000" });

@@ -58,6 +58,55 @@ function installPgBouncer() {
   tryRun(() => sh("service pgbouncer stop"));
 }
 
+const SLOT = "credits_replica";
+const primarySql = (query: string) => sh(`psql -h ${PRIMARY.host} -p ${PRIMARY.port} -U postgres -Atc "${query}"`);
+
+/** A base backup of the primary into replicaDir, with a physical replication slot: the primary
+ * keeps the WAL the replica has not received yet, however long it is stopped. */
+function makeReplica() {
+  console.log(`replica: base backup of ${PRIMARY.host}:${PRIMARY.port} into ${replicaDir}…`);
+  dropSlot();
+  asPostgres([path.join(pgBin(), "pg_basebackup"), "-h", PRIMARY.host, "-p", String(PRIMARY.port), "-U", "postgres", "-D", replicaDir, "-R", "-X", "stream", "-c", "fast", "-C", "-S", SLOT]);
+  // Debian keeps configuration outside the data folder: the replica gets its own.
+  writeFileSync(
+    path.join(replicaDir, "postgresql.conf"),
+    [`port = ${REPLICA_PORT}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${DIR}'`, "hot_standby = on", "hot_standby_feedback = on", "max_connections = 200", "shared_buffers = 128MB"].join("\n") + "\n",
+  );
+  writeFileSync(path.join(replicaDir, "pg_hba.conf"), "local all all trust\nhost all all 127.0.0.1/32 trust\n");
+  writeFileSync(path.join(replicaDir, "pg_ident.conf"), "");
+  sh(`chown postgres:postgres ${replicaDir}/postgresql.conf ${replicaDir}/pg_hba.conf ${replicaDir}/pg_ident.conf`);
+}
+
+function dropSlot() {
+  tryRun(() => primarySql(`select pg_drop_replication_slot('${SLOT}') from pg_replication_slots where slot_name = '${SLOT}' and not active`));
+}
+
+async function startReplica() {
+  if (ready(REPLICA_PORT)) return;
+  asPostgres([path.join(pgBin(), "pg_ctl"), "-D", replicaDir, "-l", path.join(DIR, "replica.log"), "-w", "start"]);
+  await waitFor("the replica", () => ready(REPLICA_PORT));
+}
+
+function stopReplica() {
+  if (existsSync(path.join(replicaDir, "postmaster.pid"))) tryRun(() => asPostgres([path.join(pgBin(), "pg_ctl"), "-D", replicaDir, "-m", "fast", "-w", "stop"]));
+}
+
+/** Whether the primary has a walsender streaming to a replica, within `seconds`. */
+async function streaming(seconds: number) {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (tryRun(() => {
+      if (primarySql("select count(*) from pg_stat_replication where state = 'streaming'") === "0") throw new Error("not yet");
+    })) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+function logTail(lines = 15) {
+  const log = path.join(DIR, "replica.log");
+  return existsSync(log) ? readFileSync(log, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)";
+}
+
 async function up() {
   if (!ready(PRIMARY.port)) throw new Error(`The primary is not answering at ${PRIMARY.host}:${PRIMARY.port}. Start it first (README: A real PostgreSQL).`);
   installPgBouncer();
@@ -71,22 +120,20 @@ async function up() {
     writeFileSync(hba, readFileSync(hba, "utf8").replace(/\n?$/, "\nhost replication all 127.0.0.1/32 trust\n"));
     sh(`psql -h ${PRIMARY.host} -p ${PRIMARY.port} -U postgres -Atc "select pg_reload_conf()"`);
   }
-  if (!existsSync(path.join(replicaDir, "PG_VERSION"))) {
-    console.log(`replica: base backup of ${PRIMARY.host}:${PRIMARY.port} into ${replicaDir}…`);
-    asPostgres([path.join(pgBin(), "pg_basebackup"), "-h", PRIMARY.host, "-p", String(PRIMARY.port), "-U", "postgres", "-D", replicaDir, "-R", "-X", "stream", "-c", "fast"]);
-    // Debian keeps configuration outside the data folder: the replica gets its own.
-    writeFileSync(
-      path.join(replicaDir, "postgresql.conf"),
-      [`port = ${REPLICA_PORT}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${DIR}'`, "hot_standby = on", "hot_standby_feedback = on", "max_connections = 200", "shared_buffers = 128MB"].join("\n") + "\n",
-    );
-    writeFileSync(path.join(replicaDir, "pg_hba.conf"), "local all all trust\nhost all all 127.0.0.1/32 trust\n");
-    writeFileSync(path.join(replicaDir, "pg_ident.conf"), "");
-    sh(`chown postgres:postgres ${replicaDir}/postgresql.conf ${replicaDir}/pg_hba.conf ${replicaDir}/pg_ident.conf`);
+  if (!existsSync(path.join(replicaDir, "PG_VERSION"))) makeReplica();
+  await startReplica();
+  // A replica that is up but cannot stream (the WAL it needs is gone from the primary, say after
+  // the machine was stopped for a while) is made again from a new base backup, once.
+  if (!(await streaming(20))) {
+    console.log(`replica: not streaming; its log says:\n${logTail()}\nreplica: making it again from a new base backup…`);
+    stopReplica();
+    rmSync(replicaDir, { recursive: true, force: true });
+    makeReplica();
+    await startReplica();
+    if (!(await streaming(30))) throw new Error(`The replica does not stream from the primary. Its log (${path.join(DIR, "replica.log")}):\n${logTail()}`);
   }
-  if (!ready(REPLICA_PORT)) {
-    asPostgres([path.join(pgBin(), "pg_ctl"), "-D", replicaDir, "-l", path.join(DIR, "replica.log"), "-w", "start"]);
-    await waitFor("the replica", () => ready(REPLICA_PORT));
-  }
+  // A test stopped while it had paused replay would leave it paused.
+  tryRun(() => sh(`psql -h 127.0.0.1 -p ${REPLICA_PORT} -U postgres -Atc "select pg_wal_replay_resume()"`));
 
   writeFileSync(path.join(DIR, "userlist.txt"), '"postgres" ""\n');
   writeFileSync(
@@ -122,7 +169,8 @@ async function up() {
 function down() {
   const pid = path.join(DIR, "pgbouncer.pid");
   if (existsSync(pid)) tryRun(() => sh(`kill ${readFileSync(pid, "utf8").trim()}`));
-  if (existsSync(path.join(replicaDir, "postmaster.pid"))) tryRun(() => asPostgres([path.join(pgBin(), "pg_ctl"), "-D", replicaDir, "-m", "fast", "-w", "stop"]));
+  stopReplica();
+  dropSlot();
   rmSync(DIR, { recursive: true, force: true });
   console.log(`cluster down: replica and PgBouncer stopped, ${DIR} removed (the primary is left as it was).`);
 }
