@@ -12,6 +12,10 @@
  *                                    give up on one: it will not apply; what was charged is refunded
  *   check                            recompute usage rows and top-ups from the ledger; exit 1 on mismatch
  *   mail [--email <address>]         the newest emails of the outbox (kept there without SMTP_URL)
+ *   ledger partitions                the ledger's monthly partitions and their rows (made ahead as needed)
+ *   ledger archive --before YYYY-MM [--dir <folder>]
+ *                                    detach every month before that one and write each to a gzipped
+ *                                    NDJSON file (default folder: ./ledger-archive); keys stay taken
  * Uses DATABASE_URL when set, else the embedded database (stop `npm run dev` first: the
  * embedded database admits one process at a time).
  */
@@ -31,6 +35,7 @@ import { decisionsInFlight, refundsOwed } from "@/lib/credits/decisions";
 import { configuredProvider } from "@/lib/credits/providers";
 import { runDecision, voidDecision } from "@/lib/worker";
 import { listOutbox } from "@/lib/mail";
+import { archiveHorizon, archiveLedgerBefore, ensureLedgerPartitions, ledgerPartitions } from "@/lib/credits/ledger-partitions";
 
 const USAGE = `usage: npm run credits -- <command>
   keys create --app <name or id>
@@ -40,7 +45,9 @@ const USAGE = `usage: npm run credits -- <command>
   topups grant --email <address> --kind message|integration --credits <n> --reason <text> [--workspace <id>]
   decisions [retry --id <id> | void --id <id> --reason <text>]
   check
-  mail [--email <address>]`;
+  mail [--email <address>]
+  ledger partitions
+  ledger archive --before YYYY-MM [--dir <folder>]`;
 
 async function open(): Promise<DbHandle> {
   const { handle } = await openConfiguredDb();
@@ -66,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: "string" },
       workspace: { type: "string" },
       id: { type: "string" },
+      before: { type: "string" },
+      dir: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -175,7 +184,24 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    if (command === "ledger" && sub === "partitions") {
+      await ensureLedgerPartitions(db, now);
+      const horizon = await archiveHorizon(db);
+      if (horizon) console.log(`Archived: everything before ${horizon.toISOString()}.`);
+      for (const p of await ledgerPartitions(db)) console.log(`${p.name.padEnd(24)} ${(p.month ? p.month.toISOString().slice(0, 7) : "other dates").padEnd(12)} ${p.rows} rows`);
+      return 0;
+    }
+    if (command === "ledger" && sub === "archive") {
+      const m = /^(\d{4})-(\d{2})$/.exec(values.before ?? "");
+      if (!m) throw new Error("ledger archive needs --before YYYY-MM (the first month to keep)");
+      const archived = await archiveLedgerBefore(db, new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)), values.dir ?? "ledger-archive", now);
+      if (archived.length === 0) console.log(`Nothing to archive before ${values.before}.`);
+      for (const a of archived) console.log(`${a.month}: ${a.rows} rows (${formatCredits(a.charged)} credits charged) → ${a.file} (sha256 ${a.sha256} of the uncompressed lines)`);
+      return 0;
+    }
     if (command === "check") {
+      const horizon = await archiveHorizon(db);
+      if (horizon) console.log(`The ledger before ${horizon.toISOString()} is archived: cycles, hours and top-ups that began before it are not rechecked.`);
       const mismatches = [...(await findUsageMismatches(db)), ...(await findLotMismatches(db)), ...(await findRollupMismatches(db))];
       if (mismatches.length === 0) {
         console.log("OK: every usage row equals the ledger's totals.");

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, date, check, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { accountStatus, accountType, cadence, creditKind, ledgerOutcome, mc, reservationStatus, ts, type AutoTopUps, type LotParts } from "./columns";
 import { users, workspaces } from "./people";
 import { apps } from "./apps";
@@ -154,9 +154,11 @@ export const reservations = pgTable(
 export const creditLedger = pgTable(
   "credit_ledger",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
-    /** Scoped by the caller (e.g. "app:<id>:<key>") so two apps can use the same key text. */
-    idempotencyKey: text("idempotency_key").notNull().unique(),
+    /** With created_at, the key: the ledger is partitioned by month (migration 0023). */
+    id: bigserial("id", { mode: "number" }).notNull(),
+    /** Scoped by the caller (e.g. "app:<id>:<key>") so two apps can use the same key text.
+     * Unique through ledger_keys (a partitioned table's unique keys must include created_at). */
+    idempotencyKey: text("idempotency_key").notNull(),
     /** A hash of the request, so the same key with a different request is detected. */
     requestHash: text("request_hash").notNull(),
     actorUserId: uuid("actor_user_id").references(() => users.id),
@@ -189,6 +191,8 @@ export const creditLedger = pgTable(
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ name: "credit_ledger_pkey", columns: [t.id, t.createdAt] }),
+    index("credit_ledger_key").on(t.idempotencyKey),
     index("credit_ledger_payer_cycle").on(t.payerAccountId, t.cycleStart),
     index("credit_ledger_workspace_time").on(t.workspaceId, t.createdAt),
     index("credit_ledger_actor_time").on(t.actorUserId, t.createdAt),
@@ -197,6 +201,34 @@ export const creditLedger = pgTable(
     index("credit_ledger_payer_user_time").on(t.payerUserId, t.createdAt),
   ],
 );
+
+/**
+ * Each ledger row's idempotency key, unique here (the partitioned ledger cannot hold a unique key
+ * without created_at). Claimed by a trigger on every ledger insert, or first by a statement that
+ * skips keys already taken; kept when a month is archived, so an archived key is never charged again.
+ */
+export const ledgerKeys = pgTable(
+  "ledger_keys",
+  {
+    idempotencyKey: text("idempotency_key").notNull(),
+    ledgerId: bigint("ledger_id", { mode: "number" }).notNull(),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [primaryKey({ name: "credit_ledger_idempotency_key_unique", columns: [t.idempotencyKey] })],
+);
+
+/** Months of the ledger detached and written to a file (`npm run credits -- ledger archive`). */
+export const ledgerArchives = pgTable("ledger_archives", {
+  month: date("month").primaryKey(),
+  /** Everything created before this instant is archived (the end of the month). */
+  until: ts("until").notNull(),
+  rows: bigint("rows", { mode: "number" }).notNull(),
+  /** Sum of the month's charged amounts, as a check on the file. */
+  charged: bigint("charged", { mode: "number" }).notNull(),
+  file: text("file").notNull(),
+  sha256: text("sha256").notNull(),
+  archivedAt: ts("archived_at").notNull().defaultNow(),
+});
 
 export const notifications = pgTable(
   "notifications",

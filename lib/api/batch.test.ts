@@ -93,7 +93,7 @@ describe("a batch that runs out of time", () => {
       transaction(async (tx) => {
         const execute = tx.execute.bind(tx);
         tx.execute = ((query: SQL) => {
-          if (dialect.sqlToQuery(query).sql.startsWith('insert into "credit_ledger"')) late = true;
+          if (dialect.sqlToQuery(query).sql.includes('insert into "credit_ledger"')) late = true;
           return execute(query);
         }) as typeof tx.execute;
         return work(tx as typeof h.db);

@@ -10,7 +10,7 @@ import { COSTS, costOf, type CreditKind } from "./costs";
 import { capReachedNotice, payerFor } from "./debit";
 import { withRetry } from "./decisions";
 import { IdempotencyConflictError, lockLiveKeys, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
-import { eventOf, insertLedgerRows, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
+import { ArchivedKeyError, eventOf, insertLedgerRows, isLateCharge, ledgerByKeys, ledgerRow, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
 import { recordThresholdNotices } from "./notices";
 import { lockUsableLots, recordAutoTopUp } from "./top-ups";
 import { ensureUsageRow, kindBalance, usageColumns, type UsageRow } from "./usage";
@@ -73,7 +73,9 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
     const toCharge: typeof prepared = [];
     for (const p of prepared) {
       const found = existing.get(p.input.key);
-      if (found) {
+      if (found === "archived") {
+        answers[p.i] = { error: new ArchivedKeyError() };
+      } else if (found) {
         answers[p.i] = found.requestHash === p.hash ? { result: await replayOf(db, found, accountOf) } : { error: new IdempotencyConflictError() };
       } else if (seen.has(p.input.key)) {
         // The same key twice in one batch: the later one is answered after, from the first.
@@ -261,16 +263,6 @@ async function lockUsageRow(tx: Db, payer: Account, cycle: { start: Date; end: D
     [row] = await read();
   }
   return row!;
-}
-
-/** The ledger rows already under these keys (one JSON parameter, whatever the count). */
-async function ledgerByKeys(db: Db, keys: string[]): Promise<Map<string, LedgerEvent>> {
-  const found = rowsOf<{ id: string | number }>(
-    await db.execute(sql`select id from ${creditLedger} where ${creditLedger.idempotencyKey} in (select jsonb_array_elements_text(${JSON.stringify([...new Set(keys)])}::jsonb))`),
-  );
-  if (found.length === 0) return new Map();
-  const rows = await db.select().from(creditLedger).where(inArray(creditLedger.id, found.map((r) => Number(r.id))));
-  return new Map(rows.map((r) => [r.idempotencyKey, r]));
 }
 
 function resultOf(event: LedgerEvent, step: Step, resetsAt: Date): DebitResult {

@@ -2,6 +2,13 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { rowsOf } from "./ledger";
 
+/**
+ * Everything the ledger held before this instant was archived (`npm run credits -- ledger
+ * archive`): running totals of cycles, hours and lots that began before it are not rechecked
+ * (their events are in the archive's files, not the ledger).
+ */
+const HORIZON = sql.raw(`(select coalesce(max(until), '-infinity'::timestamptz) from ledger_archives)`);
+
 export interface UsageMismatch {
   accountId: string;
   cycleStart: string;
@@ -43,7 +50,7 @@ export async function findUsageMismatches(db: Db): Promise<UsageMismatch[]> {
       union all select account_id, cycle_start, 'integration_used', su_i, sl_i from joined where su_i <> sl_i
       union all select account_id, cycle_start, 'message_reserved', su_mr, sl_mr from joined where su_mr <> sl_mr
       union all select account_id, cycle_start, 'integration_reserved', su_ir, sl_ir from joined where su_ir <> sl_ir
-    ) m order by 1, 2, 3`);
+    ) m where cycle_start >= ${HORIZON} order by 1, 2, 3`);
   const asMismatch = (r: Record<string, unknown>) => ({
     accountId: String(r.account_id),
     cycleStart: new Date(r.cycle_start as string | Date).toISOString(),
@@ -80,7 +87,7 @@ function memberUsageMismatches(db: Db) {
     select 'member:' || workspace_id || ':' || user_id as account_id, cycle_start, field, stored::bigint, from_ledger::bigint from (
       select workspace_id, user_id, cycle_start, 'member_message_used' as field, su as stored, sl as from_ledger from joined where su <> sl
       union all select workspace_id, user_id, cycle_start, 'member_message_reserved', sur, slr from joined where sur <> slr
-    ) m order by 1, 2, 3`);
+    ) m where cycle_start >= ${HORIZON} order by 1, 2, 3`);
 }
 
 /**
@@ -101,7 +108,7 @@ export async function findLotMismatches(db: Db): Promise<UsageMismatch[]> {
     )
     select t.id::text as lot_id, t.purchased_at, t.used::bigint as stored, coalesce(parts.used, 0)::bigint as from_ledger
     from top_up_lots t left join parts on parts.lot_id = t.id
-    where t.used <> coalesce(parts.used, 0)
+    where t.used <> coalesce(parts.used, 0) and t.purchased_at >= ${HORIZON}
     order by 1`);
   return rowsOf(result).map((r) => ({
     accountId: String(r.lot_id),
@@ -130,7 +137,7 @@ async function totalMismatches(
     select coalesce(r.${sql.raw(id)}, s.${sql.raw(id)})::text as id, coalesce(r.${sql.raw(at)}, s.${sql.raw(at)}) as at,
            coalesce(r.charged, 0)::bigint as stored, coalesce(s.charged, 0)::bigint as from_ledger
     from ${sql.raw(t.table)} r full join sums s on ${sql.raw(join)}
-    where ${sql.raw(differs)}`);
+    where (${sql.raw(differs)}) and coalesce(r.${sql.raw(at)}, s.${sql.raw(at)}) >= ${HORIZON}`);
   return rowsOf(result).map((r) => ({
     accountId: String(r.id),
     cycleStart: new Date(r.at as string | Date).toISOString(),

@@ -1,4 +1,5 @@
-import { eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import { getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
+import { DomainError } from "@/lib/errors";
 import { rowsOf, type Db } from "@/db/client";
 import { creditLedger, type LotParts } from "@/db/schema";
 import { cycleOf, type Account, type KindBalance } from "./accounts";
@@ -117,7 +118,7 @@ const recordShape = sql.raw(insertedColumns.map(([, c]) => `"${c.name}" ${c.getS
 /**
  * Many ledger rows in one statement, passed as one JSON parameter (`jsonb_to_recordset`), so
  * building the statement costs the same for 1 row or 100 (a query builder spends its time per
- * value). A key already in the ledger is skipped (`on conflict do nothing`): the caller sees
+ * value). A key already in the ledger is skipped (claimed first in ledger_keys): the caller sees
  * which keys went in. With a deadline, a statement that runs past it fails whole (isLateCharge).
  */
 export async function insertLedgerRows(db: Db, rows: LedgerInsert[], deadline?: Date): Promise<Map<string, number>> {
@@ -137,9 +138,19 @@ export async function insertLedgerRows(db: Db, rows: LedgerInsert[], deadline?: 
     columns.map((c) => (c.name === "request_hash" && deadline ? beforeDeadlineOnly(sql`x.request_hash`, deadline) : sql`x.${sql.identifier(c.name)}`)),
     sql`, `,
   );
-  const result = await db.execute(sql`insert into ${creditLedger} (${names})
-    select ${picked} from jsonb_to_recordset(${json}::jsonb) as x(${recordShape})
-    on conflict (idempotency_key) do nothing
+  // The keys are claimed first (the partitioned ledger keeps them unique in ledger_keys): only
+  // the rows whose key this statement claimed go in; the ledger's trigger sees each row's own
+  // claim (same id) and lets it pass.
+  const result = await db.execute(sql`with x as (
+      select x.*, nextval(pg_get_serial_sequence('credit_ledger', 'id')) as new_id from jsonb_to_recordset(${json}::jsonb) as x(${recordShape})
+    ), claimed as (
+      insert into ledger_keys (idempotency_key, ledger_id, created_at)
+      select x.idempotency_key, x.new_id, x.created_at from x
+      on conflict (idempotency_key) do nothing
+      returning ledger_id
+    )
+    insert into ${creditLedger} (id, ${names})
+    select x.new_id, ${picked} from x join claimed on claimed.ledger_id = x.new_id
     returning id, idempotency_key`);
   return new Map(rowsOf<{ id: string | number; idempotency_key: string }>(result).map((r) => [r.idempotency_key, Number(r.id)]));
 }
@@ -149,9 +160,34 @@ export function eventOf(row: LedgerInsert, id: number): LedgerEvent {
   return { ...(row as LedgerEvent), id };
 }
 
+/** A key whose event is in a month that was archived (`npm run credits -- ledger archive`). */
+export class ArchivedKeyError extends DomainError {
+  constructor() {
+    super("idempotency_conflict", "This idempotency key belongs to an event in a month that has been archived; send a new charge with a new key.");
+  }
+}
+
+/**
+ * The ledger rows already under these keys (one JSON parameter, whatever the count), found
+ * through ledger_keys: a key whose row is gone with an archived month is answered "archived"
+ * (it stays taken: it is never charged again).
+ */
+export async function ledgerByKeys(db: Db, keys: string[]): Promise<Map<string, LedgerEvent | "archived">> {
+  const found = rowsOf<{ key: string; id: string | number | null }>(
+    await db.execute(sql`select k.idempotency_key as key, l.id from ledger_keys k
+      left join ${creditLedger} l on l.id = k.ledger_id and l.created_at = k.created_at
+      where k.idempotency_key in (select jsonb_array_elements_text(${JSON.stringify([...new Set(keys)])}::jsonb))`),
+  );
+  if (found.length === 0) return new Map();
+  const ids = found.flatMap((r) => (r.id === null ? [] : [Number(r.id)]));
+  const rows = ids.length > 0 ? await db.select().from(creditLedger).where(inArray(creditLedger.id, ids)) : [];
+  return new Map<string, LedgerEvent | "archived">([...found.filter((r) => r.id === null).map((r) => [r.key, "archived"] as const), ...rows.map((r) => [r.idempotencyKey, r] as const)]);
+}
+
 export async function findLedgerEvent(db: Db, key: string): Promise<LedgerEvent | undefined> {
-  const [event] = await db.select().from(creditLedger).where(eq(creditLedger.idempotencyKey, key));
-  return event;
+  const found = (await ledgerByKeys(db, [key])).get(key);
+  if (found === "archived") throw new ArchivedKeyError();
+  return found;
 }
 
 /** A balance rebuilt from the snapshot on a ledger row (what a replay answers). */

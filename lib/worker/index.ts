@@ -6,6 +6,7 @@ import { configuredProvider } from "@/lib/credits/providers";
 import { addSeatApplier, upgradeApplier } from "@/lib/credits/plan-changes";
 import { settleModelSwitch, startPoolApplier } from "@/lib/credits/pools";
 import { settleDueChanges } from "@/lib/credits/scheduled-changes";
+import { ensureLedgerPartitions } from "@/lib/credits/ledger-partitions";
 import { topUpApplier } from "@/lib/credits/top-ups";
 import { env } from "@/lib/env";
 import { conflict } from "@/lib/errors";
@@ -84,11 +85,16 @@ export async function startWorker(handle: DbHandle, opts: { provider?: PaymentPr
   };
   sweep();
   const timer = setInterval(sweep, Math.max(1000, Math.min(sweepAfterMs, 30_000)));
+  // The ledger's months are made ahead (this month and the next three), at start and hourly.
+  const partitions = () => ensureLedgerPartitions(handle.db, new Date()).catch((err) => console.warn("ledger partitions:", err instanceof Error ? err.message : err));
+  let partitioning: Promise<unknown> = partitions();
+  const monthly = setInterval(() => (partitioning = partitions()), 60 * 60 * 1000);
   return {
     boss,
     async stop() {
       clearInterval(timer);
-      await sweeping;
+      clearInterval(monthly);
+      await Promise.all([sweeping, partitioning]);
       await boss.stop({ graceful: true, close: false, wait: true, timeout: 5000 });
     },
   };
