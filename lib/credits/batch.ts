@@ -1,6 +1,6 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, creditLedger, topUpLots, type LotParts } from "@/db/schema";
+import { accountUsage, topUpLots, type LotParts } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { DomainError, keyNotValid } from "@/lib/errors";
 import { publishChange } from "@/lib/events";
