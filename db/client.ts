@@ -104,13 +104,14 @@ export async function openPglite(dataDir?: string): Promise<DbHandle> {
 }
 
 /** Applies the committed drizzle-kit migrations. */
-export async function migrateDb(handle: DbHandle): Promise<void> {
+/** Applies the migrations not applied yet (`migrationsFolder`: another folder, for upgrade tests). */
+export async function migrateDb(handle: DbHandle, migrationsFolder = MIGRATIONS_DIR): Promise<void> {
   if (handle.driver === "pglite") {
     const { migrate } = await import("drizzle-orm/pglite/migrator");
     // The migrator's type names its own driver's database; the handle is that driver's.
-    await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
+    await migrate(handle.db as never, { migrationsFolder });
   } else {
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-    await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
+    await migrate(handle.db as never, { migrationsFolder });
   }
 }

@@ -12,8 +12,8 @@ export const openTestDbs = new Set<DbHandle>();
  * With DATABASE_URL: a new database on that (local only) server, dropped by `cleanup`.
  * Without: an in-memory PGlite.
  */
-export async function createTestDb(): Promise<DbHandle & { cleanup(): Promise<void> }> {
-  const opened = await openTestDb();
+export async function createTestDb(opts: { migrationsFolder?: string } = {}): Promise<DbHandle & { cleanup(): Promise<void> }> {
+  const opened = await openTestDb(opts.migrationsFolder);
   const tracked = {
     ...opened,
     async cleanup() {
@@ -25,11 +25,11 @@ export async function createTestDb(): Promise<DbHandle & { cleanup(): Promise<vo
   return tracked;
 }
 
-async function openTestDb(): Promise<DbHandle & { cleanup(): Promise<void> }> {
+async function openTestDb(migrationsFolder?: string): Promise<DbHandle & { cleanup(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const handle = await openPglite();
-    await migrateDb(handle);
+    await migrateDb(handle, migrationsFolder);
     await seedCatalog(handle.db);
     return { ...handle, cleanup: handle.close };
   }
@@ -44,11 +44,11 @@ async function openTestDb(): Promise<DbHandle & { cleanup(): Promise<void> }> {
   const direct = directUrlFor(parsed);
   if (direct) {
     const migrator = await openPostgres(direct, 1);
-    await migrateDb(migrator);
+    await migrateDb(migrator, migrationsFolder);
     await migrator.close();
   }
   const handle = await openPostgres(parsed.toString(), 20, poolerOptions(parsed));
-  if (!direct) await migrateDb(handle);
+  if (!direct) await migrateDb(handle, migrationsFolder);
   await seedCatalog(handle.db);
   return {
     ...handle,
