@@ -10,7 +10,9 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
 import { findUsageMismatches } from "@/lib/credits/check";
-import { freshDatabase, ROOT, startServer } from "@/tests/support/server";
+import { freshDatabase, ROOT, signInOverHttp, startServer, type AppServer } from "@/tests/support/server";
+import { openPostgres, rowsOf } from "@/db/client";
+import { seedDemoIfEmpty } from "@/lib/demo-data";
 import { benchPlan, chargedCount, makeOwners } from "./setup";
 import { balanceReads } from "./reads";
 import { pageWeight } from "./page-weight";
@@ -281,6 +283,110 @@ async function twoProcesses() {
   }
 }
 
+/** autocannon against a signed-in page (a dashboard): its latency while other load runs. */
+async function loadPage(base: string, pagePath: string, cookie: string, connections: number, seconds: number) {
+  const result = await autocannon({ url: `${base}${pagePath}`, connections, duration: seconds, headers: { cookie } });
+  return { requestsPerSecond: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, responses2xx: result["2xx"], non2xx: result.non2xx };
+}
+
+const clusterUp = () => [5433, 6432].every((port) => {
+  try {
+    execSync(`pg_isready -h 127.0.0.1 -p ${port} -q`);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/**
+ * Past one machine, measured: the batch endpoint at full load (16 connections, 100 events a
+ * request, spread over 100 owners) while owners read Workspace (usage chart, breakdown, activity:
+ * the dashboard that reads the replica) at 4 connections. Once with one process straight to the
+ * primary (dashboards on the primary), once with two processes through PgBouncer, dashboards on
+ * the replica (`npm run cluster -- up`). Same database, same load; transactions counted on the
+ * replica show where the dashboards' reads went.
+ */
+async function scaleOut() {
+  if (!clusterUp()) {
+    console.log("scale-out: the local cluster is not up (npm run cluster -- up): skipped");
+    return;
+  }
+  const db = await freshDatabase();
+  const direct = db.url;
+  const at = (port: number) => {
+    const u = new URL(direct);
+    u.port = String(port);
+    return u.toString();
+  };
+  const dbName = new URL(direct).pathname.slice(1);
+  const replicaCommits = async () => {
+    const replica = await openPostgres(at(5433), 1);
+    try {
+      const [r] = rowsOf<{ n: string | number }>(await replica.db.execute(sql`select xact_commit as n from pg_stat_database where datname = ${dbName}`));
+      return Number(r?.n ?? 0);
+    } finally {
+      await replica.close();
+    }
+  };
+  try {
+    await benchPlan(db.handle.db);
+    await seedDemoIfEmpty(db.handle.db, new Date());
+    const keys = (await makeOwners(db.handle.db, 100, new Date())).map((o) => o.key);
+    const run = async (servers: AppServer[]) => {
+      const cookie = await signInOverHttp(servers[0]!.base, "ada@example.com", "credits-demo");
+      await Promise.all(servers.map((s) => loadBatch(s.base, keys, 4, 3, 100)));
+      const commitsBefore = await replicaCommits();
+      const [batches, pages] = await Promise.all([
+        Promise.all(servers.map((s) => loadBatch(s.base, keys, 16 / servers.length, DURATION, 100))),
+        Promise.all(servers.map((s) => loadPage(s.base, "/settings/workspace", cookie, 4 / servers.length, DURATION))),
+      ]);
+      const replicaTransactions = (await replicaCommits()) - commitsBefore;
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      return {
+        processes: servers.length,
+        batchEventsPerSecond: sum(batches.map((b) => b.eventsPerSecond)),
+        batchP99Ms: Math.max(...batches.map((b) => b.p99Ms)),
+        batchNon2xx: sum(batches.map((b) => b.non2xx)),
+        dashboardRequestsPerSecond: sum(pages.map((p) => p.requestsPerSecond)),
+        dashboardP50Ms: Math.max(...pages.map((p) => p.p50Ms)),
+        dashboardP99Ms: Math.max(...pages.map((p) => p.p99Ms)),
+        dashboardNon2xx: sum(pages.map((p) => p.non2xx)),
+        replicaTransactions,
+      };
+    };
+    const single = await startServer(direct, 3800, { DATABASE_URL: direct, DATABASE_DIRECT_URL: "" });
+    let onePrimary;
+    try {
+      onePrimary = await run([single]);
+    } finally {
+      await single.stop();
+    }
+    const clusterEnv = { DATABASE_URL: at(6432), DATABASE_DIRECT_URL: direct, DATABASE_REPLICA_URL: at(5433) };
+    const pair = await Promise.all([startServer(at(6432), 3800, clusterEnv), startServer(at(6432), 3801, clusterEnv)]);
+    let twoPooledReplica;
+    try {
+      twoPooledReplica = await run(pair);
+    } finally {
+      await Promise.all(pair.map((s) => s.stop()));
+    }
+    const mismatches = await findUsageMismatches(db.handle.db);
+    const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+    save("scale-out", {
+      seconds: DURATION,
+      load: "batch: 16 connections, 100 events a request, 100 owners; dashboard: GET /settings/workspace signed in, 4 connections",
+      onePrimary,
+      twoPooledReplica,
+      ratios: {
+        batchEvents: ratio(twoPooledReplica.batchEventsPerSecond, onePrimary.batchEventsPerSecond),
+        dashboardP99: ratio(twoPooledReplica.dashboardP99Ms, onePrimary.dashboardP99Ms),
+      },
+      usageRowsAgreeWithLedger: mismatches.length === 0,
+    });
+  } finally {
+    await db.drop();
+  }
+}
+
 async function main() {
   if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) execSync("npm run build", { cwd: ROOT, stdio: "inherit" });
   const only = process.argv[2];
@@ -290,6 +396,7 @@ async function main() {
   if (!only || only === "reads") save("balance-reads", await balanceReads());
   if (!only || only === "weight") save("page-weight", await pageWeight());
   if (!only || only === "pooler") save("pooler", await poolerBench(DURATION));
+  if (!only || only === "scaleout") await scaleOut();
   printTable();
   process.exit(0);
 }
@@ -314,6 +421,11 @@ function printTable() {
     const x = r["pooler"];
     const pg = typeof x.throughPgBouncer === "object" ? `${x.throughPgBouncer.chargesPerSecond}/s (p99 ${x.throughPgBouncer.p99Ms} ms)` : x.throughPgBouncer;
     lines.push(`| pooler | charges at 16: direct prepared ${x.directPrepared.chargesPerSecond}/s (p99 ${x.directPrepared.p99Ms} ms), unprepared ${x.directUnprepared.chargesPerSecond}/s (p99 ${x.directUnprepared.p99Ms} ms), through PgBouncer ${pg}; ratios ${JSON.stringify(x.ratios)} | measured, no target |`);
+  }
+  if (r["scale-out"]) {
+    const x = r["scale-out"];
+    const row = (y: Record<string, number>) => `batch ${y.batchEventsPerSecond} events/s (p99 ${y.batchP99Ms} ms), dashboard p99 ${y.dashboardP99Ms} ms at ${y.dashboardRequestsPerSecond} req/s, replica transactions ${y.replicaTransactions}`;
+    lines.push(`| scale-out | one process on the primary: ${row(x.onePrimary)}; two through PgBouncer, dashboards on the replica: ${row(x.twoPooledReplica)}; ratios ${JSON.stringify(x.ratios)} | measured, no target |`);
   }
   if (r["page-weight"]) {
     for (const [page, kb] of Object.entries(r["page-weight"].firstLoadKbGzip as Record<string, number>)) lines.push(`| page-weight ${page} | ${kb} KB gzipped first load | ≤ 250 KB |`);
