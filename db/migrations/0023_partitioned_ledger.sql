@@ -106,10 +106,10 @@ CREATE INDEX "credit_ledger_payer_user_time" ON "credit_ledger" USING btree ("pa
 -- claimed its keys first) passes; any other holder fails the insert as the old unique key did.
 CREATE OR REPLACE FUNCTION credits_ledger_claim_key() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF EXISTS (SELECT 1 FROM ledger_keys WHERE idempotency_key = NEW.idempotency_key AND ledger_id = NEW.id) THEN RETURN NEW; END IF;
   INSERT INTO ledger_keys (idempotency_key, ledger_id, created_at) VALUES (NEW.idempotency_key, NEW.id, NEW.created_at)
   ON CONFLICT (idempotency_key) DO NOTHING;
   IF FOUND THEN RETURN NEW; END IF;
-  IF EXISTS (SELECT 1 FROM ledger_keys WHERE idempotency_key = NEW.idempotency_key AND ledger_id = NEW.id) THEN RETURN NEW; END IF;
   RAISE EXCEPTION 'duplicate key value violates unique constraint "credit_ledger_idempotency_key_unique"'
     USING ERRCODE = 'unique_violation', CONSTRAINT = 'credit_ledger_idempotency_key_unique', TABLE = 'ledger_keys',
           DETAIL = format('Key (idempotency_key)=(%s) already exists.', NEW.idempotency_key);
