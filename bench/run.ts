@@ -4,6 +4,7 @@
  * bench/results/<name>.json. Figures are measured, never assumed.
  */
 import { execFileSync, execSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -285,6 +286,7 @@ async function twoProcesses() {
 
 /** autocannon against a signed-in page (a dashboard): its latency while other load runs. */
 async function loadPage(base: string, pagePath: string, cookie: string, connections: number, seconds: number) {
+  // Redirects are not followed: a page that sends the viewer to sign in counts as a failure.
   const result = await autocannon({ url: `${base}${pagePath}`, connections, duration: seconds, headers: { cookie } });
   return { requestsPerSecond: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, responses2xx: result["2xx"], non2xx: result.non2xx };
 }
@@ -361,7 +363,8 @@ async function scaleOut() {
     } finally {
       await single.stop();
     }
-    const clusterEnv = { DATABASE_URL: at(6432), DATABASE_DIRECT_URL: direct, DATABASE_REPLICA_URL: at(5433) };
+    // One session cookie serves both processes: they share the secret that signs it.
+    const clusterEnv = { DATABASE_URL: at(6432), DATABASE_DIRECT_URL: direct, DATABASE_REPLICA_URL: at(5433), AUTH_SECRET: randomBytes(32).toString("base64url") };
     const pair = await Promise.all([startServer(at(6432), 3800, clusterEnv), startServer(at(6432), 3801, clusterEnv)]);
     let twoPooledReplica;
     try {
