@@ -139,8 +139,8 @@ export async function insertLedgerRows(db: Db, rows: LedgerInsert[], deadline?: 
     sql`, `,
   );
   // The keys are claimed first (the partitioned ledger keeps them unique in ledger_keys): only
-  // the rows whose key this statement claimed go in; the ledger's trigger sees each row's own
-  // claim (same id) and lets it pass.
+  // the rows whose key this statement claimed go in; the ledger's statement trigger, which
+  // claims every inserted row's key, skips a row whose key it claimed (same id).
   const result = await db.execute(sql`with x as (
       select x.*, nextval(pg_get_serial_sequence('credit_ledger', 'id')) as new_id from jsonb_to_recordset(${json}::jsonb) as x(${recordShape})
     ), claimed as (
