@@ -14,6 +14,7 @@ import { findUsageMismatches } from "@/lib/credits/check";
 import { freshDatabase, ROOT, signInOverHttp, startServer, type AppServer } from "@/tests/support/server";
 import { openPostgres, rowsOf } from "@/db/client";
 import { seedDemoIfEmpty } from "@/lib/demo-data";
+import { migrationsUpTo } from "@/tests/support/test-db";
 import { benchPlan, chargedCount, makeOwners } from "./setup";
 import { balanceReads } from "./reads";
 import { pageWeight } from "./page-weight";
@@ -390,6 +391,48 @@ async function scaleOut() {
   }
 }
 
+/**
+ * What partitioning the ledger costs at the database (migration 0023: monthly partitions, keys
+ * claimed in ledger_keys by a statement trigger): pgbench's one-statement debit on one payer at
+ * 16 and 64 clients and the set-based 100-event statement at 16, on a database at migration
+ * 0022 and on one at today's, in the same run (the app is the same; this is the SQL alone).
+ */
+async function partitionsBench() {
+  const run = async (migrationsFolder?: string) => {
+    const db = await freshDatabase(undefined, migrationsFolder);
+    try {
+      await benchPlan(db.handle.db);
+      const owners = await makeOwners(db.handle.db, 1, new Date());
+      return {
+        oneStatementAt16: pgbenchOneStatement(db.url, owners, DURATION, 16),
+        oneStatementAt64: pgbenchOneStatement(db.url, owners, DURATION, CONNECTIONS),
+        setBased100At16: await pgbenchSetBased(db, owners, DURATION, 16, 100, "on"),
+      };
+    } finally {
+      await db.drop();
+    }
+  };
+  const old = await migrationsUpTo(22);
+  let unpartitioned;
+  try {
+    unpartitioned = await run(old.folder);
+  } finally {
+    await old.remove();
+  }
+  const partitioned = await run();
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  save("ledger-partitions", {
+    seconds: DURATION,
+    unpartitioned,
+    partitioned,
+    ratios: {
+      oneStatementAt16: ratio(partitioned.oneStatementAt16.transactionsPerSecond, unpartitioned.oneStatementAt16.transactionsPerSecond),
+      oneStatementAt64: ratio(partitioned.oneStatementAt64.transactionsPerSecond, unpartitioned.oneStatementAt64.transactionsPerSecond),
+      setBased100At16: ratio(partitioned.setBased100At16.eventsPerSecond, unpartitioned.setBased100At16.eventsPerSecond),
+    },
+  });
+}
+
 async function main() {
   if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) execSync("npm run build", { cwd: ROOT, stdio: "inherit" });
   const only = process.argv[2];
@@ -400,6 +443,7 @@ async function main() {
   if (!only || only === "weight") save("page-weight", await pageWeight());
   if (!only || only === "pooler") save("pooler", await poolerBench(DURATION));
   if (!only || only === "scaleout") await scaleOut();
+  if (!only || only === "partitions") await partitionsBench();
   printTable();
   process.exit(0);
 }
@@ -424,6 +468,11 @@ function printTable() {
     const x = r["pooler"];
     const pg = typeof x.throughPgBouncer === "object" ? `${x.throughPgBouncer.chargesPerSecond}/s (p99 ${x.throughPgBouncer.p99Ms} ms)` : x.throughPgBouncer;
     lines.push(`| pooler | charges at 16: direct prepared ${x.directPrepared.chargesPerSecond}/s (p99 ${x.directPrepared.p99Ms} ms), unprepared ${x.directUnprepared.chargesPerSecond}/s (p99 ${x.directUnprepared.p99Ms} ms), through PgBouncer ${pg}; ratios ${JSON.stringify(x.ratios)} | measured, no target |`);
+  }
+  if (r["ledger-partitions"]) {
+    const x = r["ledger-partitions"];
+    const row = (y: Record<string, Record<string, number>>) => `one statement ${y.oneStatementAt16!.transactionsPerSecond} tps at 16, ${y.oneStatementAt64!.transactionsPerSecond} at 64; set-based 100 ${y.setBased100At16!.eventsPerSecond} events/s`;
+    lines.push(`| ledger-partitions | at 0022: ${row(x.unpartitioned)}; partitioned: ${row(x.partitioned)}; ratios ${JSON.stringify(x.ratios)} | measured, no target |`);
   }
   if (r["scale-out"]) {
     const x = r["scale-out"];

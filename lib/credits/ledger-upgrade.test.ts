@@ -1,11 +1,8 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { MIGRATIONS_DIR, migrateDb, rowsOf, type DbHandle } from "@/db/client";
+import { migrateDb, rowsOf, type DbHandle } from "@/db/client";
 import { makeApp, makeUser, makeWorkspace } from "@/tests/support/fixtures";
-import { createTestDb } from "@/tests/support/test-db";
+import { createTestDb, migrationsUpTo } from "@/tests/support/test-db";
 import { findRollupMismatches } from "./check";
 import { isUniqueViolation } from "@/lib/errors";
 
@@ -13,22 +10,15 @@ import { isUniqueViolation } from "@/lib/errors";
 // its id, key and month; keys stay unique; new rows continue the ids; the rollups still agree.
 
 let h: DbHandle & { cleanup(): Promise<void> };
-let before: string;
+let before: Awaited<ReturnType<typeof migrationsUpTo>>;
 beforeAll(async () => {
   // The migrations as they stood before 0023.
-  before = await mkdtemp(path.join(tmpdir(), "migrations-0022-"));
-  await cp(MIGRATIONS_DIR, before, { recursive: true });
-  const journalFile = path.join(before, "meta", "_journal.json");
-  const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { idx: number; tag: string }[] };
-  const later = journal.entries.filter((e) => e.idx > 22);
-  journal.entries = journal.entries.filter((e) => e.idx <= 22);
-  await writeFile(journalFile, JSON.stringify(journal));
-  for (const e of later) await rm(path.join(before, `${e.tag}.sql`));
-  h = await createTestDb({ migrationsFolder: before });
+  before = await migrationsUpTo(22);
+  h = await createTestDb({ migrationsFolder: before.folder });
 });
 afterAll(async () => {
   await h?.cleanup();
-  if (before) await rm(before, { recursive: true, force: true });
+  await before?.remove();
 });
 
 const partitions = async () =>

@@ -12,7 +12,7 @@ export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const ADMIN_URL = process.env.RELIABILITY_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** A fresh, migrated database on the local server (never another host). */
-export async function freshDatabase(adminUrl = ADMIN_URL): Promise<{ url: string; handle: DbHandle; drop(): Promise<void> }> {
+export async function freshDatabase(adminUrl = ADMIN_URL, migrationsFolder?: string): Promise<{ url: string; handle: DbHandle; drop(): Promise<void> }> {
   assertLocalDatabase(adminUrl, "the reliability suite");
   const name = `credits_rel_${randomBytes(4).toString("hex")}`;
   const sql = postgres(directUrlFor(adminUrl) ?? adminUrl, { max: 1, onnotice: () => {} });
@@ -24,7 +24,7 @@ export async function freshDatabase(adminUrl = ADMIN_URL): Promise<{ url: string
   // Migrations go to the primary itself.
   const direct = directUrlFor(url);
   const migrator = direct ? await openPostgres(direct, 1) : handle;
-  await migrateDb(migrator);
+  await migrateDb(migrator, migrationsFolder);
   if (migrator !== handle) await migrator.close();
   await seedCatalog(handle.db);
   // The invariant check after each test (setup.ts) reads it too, while it is open.

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { migrateDb, openPglite, openPostgres, type DbHandle } from "@/db/client";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { MIGRATIONS_DIR, migrateDb, openPglite, openPostgres, type DbHandle } from "@/db/client";
 import { seedCatalog } from "@/lib/credits/catalog";
 
 import { assertLocalDatabase, directUrlFor, poolerOptions } from "./local-db";
@@ -59,4 +62,19 @@ async function openTestDb(migrationsFolder?: string): Promise<DbHandle & { clean
       await dropper.close();
     },
   };
+}
+
+/**
+ * A copy of the migrations folder as it stood at migration `lastIdx` (upgrade tests and the
+ * partitioning bench migrate a database to it, then to today's). `remove()` deletes the copy.
+ */
+export async function migrationsUpTo(lastIdx: number): Promise<{ folder: string; remove(): Promise<void> }> {
+  const folder = await mkdtemp(path.join(tmpdir(), `migrations-${lastIdx}-`));
+  await cp(MIGRATIONS_DIR, folder, { recursive: true });
+  const journalFile = path.join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { idx: number; tag: string }[] };
+  for (const e of journal.entries.filter((e) => e.idx > lastIdx)) await rm(path.join(folder, `${e.tag}.sql`));
+  journal.entries = journal.entries.filter((e) => e.idx <= lastIdx);
+  await writeFile(journalFile, JSON.stringify(journal));
+  return { folder, remove: () => rm(folder, { recursive: true, force: true }) };
 }
