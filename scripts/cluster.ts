@@ -77,7 +77,15 @@ function makeReplica() {
   sh(`chown postgres:postgres ${replicaDir}/postgresql.conf ${replicaDir}/pg_hba.conf ${replicaDir}/pg_ident.conf`);
 }
 
+/** Drops the replica's slot, once the walsender of a replica just stopped has let go of it. */
 function dropSlot() {
+  for (let i = 0; i < 100; i++) {
+    const state = tryRun(() => {
+      if (primarySql(`select count(*) from pg_replication_slots where slot_name = '${SLOT}' and active`) !== "0") throw new Error("active");
+    });
+    if (state) break;
+    execSync("sleep 0.1");
+  }
   tryRun(() => primarySql(`select pg_drop_replication_slot('${SLOT}') from pg_replication_slots where slot_name = '${SLOT}' and not active`));
 }
 
@@ -95,7 +103,8 @@ function stopReplica() {
 async function streaming(seconds: number) {
   for (let i = 0; i < seconds * 10; i++) {
     if (tryRun(() => {
-      if (primarySql("select count(*) from pg_stat_replication where state = 'streaming'") === "0") throw new Error("not yet");
+      // Connected: streaming, or catching up after a long stop.
+      if (primarySql("select count(*) from pg_stat_replication where state in ('streaming', 'catchup')") === "0") throw new Error("not yet");
     })) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -119,6 +128,12 @@ async function up() {
     console.log(`primary: allowing replication from 127.0.0.1 (${hba})`);
     writeFileSync(hba, readFileSync(hba, "utf8").replace(/\n?$/, "\nhost replication all 127.0.0.1/32 trust\n"));
     sh(`psql -h ${PRIMARY.host} -p ${PRIMARY.port} -U postgres -Atc "select pg_reload_conf()"`);
+  }
+  // The slot keeps WAL for a stopped replica, up to a bound: past it the slot is let go and `up`
+  // makes the replica again, rather than the primary's disk filling up.
+  if (primarySql("show max_slot_wal_keep_size") === "-1") {
+    primarySql("alter system set max_slot_wal_keep_size = '4GB'");
+    primarySql("select pg_reload_conf()");
   }
   if (!existsSync(path.join(replicaDir, "PG_VERSION"))) makeReplica();
   await startReplica();

@@ -35,7 +35,7 @@ import { decisionsInFlight, refundsOwed } from "@/lib/credits/decisions";
 import { configuredProvider } from "@/lib/credits/providers";
 import { runDecision, voidDecision } from "@/lib/worker";
 import { listOutbox } from "@/lib/mail";
-import { archiveHorizon, archiveLedgerBefore, ensureLedgerPartitions, ledgerPartitions } from "@/lib/credits/ledger-partitions";
+import { archiveHorizon, archiveLedgerBefore, ensureLedgerPartitions, ledgerPartitions, rowsBefore } from "@/lib/credits/ledger-partitions";
 
 const USAGE = `usage: npm run credits -- <command>
   keys create --app <name or id>
@@ -187,7 +187,11 @@ async function main(argv: string[]): Promise<number> {
     if (command === "ledger" && sub === "partitions") {
       await ensureLedgerPartitions(db, now);
       const horizon = await archiveHorizon(db);
-      if (horizon) console.log(`Archived: everything before ${horizon.toISOString()}.`);
+      if (horizon) {
+        console.log(`Archived: everything before ${horizon.toISOString()}.`);
+        const late = await rowsBefore(db, horizon);
+        if (late > 0) console.log(`Warning: ${late} row(s) dated before ${horizon.toISOString()} reached the ledger after their month was archived; they stay in credit_ledger_default and are not rechecked.`);
+      }
       for (const p of await ledgerPartitions(db)) console.log(`${p.name.padEnd(24)} ${(p.month ? p.month.toISOString().slice(0, 7) : "other dates").padEnd(12)} ${p.rows} rows`);
       return 0;
     }

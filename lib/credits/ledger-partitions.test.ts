@@ -14,7 +14,8 @@ import { createTestDb } from "@/tests/support/test-db";
 import { getMemberBalance } from "./balance";
 import { debitBatch } from "./batch";
 import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "./check";
-import { debitCredits, type DebitInput } from "./debit";
+import { debitCredits, reserveCredits, type DebitInput } from "./debit";
+import { releaseReservation } from "./reservations";
 import { archiveHorizon, archiveLedgerBefore, ensureLedgerPartitions, ledgerPartitions } from "./ledger-partitions";
 import { DomainError } from "@/lib/errors";
 
@@ -138,6 +139,20 @@ describe("archiving old months", () => {
     const octKey = key();
     await debitCredits(h.db, integration(w, octKey), oct);
     await debitCredits(h.db, message(w), oct);
+    // A row of July, a month no partition was made for: it sits in the default partition.
+    const julyKey = key();
+    await debitCredits(h.db, message(w, julyKey), new Date("2025-07-30T10:00:00Z"));
+    expect(await partitionOf(julyKey)).toEqual(["credit_ledger_default"]);
+    // A hold made in September and still pending.
+    const held = await reserveCredits(h.db, message(w), sep);
+
+    // This month cannot be archived, nor a later one, nor one that ended less than a day ago;
+    // nor while a hold made before the cutoff is still pending.
+    await expect(archiveLedgerBefore(h.db, new Date("2025-11-01T00:00:00Z"), dir, now)).rejects.toBeInstanceOf(DomainError);
+    await expect(archiveLedgerBefore(h.db, new Date("2025-10-01T00:00:00Z"), dir, new Date("2025-10-01T20:00:00Z"))).rejects.toBeInstanceOf(DomainError);
+    await expect(archiveLedgerBefore(h.db, new Date("2025-10-01T00:00:00Z"), dir, now)).rejects.toMatchObject({ code: "conflict" });
+    expect(await releaseReservation(h.db, held.event.reservationId!, sep)).toBe(true);
+    expect(await mismatches()).toEqual([]);
 
     const rowsBefore = rowsOf<{ m: string; n: number; charged: number }>(
       await h.db.execute(sql`select to_char(created_at at time zone 'UTC', 'YYYY-MM') as m, count(*)::int as n, coalesce(sum(amount) filter (where outcome = 'charged'), 0)::int as charged
@@ -146,11 +161,9 @@ describe("archiving old months", () => {
     const balance = await getMemberBalance(h.db, { workspaceId: w.ws.id, userId: w.owner.id }, now);
     expect(await mismatches()).toEqual([]);
 
-    // This month cannot be archived, nor a later one.
-    await expect(archiveLedgerBefore(h.db, new Date("2025-11-01T00:00:00Z"), dir, now)).rejects.toBeInstanceOf(DomainError);
-
     const archived = await archiveLedgerBefore(h.db, new Date("2025-10-01T00:00:00Z"), dir, now);
-    expect(archived.map((a) => [a.month, a.rows, a.charged])).toEqual(rowsBefore.filter((r) => r.m >= "2025-08").map((r) => [r.m, r.n, r.charged]));
+    expect(archived.map((a) => [a.month, a.rows, a.charged])).toEqual(rowsBefore.map((r) => [r.m, r.n, r.charged]));
+    expect(archived.map((a) => a.month)).toEqual(["2025-07", "2025-08", "2025-09"]);
     expect(await archiveHorizon(h.db)).toEqual(new Date("2025-10-01T00:00:00Z"));
 
     // The file holds the month's rows, one JSON object a line, and its SHA-256 is what was recorded.

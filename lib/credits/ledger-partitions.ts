@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rename } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, open, rename } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
-import { createGzip } from "node:zlib";
+import { createGunzip, createGzip } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { rowsOf, type Db } from "@/db/client";
 import { ledgerArchives } from "@/db/schema";
@@ -29,28 +30,44 @@ const monthStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMo
 const addMonths = (d: Date, n: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1));
 const monthText = (d: Date) => d.toISOString().slice(0, 7);
 
+/**
+ * Changes to the ledger's partitions (making a month, detaching one) run one at a time (a
+ * transaction-level advisory lock) and give up after LOCK_TIMEOUT rather than queue in front of
+ * the charges: ATTACH and DETACH need strong locks, and a request behind them waits too. Months
+ * are made three ahead, so one that gives up is made on the next try.
+ */
+const PARTITION_LOCK = sql`select pg_advisory_xact_lock(hashtext('credits_ledger_partitions'))`;
+const LOCK_TIMEOUT = sql.raw(`set local lock_timeout = '2s'`);
+
+/** Makes one month's partition (moving its rows out of the default); its name. */
+async function makeMonth(db: Db, month: string): Promise<string> {
+  return db.transaction(async (tx) => {
+    await tx.execute(LOCK_TIMEOUT);
+    await tx.execute(PARTITION_LOCK);
+    const [row] = rowsOf<{ name: string }>(await tx.execute(sql`select credits_ledger_partition(${month + "-01"}::date) as name`));
+    return row!.name;
+  });
+}
+
 /** Makes this month's partition and the next `ahead` months' (idempotent; moves rows out of the default). */
 export async function ensureLedgerPartitions(db: Db, now: Date, ahead = 3): Promise<string[]> {
   const made: string[] = [];
-  for (let i = 0; i <= ahead; i++) {
-    const m = addMonths(monthStart(now), i);
-    made.push(...rowsOf<{ name: string }>(await db.execute(sql`select credits_ledger_partition(${monthText(m) + "-01"}::date) as name`)).map((r) => r.name));
-  }
+  for (let i = 0; i <= ahead; i++) made.push(await makeMonth(db, monthText(addMonths(monthStart(now), i))));
   return made;
 }
 
 /** The ledger's partitions with their row counts, oldest first, the default last. */
 export async function ledgerPartitions(db: Db): Promise<LedgerPartition[]> {
-  const parts = rowsOf<{ name: string; bound: string }>(
-    await db.execute(sql`select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
-      from pg_inherits i join pg_class c on c.oid = i.inhrelid
-      where i.inhparent = 'credit_ledger'::regclass`),
+  const parts = rowsOf<{ name: string }>(
+    await db.execute(sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'credit_ledger'::regclass`),
   );
   const counts = new Map(rowsOf<{ name: string; n: string | number }>(await db.execute(sql`select tableoid::regclass::text as name, count(*) as n from credit_ledger group by 1`)).map((r) => [r.name, Number(r.n)]));
   return parts
     .map((p) => {
-      const from = /FROM \('([^']+)'\)/.exec(p.bound)?.[1];
-      return { name: p.name, month: from ? monthStart(new Date(from)) : null, rows: counts.get(p.name) ?? 0 };
+      // Named by its month (credits_ledger_partition): read from the name, not from bounds
+      // printed in the session's time zone.
+      const m = /^credit_ledger_(\d{4})_(\d{2})$/.exec(p.name);
+      return { name: p.name, month: m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)) : null, rows: counts.get(p.name) ?? 0 };
     })
     .sort((a, b) => (a.month === null ? 1 : b.month === null ? -1 : a.month.getTime() - b.month.getTime()));
 }
@@ -59,6 +76,11 @@ export async function ledgerPartitions(db: Db): Promise<LedgerPartition[]> {
 export async function archiveHorizon(db: Db): Promise<Date | null> {
   const [row] = rowsOf<{ until: string | Date | null }>(await db.execute(sql`select max(until) as until from ${ledgerArchives}`));
   return row?.until ? new Date(row.until) : null;
+}
+
+/** Rows still in the ledger dated before `at` (after archiving: ones that arrived late). */
+export async function rowsBefore(db: Db, at: Date): Promise<number> {
+  return rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from credit_ledger where created_at < ${at.toISOString()}::timestamptz`))[0]!.n;
 }
 
 export interface ArchivedMonth {
@@ -72,39 +94,48 @@ export interface ArchivedMonth {
 /**
  * Detaches every month of the ledger before `before` (a month) and writes each to
  * `<dir>/credit_ledger_YYYY_MM.ndjson.gz` (one JSON row a line), oldest first; the month is
- * recorded in ledger_archives (rows, charged credits, the file's SHA-256) and its table dropped.
- * The current month and later are refused. Rows of those months still in the default partition
- * move into their month first, so nothing older than the archive stays behind. Keys stay in
- * ledger_keys: a replay of an archived event is refused, never charged again.
+ * recorded in ledger_archives (rows, charged credits, the SHA-256 of the lines) and its table
+ * dropped once the file is on disk and read back whole. Refused: a month that ended less than a
+ * day ago (a charge that took its time just before midnight may still be on its way), and months
+ * with a hold (reservation) still pending. Rows of those months still in the default partition
+ * move into their month first. Keys stay in ledger_keys: a replay of an archived event is
+ * refused, never charged again.
  *
- * Each month: DETACH (a brief lock on the ledger) and its archive row in one transaction; then
- * the file from the detached table (no longer written to); then the file's figures and the
- * table dropped. Run again after a crash, it finishes a month it had detached.
+ * Each month: DETACH and its archive row in one transaction (one at a time with the worker's
+ * month-making, giving up after 2 s of waiting for locks); then the file from the detached table
+ * (no longer written to); then the figures and the table dropped. Run again after a crash, it
+ * finishes a month it had detached.
  */
 export async function archiveLedgerBefore(db: Db, before: Date, dir: string, now: Date): Promise<ArchivedMonth[]> {
   const cutoff = monthStart(before);
-  if (cutoff.getTime() > monthStart(now).getTime()) throw invalid(`Only past months can be archived: ${monthText(cutoff)} is not before this month (${monthText(monthStart(now))}).`);
+  if (cutoff.getTime() > now.getTime() - DAY_MS) throw invalid(`Only months that ended at least a day ago can be archived: ${monthText(cutoff)} starts less than a day before now.`);
+  const holds = rowsOf<{ n: number }>(
+    await db.execute(sql`select count(*)::int as n from reservations r join credit_ledger l on l.reservation_id = r.id
+      where r.status = 'pending' and l.outcome = 'reserved' and l.created_at < ${cutoff.toISOString()}::timestamptz`),
+  )[0]!.n;
+  if (holds > 0) throw conflict(`${holds} hold(s) made before ${monthText(cutoff)} are still pending: archive once they are confirmed or released.`);
   // Rows of old months still in the default partition go to their own month first.
-  const strays = rowsOf<{ m: string | Date }>(
-    await db.execute(sql`select distinct date_trunc('month', created_at at time zone 'UTC') as m from credit_ledger_default where created_at < ${cutoff.toISOString()}::timestamptz`),
+  const strays = rowsOf<{ m: string }>(
+    await db.execute(sql`select distinct to_char(created_at at time zone 'UTC', 'YYYY-MM') as m from credit_ledger_default where created_at < ${cutoff.toISOString()}::timestamptz`),
   );
-  for (const s of strays) await db.execute(sql`select credits_ledger_partition(${monthText(new Date(s.m as string))}-01::date)`);
+  for (const s of strays) await makeMonth(db, s.m);
 
   const done: ArchivedMonth[] = [];
   // Months detached but not finished (a crash in between) come first, then attached ones.
-  const pending = rowsOf<{ month: string | Date }>(await db.execute(sql`select month from ${ledgerArchives} where sha256 = '' order by month`)).map((r) => monthStart(new Date(r.month)));
-  const attached = (await ledgerPartitions(db)).filter((p) => p.month && p.month < cutoff).map((p) => p.month!);
+  const pending = rowsOf<{ m: string }>(await db.execute(sql`select to_char(month, 'YYYY-MM') as m from ${ledgerArchives} where sha256 = '' order by month`)).map((r) => r.m);
+  const attached = (await ledgerPartitions(db)).filter((p) => p.month && p.month < cutoff).map((p) => monthText(p.month!));
   await mkdir(dir, { recursive: true });
   for (const month of [...pending, ...attached]) {
-    const table = `credit_ledger_${monthText(month).replace("-", "_")}`;
-    const until = addMonths(month, 1);
+    const table = `credit_ledger_${month.replace("-", "_")}`;
     if (!pending.includes(month)) {
       await db.transaction(async (tx) => {
+        await tx.execute(LOCK_TIMEOUT);
+        await tx.execute(PARTITION_LOCK);
         const [older] = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from pg_inherits i join pg_class c on c.oid = i.inhrelid
           where i.inhparent = 'credit_ledger'::regclass and c.relname < ${table} and c.relname <> 'credit_ledger_default'`));
         if (older!.n > 0) throw conflict(`An older month of the ledger is still attached: archive it first.`);
         await tx.execute(sql.raw(`alter table credit_ledger detach partition "${table}"`));
-        await tx.insert(ledgerArchives).values({ month: monthText(month) + "-01", until, rows: 0, charged: 0, file: "", sha256: "" });
+        await tx.insert(ledgerArchives).values({ month: month + "-01", until: addMonths(new Date(`${month}-01T00:00:00Z`), 1), rows: 0, charged: 0, file: "", sha256: "" });
       });
     }
     done.push(await writeArchive(db, table, month, dir));
@@ -112,7 +143,9 @@ export async function archiveLedgerBefore(db: Db, before: Date, dir: string, now
   return done;
 }
 
-async function writeArchive(db: Db, table: string, month: Date, dir: string): Promise<ArchivedMonth> {
+const DAY_MS = 86_400_000;
+
+async function writeArchive(db: Db, table: string, month: string, dir: string): Promise<ArchivedMonth> {
   const file = path.join(dir, `${table}.ndjson.gz`);
   const partial = `${file}.partial`;
   const hash = createHash("sha256");
@@ -135,11 +168,32 @@ async function writeArchive(db: Db, table: string, month: Date, dir: string): Pr
     }
   }
   await pipeline(Readable.from(lines()), createGzip(), createWriteStream(partial));
-  await rename(partial, file);
   const sha256 = hash.digest("hex");
+  // On disk before the table goes: the file synced, renamed, the folder synced, and read back whole.
+  await syncPath(partial);
+  await rename(partial, file);
+  await syncPath(dir);
+  const back = createHash("sha256");
+  let linesBack = 0;
+  for await (const line of createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity })) {
+    back.update(line + "\n");
+    linesBack++;
+  }
+  if (linesBack !== rows || back.digest("hex") !== sha256) throw new Error(`The archive ${file} does not read back as written (${linesBack} of ${rows} lines): the month's table is kept.`);
+  const [count] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`));
+  if (count!.n !== rows) throw new Error(`${table} holds ${count!.n} rows but ${rows} were written: the month's table is kept.`);
   await db.transaction(async (tx) => {
-    await tx.execute(sql`update ${ledgerArchives} set rows = ${rows}, charged = ${charged}, file = ${file}, sha256 = ${sha256} where month = ${monthText(month) + "-01"}`);
+    await tx.execute(sql`update ${ledgerArchives} set rows = ${rows}, charged = ${charged}, file = ${file}, sha256 = ${sha256} where month = ${month + "-01"}`);
     await tx.execute(sql.raw(`drop table "${table}"`));
   });
-  return { month: monthText(month), rows, charged, file, sha256 };
+  return { month, rows, charged, file, sha256 };
+}
+
+async function syncPath(p: string) {
+  const handle = await open(p, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
