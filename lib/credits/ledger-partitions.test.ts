@@ -70,6 +70,12 @@ describe("the ledger, partitioned by month", () => {
     const later = key();
     await debitCredits(h.db, integration(w, later), new Date("2025-12-01T00:00:00Z"));
     expect(await partitionOf(later)).toEqual(["credit_ledger_2025_12"]);
+    // A row dated in a past month with no partition (a backfill): the next round makes its month.
+    const backfilled = key();
+    await debitCredits(h.db, integration(w, backfilled), new Date("2025-08-10T12:00:00Z"));
+    expect(await partitionOf(backfilled)).toEqual(["credit_ledger_default"]);
+    await ensureLedgerPartitions(h.db, new Date("2025-12-01T00:00:00Z"), 0);
+    expect(await partitionOf(backfilled)).toEqual(["credit_ledger_2025_08"]);
     // Made again: nothing changes.
     await ensureLedgerPartitions(h.db, new Date("2025-11-20T12:00:00Z"), 1);
     expect(await partitionOf(early)).toEqual(["credit_ledger_2025_11"]);

@@ -39,6 +39,16 @@ const monthText = (d: Date) => d.toISOString().slice(0, 7);
 const PARTITION_LOCK = sql`select pg_advisory_xact_lock(hashtext('credits_ledger_partitions'))`;
 const LOCK_TIMEOUT = sql.raw(`set local lock_timeout = '2s'`);
 
+/** Months (YYYY-MM) of rows in the default partition, after the archived horizon and before `before`. */
+async function strayMonths(db: Db, before?: Date): Promise<string[]> {
+  const rows = rowsOf<{ m: string }>(
+    await db.execute(sql`select distinct to_char(created_at at time zone 'UTC', 'YYYY-MM') as m from credit_ledger_default
+      where created_at >= (select coalesce(max(until), '-infinity'::timestamptz) from ${ledgerArchives})
+        ${before ? sql`and created_at < ${before.toISOString()}::timestamptz` : sql``}`),
+  );
+  return rows.map((r) => r.m).sort();
+}
+
 /** Makes one month's partition (moving its rows out of the default); its name. */
 async function makeMonth(db: Db, month: string): Promise<string> {
   return db.transaction(async (tx) => {
@@ -49,10 +59,15 @@ async function makeMonth(db: Db, month: string): Promise<string> {
   });
 }
 
-/** Makes this month's partition and the next `ahead` months' (idempotent; moves rows out of the default). */
+/**
+ * Makes this month's partition and the next `ahead` months', and the month of any row that
+ * landed in the default partition (a backfill, the demo's history), moving those rows into it;
+ * not a month already archived. Idempotent.
+ */
 export async function ensureLedgerPartitions(db: Db, now: Date, ahead = 3): Promise<string[]> {
+  const months = [...new Set([...(await strayMonths(db)), ...Array.from({ length: ahead + 1 }, (_, i) => monthText(addMonths(monthStart(now), i)))])].sort();
   const made: string[] = [];
-  for (let i = 0; i <= ahead; i++) made.push(await makeMonth(db, monthText(addMonths(monthStart(now), i))));
+  for (const m of months) made.push(await makeMonth(db, m));
   return made;
 }
 
@@ -115,10 +130,7 @@ export async function archiveLedgerBefore(db: Db, before: Date, dir: string, now
   )[0]!.n;
   if (holds > 0) throw conflict(`${holds} hold(s) made before ${monthText(cutoff)} are still pending: archive once they are confirmed or released.`);
   // Rows of old months still in the default partition go to their own month first.
-  const strays = rowsOf<{ m: string }>(
-    await db.execute(sql`select distinct to_char(created_at at time zone 'UTC', 'YYYY-MM') as m from credit_ledger_default where created_at < ${cutoff.toISOString()}::timestamptz`),
-  );
-  for (const s of strays) await makeMonth(db, s.m);
+  for (const m of await strayMonths(db, cutoff)) await makeMonth(db, m);
 
   const done: ArchivedMonth[] = [];
   // Months detached but not finished (a crash in between) come first, then attached ones.
