@@ -48,8 +48,10 @@ CREATE TABLE "ledger_archives" (
 );
 --> statement-breakpoint
 -- A month's partition, made if missing. Rows already in the default partition for that month
--- (written before it had one) move into it; the default partition is locked against new rows
--- meanwhile so none slips in between the move and the attach.
+-- (written before it had one) move into it. Moving rows takes the whole ledger (ACCESS
+-- EXCLUSIVE, first, so no charge holds a part of it while waiting for another): no reader sees
+-- them neither here nor there, and readers wait the short while; with none to move, only the
+-- default partition is locked against new rows so none slips in before the attach.
 CREATE OR REPLACE FUNCTION credits_ledger_partition(p_month date) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   m date := date_trunc('month', p_month)::date;
@@ -58,7 +60,15 @@ DECLARE
   hi timestamptz := (m + interval '1 month')::timestamp AT TIME ZONE 'UTC';
 BEGIN
   IF to_regclass(part) IS NOT NULL OR EXISTS (SELECT 1 FROM ledger_archives WHERE month = m) THEN RETURN part; END IF;
-  LOCK TABLE credit_ledger_default IN SHARE ROW EXCLUSIVE MODE;
+  IF EXISTS (SELECT 1 FROM credit_ledger_default WHERE created_at >= lo AND created_at < hi) THEN
+    LOCK TABLE credit_ledger IN ACCESS EXCLUSIVE MODE;
+  ELSE
+    LOCK TABLE credit_ledger_default IN SHARE ROW EXCLUSIVE MODE;
+    -- A row that arrived meanwhile: the move must not be seen half done.
+    IF EXISTS (SELECT 1 FROM credit_ledger_default WHERE created_at >= lo AND created_at < hi) THEN
+      LOCK TABLE credit_ledger IN ACCESS EXCLUSIVE MODE;
+    END IF;
+  END IF;
   EXECUTE format('CREATE TABLE %I (LIKE credit_ledger INCLUDING DEFAULTS)', part);
   EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (created_at >= %L AND created_at < %L)', part, part || '_range', lo, hi);
   EXECUTE format('WITH moved AS (DELETE FROM credit_ledger_default WHERE created_at >= $1 AND created_at < $2 RETURNING *) INSERT INTO %I SELECT * FROM moved', part) USING lo, hi;
