@@ -71,20 +71,25 @@ export async function ensureLedgerPartitions(db: Db, now: Date, ahead = 3): Prom
   return made;
 }
 
-/** The ledger's partitions with their row counts, oldest first, the default last. */
-export async function ledgerPartitions(db: Db): Promise<LedgerPartition[]> {
+/** The ledger's partitions (from the catalog, no row read), oldest first, the default last. */
+async function partitionMonths(db: Db): Promise<Omit<LedgerPartition, "rows">[]> {
   const parts = rowsOf<{ name: string }>(
     await db.execute(sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'credit_ledger'::regclass`),
   );
-  const counts = new Map(rowsOf<{ name: string; n: string | number }>(await db.execute(sql`select tableoid::regclass::text as name, count(*) as n from credit_ledger group by 1`)).map((r) => [r.name, Number(r.n)]));
   return parts
     .map((p) => {
       // Named by its month (credits_ledger_partition): read from the name, not from bounds
       // printed in the session's time zone.
       const m = /^credit_ledger_(\d{4})_(\d{2})$/.exec(p.name);
-      return { name: p.name, month: m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)) : null, rows: counts.get(p.name) ?? 0 };
+      return { name: p.name, month: m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)) : null };
     })
     .sort((a, b) => (a.month === null ? 1 : b.month === null ? -1 : a.month.getTime() - b.month.getTime()));
+}
+
+/** The ledger's partitions with their row counts (a scan of the whole ledger: the CLI's view). */
+export async function ledgerPartitions(db: Db): Promise<LedgerPartition[]> {
+  const counts = new Map(rowsOf<{ name: string; n: string | number }>(await db.execute(sql`select tableoid::regclass::text as name, count(*) as n from credit_ledger group by 1`)).map((r) => [r.name, Number(r.n)]));
+  return (await partitionMonths(db)).map((p) => ({ ...p, rows: counts.get(p.name) ?? 0 }));
 }
 
 /** Everything the ledger held before this instant is archived (null: nothing is). */
@@ -135,7 +140,7 @@ export async function archiveLedgerBefore(db: Db, before: Date, dir: string, now
   const done: ArchivedMonth[] = [];
   // Months detached but not finished (a crash in between) come first, then attached ones.
   const pending = rowsOf<{ m: string }>(await db.execute(sql`select to_char(month, 'YYYY-MM') as m from ${ledgerArchives} where sha256 = '' order by month`)).map((r) => r.m);
-  const attached = (await ledgerPartitions(db)).filter((p) => p.month && p.month < cutoff).map((p) => monthText(p.month!));
+  const attached = (await partitionMonths(db)).filter((p) => p.month && p.month < cutoff).map((p) => monthText(p.month!));
   await mkdir(dir, { recursive: true });
   for (const month of [...pending, ...attached]) {
     const table = `credit_ledger_${month.replace("-", "_")}`;
