@@ -175,6 +175,8 @@ describe("security basics", () => {
       ["GET", "/api/v1/usage", 405],
       ["DELETE", "/api/v1/usage", 405],
       ["POST", "/api/v1/balance", 405],
+      ["OPTIONS", "/api/v1/usage", 405],
+      ["OPTIONS", "/api/v1/balance", 405],
       ["GET", "/api/v1/nothing-here", 404],
       ["POST", "/api/v1/usage/extra", 404],
     ] as const) {
@@ -183,7 +185,8 @@ describe("security basics", () => {
       expect(res.headers.get("content-type"), `${method} ${path}`).toContain("application/json");
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe(status === 405 ? "method_not_allowed" : "not_found");
-      if (status === 405) expect(res.headers.get("allow")).toBe(path.includes("usage") ? "POST" : "GET");
+      // The Allow of lib/api/http.ts allowedMethods: HEAD comes with GET.
+      if (status === 405) expect(res.headers.get("allow")).toBe(path.includes("usage") ? "POST" : "GET, HEAD");
     }
   });
 });

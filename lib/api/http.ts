@@ -98,9 +98,21 @@ export function errorResponse(err: unknown) {
   return jsonError(500, "internal_error", "Something went wrong on our side. Retry with the same Idempotency-Key: a retry is never charged twice.");
 }
 
+/** The methods Next.js routes a request by: a route handler answers each of them. */
+export const API_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export type ApiMethod = (typeof API_METHODS)[number];
+
+/**
+ * The methods a route serves: its own, and HEAD with GET (GET's answer without the body, as
+ * Next.js would do by itself). Every other method, OPTIONS included, is that route's 405.
+ */
+export function allowedMethods(method: "GET" | "POST"): ApiMethod[] {
+  return method === "GET" ? ["GET", "HEAD"] : [method];
+}
+
 /**
  * The handler for methods a route does not serve: 405 with a JSON error and an Allow header
- * (Next.js alone answers an empty 405).
+ * (Next.js alone answers an empty 405, and OPTIONS with a 204 listing every method).
  */
 export function methodNotAllowed(allowed: string[]) {
   return () => {

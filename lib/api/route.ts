@@ -1,6 +1,6 @@
 import type { Db } from "@/db/client";
 import { getDb } from "@/lib/db";
-import { errorResponse, jsonError, methodNotAllowed } from "@/lib/api/http";
+import { allowedMethods, API_METHODS, errorResponse, jsonError, methodNotAllowed, type ApiMethod } from "@/lib/api/http";
 import { currentWorkspace, getSessionUser, type SessionUser } from "@/lib/auth/session";
 import { answerFromLedger, type MeteringProgress } from "@/lib/api/usage";
 import { BACKSTOP_GRACE_MS, DeadlineExceededError, withDeadline } from "@/lib/deadline";
@@ -11,9 +11,10 @@ import type { WorkspaceMembership } from "@/lib/workspaces/memberships";
  * The one wrapper for route handlers (like the action wrapper for server actions): it finds the
  * database, one `now` and the request's deadline (with a backstop that answers 503 if the work
  * overruns anyway), the signed-in person and their workspace when the route needs them (401 and
- * 404 in JSON otherwise), answers every other method with a JSON 405, and turns whatever the
- * handler throws into the documented JSON error. App-key callers are recognised by the handler
- * (the key names the app, and with it the workspace).
+ * 404 in JSON otherwise), answers every other method (OPTIONS too) with a JSON 405 whose Allow
+ * names the methods it serves, and turns whatever the handler throws into the documented JSON
+ * error. App-key callers are recognised by the handler (the key names the app, and with it the
+ * workspace). A route exports every method returned, so Next.js answers none on its own.
  */
 export interface RouteContext {
   db: Db;
@@ -26,7 +27,6 @@ export interface RouteContext {
 }
 
 type Method = "GET" | "POST";
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 export interface RouteOptions {
   /** "required": 401 without a session; "optional": the handler decides (an app key may stand in); "none". */
@@ -72,8 +72,10 @@ export function apiRoute(method: Method, opts: RouteOptions, handler: (req: Requ
       return withDeadline(opts.onBackstop(ctx), BACKSTOP_GRACE_MS * 3).catch(errorResponse);
     });
   }
-  const refuse = methodNotAllowed([method]);
-  return Object.fromEntries(METHODS.map((m) => [m, m === method ? serve : refuse])) as Record<(typeof METHODS)[number], (req: Request) => Promise<Response> | Response>;
+  // HEAD runs GET's handler (the server sends no body for a HEAD), as Next.js itself would.
+  const allowed = allowedMethods(method);
+  const refuse = methodNotAllowed(allowed);
+  return Object.fromEntries(API_METHODS.map((m) => [m, allowed.includes(m) ? serve : refuse])) as Record<ApiMethod, (req: Request) => Promise<Response> | Response>;
 }
 
 /**

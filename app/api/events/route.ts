@@ -11,7 +11,7 @@ const SESSION_CHECK_MS = 2_000;
  * changed, from whichever process changed them (see lib/events.ts). Pages then refetch. The
  * stream ends within seconds of its session ending.
  */
-export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "none", deadline: false }, async (req) => {
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "none", deadline: false }, async (req) => {
   const session = await getSession();
   if (!session) return jsonError(401, "unauthorized", "Sign in to receive updates.");
   const { user } = session;

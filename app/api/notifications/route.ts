@@ -3,7 +3,7 @@ import { apiRoute } from "@/lib/api/route";
 import { listNotifications } from "@/lib/notifications";
 
 /** The signed-in person's notices, for the bell in the top bar. */
-export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "required", signInMessage: "Sign in to see your notifications." }, async (_req, { db, user }) => {
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "required", signInMessage: "Sign in to see your notifications." }, async (_req, { db, user }) => {
   const { unread, items } = await listNotifications(db, user!.id);
   return NextResponse.json(
     {

@@ -13,7 +13,7 @@ import { currentWorkspace } from "@/lib/auth/session";
  * member's message and integration credits in their current workspace (or ?workspace=); in a
  * shared pool, the pool's, with the member's own limit there (`limit`, null without one).
  */
-export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "optional" }, async (req, { db, now, user }) => {
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "optional" }, async (req, { db, now, user }) => {
   if (req.headers.get("authorization")) return getBalanceForAppKey(db, req, now);
   if (!user) return jsonError(401, "unauthorized", "Sign in, or send an app key as: Authorization: Bearer <key>.");
   const { current: ws } = await currentWorkspace(db, user.id, new URL(req.url).searchParams.get("workspace"));

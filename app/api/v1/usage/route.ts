@@ -1,4 +1,4 @@
 import { postUsage } from "@/lib/api/usage";
 import { meteringRoute } from "@/lib/api/route";
 
-export const { POST, GET, PUT, PATCH, DELETE } = meteringRoute(postUsage);
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = meteringRoute(postUsage);

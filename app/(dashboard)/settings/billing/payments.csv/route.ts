@@ -3,7 +3,7 @@ import { csvCell } from "@/lib/format/csv";
 import { listPayments } from "@/lib/views/payments";
 
 /** The payment history as CSV (owners and admins): one line per charge or refund, amounts in dollars. */
-export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "required", workspace: true, signInMessage: "Sign in to export payments." }, async (_req, { db, user, workspace }) => {
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "required", workspace: true, signInMessage: "Sign in to export payments." }, async (_req, { db, user, workspace }) => {
   const ws = workspace!;
   const rows = await listPayments(db, { workspaceId: ws.workspaceId, userId: user!.id });
   const header = ["time_utc", "type", "what", "for", "amount_usd", "status", "reference"];

@@ -10,7 +10,7 @@ import { parseFilters } from "../filters";
 const MAX_ROWS = 100_000;
 
 /** The activity list as CSV, with the same filters and the same visibility as the page. */
-export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "required", workspace: true, signInMessage: "Sign in to export activity." }, async (req, { user, workspace }) => {
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "required", workspace: true, signInMessage: "Sign in to export activity." }, async (req, { user, workspace }) => {
   const ws = workspace!;
   const { filters } = parseFilters(Object.fromEntries(new URL(req.url).searchParams));
   // A long read: from the replica when there is one (it says how recent it is in a header).

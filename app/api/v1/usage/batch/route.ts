@@ -1,4 +1,4 @@
 import { postUsageBatch } from "@/lib/api/usage";
 import { meteringRoute } from "@/lib/api/route";
 
-export const { POST, GET, PUT, PATCH, DELETE } = meteringRoute(postUsageBatch);
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = meteringRoute(postUsageBatch);

@@ -9,7 +9,7 @@ import { requireRole } from "@/lib/workspaces/roles";
  * "Confirm payment" (from the notice, the email or the payment history): sends the owner to their
  * bank's check for a payment that waits on them; one that no longer does goes to its receipt.
  */
-export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "required", signInMessage: "Sign in to confirm the payment." }, async (req, { db, user }) => {
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "required", signInMessage: "Sign in to confirm the payment." }, async (req, { db, user }) => {
   const id = new URL(req.url).pathname.split("/").at(-1)!;
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Payment");
   const d = await getDecision(db, id);

@@ -7,7 +7,7 @@ import { requireRole } from "@/lib/workspaces/roles";
 import { nudgeDecision } from "@/lib/worker/stripe-webhook";
 
 /** Back from the bank's check: the decision is moved on now (not only when the webhook comes), then its receipt. */
-export const { GET, POST, PUT, PATCH, DELETE } = apiRoute("GET", { session: "required", signInMessage: "Sign in to see the payment." }, async (req, { db, user }) => {
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "required", signInMessage: "Sign in to see the payment." }, async (req, { db, user }) => {
   const id = new URL(req.url).pathname.split("/").at(-2)!;
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Payment");
   const d = await getDecision(db, id);
