@@ -18,6 +18,8 @@ export interface DbHandle {
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** Runs SQL text with no parameters, several statements allowed (the job queue's maintenance). */
   execSimple(text: string): Promise<unknown[]>;
+  /** PGlite only: its data folder as a tarball, to start other instances from (tests' template). */
+  dump?(): Promise<Blob>;
 }
 
 /** The rows of a `db.execute` result, whichever driver answered (postgres.js: an array; PGlite: `{ rows }`). */
@@ -84,12 +86,15 @@ export async function openPostgres(url: string, max = 10, opts: { statementTimeo
   };
 }
 
-/** Opens embedded PostgreSQL (PGlite) in `dataDir`, or in memory when dataDir is undefined. */
-export async function openPglite(dataDir?: string): Promise<DbHandle> {
+/**
+ * Opens embedded PostgreSQL (PGlite) in `dataDir`, or in memory when dataDir is undefined.
+ * `loadDataDir`: start from a dumped data folder (`dumpPglite`) instead of an empty cluster.
+ */
+export async function openPglite(dataDir?: string, opts: { loadDataDir?: Blob } = {}): Promise<DbHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const client = await PGlite.create({ dataDir, loadDataDir: opts.loadDataDir });
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     db,
@@ -100,6 +105,7 @@ export async function openPglite(dataDir?: string): Promise<DbHandle> {
       const results = await client.exec(text);
       return results.at(-1)?.rows ?? [];
     },
+    dump: () => client.dumpDataDir("none"),
   };
 }
 

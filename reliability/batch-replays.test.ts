@@ -1,3 +1,4 @@
+// @pooler: the set-based batch and grouped single calls, unprepared (CI runs this file again through PgBouncer)
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountUsage, creditLedger } from "@/db/schema";

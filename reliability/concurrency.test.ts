@@ -1,3 +1,4 @@
+// @pooler: racing debits from many connections, each transaction on whichever server connection the pooler gives (CI runs this file again through PgBouncer)
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountUsage, creditLedger } from "@/db/schema";

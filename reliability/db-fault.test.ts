@@ -1,3 +1,4 @@
+// @pooler: a restart seen through the pooler, LISTEN reconnecting on the direct connection (CI runs this file again through PgBouncer)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

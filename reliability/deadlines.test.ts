@@ -1,3 +1,4 @@
+// @pooler: the pooled driver sends no session settings (no session statement_timeout), and deadlines must still hold (CI runs this file again through PgBouncer)
 import { request } from "node:http";
 import { count, eq } from "drizzle-orm";
 import postgres from "postgres";

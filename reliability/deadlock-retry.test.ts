@@ -1,3 +1,4 @@
+// @pooler: a deadlock broken by the server and retried on a pooled connection (CI runs this file again through PgBouncer)
 import { eq } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// @pooler: the job queue and paid decisions across processes on pooled connections (CI runs this file again through PgBouncer)
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// @pooler: the key row's FOR SHARE lock held inside a pooled transaction (CI runs this file again through PgBouncer)
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { creditLedger } from "@/db/schema";

@@ -1,3 +1,4 @@
+// @pooler: transaction-level advisory locks (CI runs this file again through PgBouncer)
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";

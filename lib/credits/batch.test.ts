@@ -1,3 +1,4 @@
+// @pooler: the set-based batch with its JSON parameter, unprepared (CI runs this file again through PgBouncer)
 import { addMonths } from "date-fns";
 import { and, asc, eq } from "drizzle-orm";
 import fc from "fast-check";

@@ -1,3 +1,4 @@
+// @pooler: the one-statement charge and the general path, unprepared (CI runs this file again through PgBouncer)
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";

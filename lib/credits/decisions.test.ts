@@ -1,3 +1,4 @@
+// @pooler: jobs enqueued in the charge's transaction; change events over LISTEN on the direct connection (CI runs this file again through PgBouncer)
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

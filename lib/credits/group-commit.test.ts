@@ -1,3 +1,4 @@
+// @pooler: grouped charges share one transaction on a pooled connection (CI runs this file again through PgBouncer)
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";

@@ -1,3 +1,4 @@
+// @pooler: transaction-level advisory lock and SET LOCAL lock_timeout (CI runs this file again through PgBouncer)
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

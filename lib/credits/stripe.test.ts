@@ -1,3 +1,4 @@
+// @pooler: webhook events handled once, jobs and change events (CI runs this file again through PgBouncer)
 import { eq, like } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// @pooler: the outbox's jobs and delivery (CI runs this file again through PgBouncer)
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";

@@ -28,31 +28,48 @@ export async function createTestDb(opts: { migrationsFolder?: string } = {}): Pr
   return tracked;
 }
 
+/**
+ * Where a run's migrated template lives (made once by `prepareTestTemplate`, tests/support/
+ * global-setup.ts): on a server, a database to copy (`CREATE DATABASE … TEMPLATE`); on PGlite, a
+ * dumped data folder to load. Without one (a test run outside vitest's global setup), every
+ * database is migrated from scratch as before.
+ */
+const TEMPLATE_DB = "CREDITS_TEST_TEMPLATE_DB";
+const TEMPLATE_PGLITE = "CREDITS_TEST_TEMPLATE_PGLITE";
+
 async function openTestDb(migrationsFolder?: string): Promise<DbHandle & { cleanup(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
+  // A template holds today's migrations only: another folder (upgrade tests) migrates its own.
+  const useTemplate = !migrationsFolder;
   if (!url) {
-    const handle = await openPglite();
-    await migrateDb(handle, migrationsFolder);
-    await seedCatalog(handle.db);
+    const dumpFile = useTemplate ? process.env[TEMPLATE_PGLITE] : undefined;
+    const handle = await openPglite(undefined, dumpFile ? { loadDataDir: new Blob([await readFile(dumpFile)]) } : {});
+    if (!dumpFile) {
+      await migrateDb(handle, migrationsFolder);
+      await seedCatalog(handle.db);
+    }
     return { ...handle, cleanup: handle.close };
   }
   const parsed = assertLocalDatabase(url);
   const name = `credits_test_${Date.now()}_${randomBytes(4).toString("hex")}`;
+  const template = useTemplate ? process.env[TEMPLATE_DB] : undefined;
   // Databases are made, migrated and dropped on the primary itself (not through a pooler).
   const adminUrl = directUrlFor(url) ?? url;
   const admin = await openPostgres(adminUrl, 1);
-  await admin.db.execute(`create database ${name}`);
+  await admin.db.execute(template ? `create database ${name} template ${template}` : `create database ${name}`);
   await admin.close();
   parsed.pathname = `/${name}`;
   const direct = directUrlFor(parsed);
-  if (direct) {
+  if (direct && !template) {
     const migrator = await openPostgres(direct, 1);
     await migrateDb(migrator, migrationsFolder);
     await migrator.close();
   }
   const handle = await openPostgres(parsed.toString(), 20, poolerOptions(parsed));
-  if (!direct) await migrateDb(handle, migrationsFolder);
-  await seedCatalog(handle.db);
+  if (!template) {
+    if (!direct) await migrateDb(handle, migrationsFolder);
+    await seedCatalog(handle.db);
+  }
   return {
     ...handle,
     async cleanup() {
@@ -61,6 +78,41 @@ async function openTestDb(migrationsFolder?: string): Promise<DbHandle & { clean
       await dropper.db.execute(`drop database if exists ${name} with (force)`);
       await dropper.close();
     },
+  };
+}
+
+/**
+ * Migrates one database for the whole run and says where it is (in the environment the test
+ * workers inherit); every test file then starts from a copy of it instead of 24 migrations.
+ * Returns the teardown that removes it.
+ */
+export async function prepareTestTemplate(): Promise<() => Promise<void>> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const handle = await openPglite();
+    await migrateDb(handle);
+    await seedCatalog(handle.db);
+    const file = path.join(await mkdtemp(path.join(tmpdir(), "credits-template-")), "pglite.tar");
+    await writeFile(file, Buffer.from(await (await handle.dump!()).arrayBuffer()));
+    await handle.close();
+    process.env[TEMPLATE_PGLITE] = file;
+    return () => rm(path.dirname(file), { recursive: true, force: true });
+  }
+  const parsed = assertLocalDatabase(url);
+  const adminUrl = directUrlFor(url) ?? url;
+  const name = `credits_template_${Date.now()}_${randomBytes(4).toString("hex")}`;
+  const admin = await openPostgres(adminUrl, 1);
+  await admin.db.execute(`create database ${name}`);
+  parsed.pathname = `/${name}`;
+  // Migrated on the primary itself: its connection is closed before anyone copies it.
+  const migrator = await openPostgres(directUrlFor(parsed) ?? parsed.toString(), 1);
+  await migrateDb(migrator);
+  await seedCatalog(migrator.db);
+  await migrator.close();
+  process.env[TEMPLATE_DB] = name;
+  return async () => {
+    await admin.db.execute(`drop database if exists ${name} with (force)`);
+    await admin.close();
   };
 }
 
