@@ -1,4 +1,5 @@
 import { bigserial, boolean, index, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 import { creditModel, mc, memberRole, ts } from "./columns";
 
 export const users = pgTable("users", {
@@ -90,7 +91,11 @@ export const invitations = pgTable(
     acceptedAt: ts("accepted_at"),
     revokedAt: ts("revoked_at"),
   },
-  (t) => [index("invitations_workspace").on(t.workspaceId)],
+  (t) => [
+    index("invitations_workspace").on(t.workspaceId),
+    // One open invitation per address and workspace: a new one replaces it in one transaction.
+    uniqueIndex("invitations_open_unique").on(t.workspaceId, t.email).where(sql`accepted_at is null and revoked_at is null`),
+  ],
 );
 
 /** Failed sign-ins, for rate limiting in the database (shared by every app process). */

@@ -7,7 +7,7 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { mailOutbox, notifications, users } from "@/db/schema";
-import { acceptInvitation, inviteMember } from "@/lib/workspaces/invitations";
+import { acceptInvitation, inviteMember, SAME_INVITATION_MS } from "@/lib/workspaces/invitations";
 import { makeUser, team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { debitCredits } from "@/lib/credits/debit";
@@ -110,11 +110,12 @@ describe("invitation emails", () => {
     expect(received).toHaveLength(0);
   });
 
-  it("someone who already has an account is also told in the app; a new invitation to the same address is a new email", async () => {
+  it("someone who already has an account is also told in the app; a new invitation to the same address is a new email (a double click is not)", async () => {
     const t = await team(h.db);
     const known = await makeUser(h.db, "Known", now);
     await inviteMember(h.db, { workspaceId: t.ws.id, email: known.email, role: "member", byUserId: t.ada.id }, now);
     await inviteMember(h.db, { workspaceId: t.ws.id, email: known.email, role: "member", byUserId: t.ada.id }, now);
+    await inviteMember(h.db, { workspaceId: t.ws.id, email: known.email, role: "member", byUserId: t.ada.id }, new Date(now.getTime() + SAME_INVITATION_MS));
     const notes = await h.db.select().from(notifications).where(eq(notifications.userId, known.id));
     expect(notes.map((n) => n.body)).toEqual(["Ada invited you to join Test workspace.", "Ada invited you to join Test workspace."]);
     expect(notes.every((n) => n.href?.startsWith("/invite/"))).toBe(true);

@@ -6,7 +6,7 @@ import { env } from "@/lib/env";
 import { queueMail } from "@/lib/mail";
 import { normalizeEmail } from "@/lib/format/email";
 import { authSecret } from "@/lib/secret";
-import { conflict, forbidden, notFound } from "@/lib/errors";
+import { conflict, forbidden, isUniqueViolation, notFound } from "@/lib/errors";
 import { writeAudit } from "./audit";
 import { requireRole } from "./roles";
 
@@ -30,7 +30,16 @@ export interface Invited {
   expiresAt: Date;
 }
 
-/** Owners invite admins or members; admins invite members. A new invitation replaces an open one to the same email. */
+/** Inviting the same address to the same role again within this long is the same invitation (a double click): no new link, no second email. */
+export const SAME_INVITATION_MS = 60_000;
+/** Tries of an invitation whose address another invitation took at the same moment (the unique index said so). */
+const INVITE_TRIES = 3;
+
+/**
+ * Owners invite admins or members; admins invite members. A new invitation replaces an open one
+ * to the same email, in one transaction (one open invitation per address: a unique index); the
+ * same invitation sent again at once answers with the open one and sends nothing more.
+ */
 export async function inviteMember(db: Db, args: { workspaceId: string; email: string; role: "admin" | "member"; byUserId: string }, now: Date): Promise<Invited> {
   const byRole = await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner", "admin"], "invite people");
   if (args.role === "admin" && byRole !== "owner") throw forbidden("Only the workspace owner can make someone an admin.");
@@ -43,54 +52,76 @@ export async function inviteMember(db: Db, args: { workspaceId: string; email: s
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.workspaceId, args.workspaceId), eq(users.email, email)));
   if (member) throw conflict("That email belongs to a member of this workspace already.");
+  const [ws] = await db.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, args.workspaceId));
+  const [inviter] = await db.select({ name: users.name }).from(users).where(eq(users.id, args.byUserId));
+  for (let tries = 1; ; tries++) {
+    try {
+      return await db.transaction((tx) => replaceInvitation(tx, { ...args, email, workspaceName: ws?.name, inviterName: inviter?.name }, now));
+    } catch (err) {
+      // Another invitation to this address committed first: ours rolled back whole (nothing
+      // sent); the next try finds it open and answers with it, or replaces it.
+      if (!isUniqueViolation(err, "invitations_open_unique") || tries >= INVITE_TRIES) throw err;
+    }
+  }
+}
+
+async function replaceInvitation(
+  tx: Db,
+  args: { workspaceId: string; email: string; role: "admin" | "member"; byUserId: string; workspaceName?: string; inviterName?: string },
+  now: Date,
+): Promise<Invited> {
+  const { email } = args;
+  const inviter = args.inviterName ?? "Someone";
+  // The open invitation to this address, held until this transaction ends.
+  const [open] = await tx
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.workspaceId, args.workspaceId), eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+    .for("update");
+  if (open && open.role === args.role && open.expiresAt > now && now.getTime() - open.createdAt.getTime() < SAME_INVITATION_MS) {
+    return { path: `/invite/${tokenFor(open.id)}`, expiresAt: open.expiresAt };
+  }
+  if (open) await tx.update(invitations).set({ revokedAt: now }).where(eq(invitations.id, open.id));
   const id = randomUUID();
   const token = tokenFor(id);
   const expiresAt = new Date(now.getTime() + INVITATION_DAYS * 86_400_000);
-  const [ws] = await db.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, args.workspaceId));
-  const [inviter] = await db.select({ name: users.name }).from(users).where(eq(users.id, args.byUserId));
   const path = `/invite/${token}`;
-  await db.transaction(async (tx) => {
+  const [inv] = await tx
+    .insert(invitations)
+    .values({ id, workspaceId: args.workspaceId, email, role: args.role, tokenHash: hashToken(token), invitedBy: args.byUserId, createdAt: now, expiresAt })
+    .returning();
+  await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.invited", targetType: "invitation", targetId: inv!.id, details: { email, role: args.role }, now });
+  // The link goes to the invited address (the inviter sees it too, to pass on another way).
+  const link = new URL(path, env().NEXTAUTH_URL).toString();
+  await queueMail(
+    tx,
+    {
+      key: `invitation:${id}`,
+      to: email,
+      workspaceId: args.workspaceId,
+      subject: `${inviter} invited you to ${args.workspaceName ?? "a workspace"} on Credits`,
+      text: [
+        `${inviter} invited you to join ${args.workspaceName ?? "their workspace"} on Credits as ${args.role === "admin" ? "an admin" : "a member"}.`,
+        "",
+        `Accept here (sign in or sign up with ${email}): ${link}`,
+        "",
+        `The link works once and until ${expiresAt.toUTCString()}. If you did not expect this, ignore this email.`,
+      ].join("\n"),
+    },
+    now,
+  );
+  // Someone who has an account here is also told in the app (the inviter's answer never says so).
+  const [existing] = await tx
+    .select({ userId: users.id, accountId: creditAccounts.id })
+    .from(users)
+    .innerJoin(creditAccounts, and(eq(creditAccounts.holderUserId, users.id), eq(creditAccounts.type, "free")))
+    .where(eq(users.email, email));
+  if (existing) {
     await tx
-      .update(invitations)
-      .set({ revokedAt: now })
-      .where(and(eq(invitations.workspaceId, args.workspaceId), eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
-    const [inv] = await tx
-      .insert(invitations)
-      .values({ id, workspaceId: args.workspaceId, email, role: args.role, tokenHash: hashToken(token), invitedBy: args.byUserId, createdAt: now, expiresAt })
-      .returning();
-    await writeAudit(tx, { workspaceId: args.workspaceId, actorUserId: args.byUserId, action: "member.invited", targetType: "invitation", targetId: inv!.id, details: { email, role: args.role }, now });
-    // The link goes to the invited address (the inviter sees it too, to pass on another way).
-    const link = new URL(path, env().NEXTAUTH_URL).toString();
-    await queueMail(
-      tx,
-      {
-        key: `invitation:${id}`,
-        to: email,
-        workspaceId: args.workspaceId,
-        subject: `${inviter?.name ?? "Someone"} invited you to ${ws?.name ?? "a workspace"} on Credits`,
-        text: [
-          `${inviter?.name ?? "Someone"} invited you to join ${ws?.name ?? "their workspace"} on Credits as ${args.role === "admin" ? "an admin" : "a member"}.`,
-          "",
-          `Accept here (sign in or sign up with ${email}): ${link}`,
-          "",
-          `The link works once and until ${expiresAt.toUTCString()}. If you did not expect this, ignore this email.`,
-        ].join("\n"),
-      },
-      now,
-    );
-    // Someone who has an account here is also told in the app (the inviter's answer never says so).
-    const [existing] = await tx
-      .select({ userId: users.id, accountId: creditAccounts.id })
-      .from(users)
-      .innerJoin(creditAccounts, and(eq(creditAccounts.holderUserId, users.id), eq(creditAccounts.type, "free")))
-      .where(eq(users.email, email));
-    if (existing) {
-      await tx
-        .insert(notifications)
-        .values({ userId: existing.userId, workspaceId: null, accountId: existing.accountId, kind: "none", cycleStart: now, body: `${inviter?.name ?? "Someone"} invited you to join ${ws?.name ?? "a workspace"}.`, dedupeKey: `invitation:${id}`, href: path, createdAt: now })
-        .onConflictDoNothing();
-    }
-  });
+      .insert(notifications)
+      .values({ userId: existing.userId, workspaceId: null, accountId: existing.accountId, kind: "none", cycleStart: now, body: `${inviter} invited you to join ${args.workspaceName ?? "a workspace"}.`, dedupeKey: `invitation:${id}`, href: path, createdAt: now })
+      .onConflictDoNothing();
+  }
   return { path, expiresAt };
 }
 

@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { createHash } from "node:crypto";
-import { accountUsage, appKeys, apps, auditLog, invitations, memberships } from "@/db/schema";
+import { accountUsage, appKeys, apps, auditLog, invitations, mailOutbox, memberships } from "@/db/schema";
 import { authenticateAppKey, createAppKey, revokeAppKey } from "@/lib/apps/keys";
 import { createUser } from "@/lib/auth/users";
 import { getMemberBalance } from "@/lib/credits/balance";
@@ -11,7 +11,7 @@ import { getBillingView } from "@/lib/views/billing";
 import { getMembersView } from "@/lib/views/members";
 import { makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { acceptInvitation, findInvitation, invitationLink, inviteMember, listInvitations, revokeInvitation } from "./invitations";
+import { acceptInvitation, findInvitation, invitationLink, inviteMember, listInvitations, revokeInvitation, SAME_INVITATION_MS } from "./invitations";
 import { listMemberships, pickWorkspace } from "./memberships";
 import { removeMember } from "./members";
 
@@ -94,6 +94,26 @@ describe("invitations take consent and reveal nothing", () => {
     await expect(acceptInvitation(h.db, { token: tokenOf(revoked.path), userId: grace.id }, mid)).rejects.toMatchObject({ code: "not_found" });
     expect(await listInvitations(h.db, { workspaceId: t.ws.id, viewerId: t.ada.id }, mid)).toEqual([]);
     await expect(listInvitations(h.db, { workspaceId: t.ws.id, viewerId: t.ken.id }, mid)).rejects.toMatchObject({ code: "forbidden" });
+  });
+
+  it("20 invitations to one address at once: one stays open, one email goes; later ones replace it", async () => {
+    const t = await team();
+    const email = `twenty-${Math.random()}@example.com`;
+    const invite = (role: "admin" | "member", at = mid) => inviteMember(h.db, { workspaceId: t.ws.id, email, role, byUserId: t.ada.id }, at);
+    const all = await Promise.all(Array.from({ length: 20 }, () => invite("member")));
+    // A double click (or twenty): one invitation, one link, one email.
+    expect(new Set(all.map((i) => i.path)).size).toBe(1);
+    const open = () => h.db.select().from(invitations).where(and(eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
+    expect(await open()).toHaveLength(1);
+    const mails = () => h.db.select().from(mailOutbox).where(eq(mailOutbox.to, email));
+    expect(await mails()).toHaveLength(1);
+    // Another role replaces it at once; the same role a minute later too (sent again, on purpose).
+    const admin = await invite("admin");
+    const later = await invite("admin", new Date(mid.getTime() + SAME_INVITATION_MS));
+    expect(new Set([all[0]!.path, admin.path, later.path]).size).toBe(3);
+    expect(await open()).toMatchObject([{ role: "admin" }]);
+    expect(await mails()).toHaveLength(3);
+    await expect(findInvitation(h.db, tokenOf(admin.path), mid)).resolves.toBeNull();
   });
 
   it("an open invitation's link can be copied again by owners and admins, and is the one sent; never once it is closed", async () => {
