@@ -40,8 +40,20 @@ export function connectEvents(handle: () => Promise<DbHandle>) {
   state().handle = handle;
 }
 
-/** Says that these people's credits changed. Cheap; never throws. */
-export function publishChange(userIds: (string | null | undefined)[]) {
+/**
+ * Called after a commit: says that these people's credits changed (open pages refetch). Cheap,
+ * and never throws: a listener that breaks is logged, since nothing after a commit may turn it
+ * into an error.
+ */
+export function afterCommit(userIds: (string | null | undefined)[]) {
+  try {
+    publishChange(userIds);
+  } catch (err) {
+    console.warn("could not publish a credits change:", err);
+  }
+}
+
+function publishChange(userIds: (string | null | undefined)[]) {
   const ids = [...new Set(userIds.filter((u): u is string => !!u))];
   if (ids.length === 0) return;
   const s = state();

@@ -99,6 +99,16 @@ const payerJoin = (holder: ReturnType<typeof sql> | typeof memberships.userId, w
   );
 
 const RANK = { pool: 0, seat: 1, free: 2 } as const;
+
+/**
+ * SQL: the id of the account that pays for the app of the surrounding query's `apps` row now,
+ * picked as `pick` picks (its workspace's pool, else its owner's active seat there, else their free
+ * allowance). A charge compares it with the payer it was about to charge: a payer remembered from
+ * a key's lookup a moment ago only says which rows to read, never who pays.
+ */
+export const currentAppPayerSql = sql<string>`(select ${creditAccounts.id} from ${creditAccounts}
+  where ${payerJoin(sql`${apps.ownerUserId}`, sql`${apps.workspaceId}`)}
+  order by case ${creditAccounts.type} when 'pool' then ${RANK.pool} when 'seat' then ${RANK.seat} else ${RANK.free} end limit 1)`;
 const pick = <T extends { type: Account["type"] }>(accounts: T[]): T | undefined => [...accounts].sort((a, b) => RANK[a.type] - RANK[b.type])[0];
 
 /** The account a person acts with in a workspace: its pool, else their seat there, else their free allowance. */

@@ -4,6 +4,7 @@ import { appUsage, apps } from "@/db/schema";
 import { forbidden, invalid, notFound } from "@/lib/errors";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { requireRole } from "@/lib/workspaces/roles";
+import { lockApp, lockAppUsage } from "./locks";
 import { formatCredits } from "./amounts";
 
 /**
@@ -21,10 +22,25 @@ const rowOf = (k: AppCycle) => and(eq(appUsage.appId, k.appId), eq(appUsage.paye
  * on top of what is charged and held, still fits under `cap`.
  */
 export async function lockAppCap(tx: Db, args: AppCycle & { cap: number; amount: number }): Promise<{ fits: boolean; used: number }> {
-  await tx.insert(appUsage).values({ appId: args.appId, payerAccountId: args.payerAccountId, cycleStart: args.cycleStart }).onConflictDoNothing();
-  const [row] = await tx.select({ charged: appUsage.charged, reserved: appUsage.reserved }).from(appUsage).where(rowOf(args)).for("update");
+  const row = await lockAppUsage(tx, { appId: args.appId, payerAccountId: args.payerAccountId, cycleStart: args.cycleStart });
   const used = (row?.charged ?? 0) + (row?.reserved ?? 0);
   return { fits: used + args.amount <= args.cap, used };
+}
+
+/** Raised inside a charge when the app's payer is no longer the one it was about to charge: run again with the payer read afresh. */
+export class PayerChanged extends Error {}
+
+/**
+ * The app's rules as they stand now, read inside the charge's transaction (never from a key's
+ * cached lookup): its cap, and whether `payerAccountId` still pays for it (else PayerChanged).
+ * The app's row is held FOR SHARE until the charge ends: a cap being set or removed waits for
+ * the charges in flight, and every charge that starts after it commits sees it.
+ */
+export async function appRulesNow(tx: Db, appId: string, payerAccountId: string): Promise<{ cap: number | null }> {
+  const row = await lockApp(tx, appId);
+  if (!row) throw notFound("App");
+  if (row.payerAccountId !== payerAccountId) throw new PayerChanged();
+  return { cap: row.cap };
 }
 
 /**

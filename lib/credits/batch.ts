@@ -3,15 +3,15 @@ import type { Db } from "@/db/client";
 import { accountUsage, topUpLots, type LotParts } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { DomainError, keyNotValid } from "@/lib/errors";
-import { publishChange } from "@/lib/events";
+import { afterCommit } from "@/lib/events";
 import { cycleOf, getAccount, hasTopUps, type Account, type KindBalance } from "./accounts";
-import { lockAppCap } from "./app-caps";
+import { appRulesNow, lockAppCap, PayerChanged } from "./app-caps";
 import { COSTS, costOf, type CreditKind } from "./costs";
 import { capReachedNotice, payerFor } from "./debit";
-import { withRetry } from "./decisions";
-import { IdempotencyConflictError, lockLiveKeys, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
+import { IdempotencyConflictError, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { ArchivedKeyError, eventOf, insertLedgerRows, isLateCharge, ledgerByKeys, ledgerRow, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
 import { recordThresholdNotices } from "./notices";
+import { lockLiveKeys, lockUsageRow as lockUsageRowOf, withRetry } from "./locks";
 import { lockUsableLots, recordAutoTopUp } from "./top-ups";
 import { ensureUsageRow, kindBalance, usageColumns, type UsageRow } from "./usage";
 
@@ -57,8 +57,9 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
   const appIds = new Set(prepared.map((p) => p.input.appId));
   if (appIds.size !== 1) throw new Error("debitBatch charges the events of one app");
 
-  const { payer, appCap } = await payerFor(db, prepared[0]!.input, now);
-  const cycle = cycleOf(payer, now);
+  // Which rows to read; the app's cap and payer are read again inside the transaction.
+  let { payer } = await payerFor(db, prepared[0]!.input, now);
+  let cycle = cycleOf(payer, now);
   const kind: CreditKind = "integration";
   let committed: { events: LedgerEvent[]; steps: Step[]; charged: typeof prepared } | null = null;
   let settled = false;
@@ -109,6 +110,12 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
       }
     } catch (err) {
       if (err instanceof KeyTakenMeanwhile) continue;
+      if (err instanceof PayerChanged) {
+        // The app's payer changed since its key was looked up: find it again, from the database.
+        ({ payer } = await payerFor(db, { ...prepared[0]!.input, payer: undefined, appCap: undefined }, now));
+        cycle = cycleOf(payer, now);
+        continue;
+      }
       if (isLateCharge(err)) throw new DeadlineExceededError();
       throw err;
     }
@@ -128,19 +135,17 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
   }
 
   if (committed?.steps.some((s) => s.outcome === "charged")) {
-    try {
-      publishChange([payer.holderUserId]);
-    } catch (err) {
-      console.warn("could not publish a credits change:", err);
-    }
+    afterCommit([payer.holderUserId]);
   }
   return answers as BatchAnswer[];
 
   async function chargeAll(tx: Db, list: typeof prepared): Promise<{ events: LedgerEvent[]; steps: Step[] }> {
     const appId = list[0]!.input.appId!;
+    // Lock order as a single charge's: the app's row (its cap and payer as they are now), its
+    // cap row, the usage row, then the lots.
+    const appCap = (await appRulesNow(tx, appId, payer.id)).cap;
     const capped = appCap !== null;
-    // Lock order as a single charge's: the app's cap row, the usage row, then the lots.
-    let capUsed = capped ? (await lockAppCap(tx, { appId, payerAccountId: payer.id, cycleStart: cycle.start, cap: appCap!, amount: 0 })).used : 0;
+    let capUsed = capped ? (await lockAppCap(tx, { appId, payerAccountId: payer.id, cycleStart: cycle.start, cap: appCap, amount: 0 })).used : 0;
     const row = await lockUsageRow(tx, payer, cycle);
     const lots = hasTopUps(payer) ? (await lockUsableLots(tx, payer.id, kind, now)).map((l) => ({ ...l, drawn: 0 })) : [];
     const c = usageColumns[kind];
@@ -251,12 +256,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
 
 /** The usage row of the payer's cycle, locked (created at the full allowance on first touch). */
 async function lockUsageRow(tx: Db, payer: Account, cycle: { start: Date; end: Date }): Promise<UsageRow> {
-  const read = () =>
-    tx
-      .select()
-      .from(accountUsage)
-      .where(and(eq(accountUsage.accountId, payer.id), eq(accountUsage.cycleStart, cycle.start)))
-      .for("update");
+  const read = async () => [await lockUsageRowOf(tx, payer.id, cycle.start)];
   let [row] = await read();
   if (!row) {
     await ensureUsageRow(tx, payer, cycle);

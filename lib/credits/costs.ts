@@ -64,7 +64,3 @@ export const CHEAPEST: Readonly<Record<CreditKind, Millicredits>> = {
   integration: Math.min(...INTEGRATION_ACTIONS.map((a) => COSTS[a].unit)),
 };
 
-/** Whether what is left of a kind can still pay for anything. */
-export function usedUp(kind: CreditKind, available: Millicredits): boolean {
-  return available < CHEAPEST[kind];
-}

@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, inArray, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { appKeys } from "@/db/schema";
 import { DomainError, invalid } from "@/lib/errors";
 import { getAccount, type Account, type KindBalance } from "./accounts";
 import { COSTS, type ActionName, type CreditKind } from "./costs";
@@ -60,18 +58,6 @@ export class IdempotencyConflictError extends DomainError {
   constructor() {
     super("idempotency_conflict", "This idempotency key was already used for a different request.");
   }
-}
-
-/** Of these app keys, the ones still live, locked FOR SHARE until the transaction ends. */
-export async function lockLiveKeys(tx: Db, keyIds: string[]): Promise<Set<string>> {
-  if (keyIds.length === 0) return new Set();
-  const rows = await tx
-    .select({ id: appKeys.id })
-    .from(appKeys)
-    .where(and(inArray(appKeys.id, [...new Set(keyIds)]), isNull(appKeys.revokedAt)))
-    .orderBy(asc(appKeys.id))
-    .for("share");
-  return new Set(rows.map((r) => r.id));
 }
 
 /** The hash that tells "the same request again" from "another request with the same key". */

@@ -2,15 +2,15 @@ import { eq, sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, appKeys, apps, creditLedger, topUpLots } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
-import { publishChange } from "@/lib/events";
+import { afterCommit } from "@/lib/events";
 import { invalid, isUniqueViolation, keyNotValid, notFound } from "@/lib/errors";
-import { cycleOf, getActingAccount, getAppPayer, hasTopUps, type Account, type KindBalance } from "./accounts";
+import { currentAppPayerSql, cycleOf, getActingAccount, getAppPayer, hasTopUps, type Account, type KindBalance } from "./accounts";
 import { formatCredits } from "./amounts";
-import { holdAppUsage, lockAppCap } from "./app-caps";
-import { withRetry } from "./decisions";
+import { appRulesNow, holdAppUsage, lockAppCap, PayerChanged } from "./app-caps";
 import { CHEAPEST, COSTS, costOf, type CreditKind } from "./costs";
-import { findReplay, lockLiveKeys, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
+import { findReplay, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerFrom, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerInsert } from "./ledger";
+import { lockLiveKeys, withRetry } from "./locks";
 import { noticesAfterCharge, notify, THRESHOLDS } from "./notices";
 import { addMemberUse, fitsLimit, limitBalance, lockMemberUsage, memberLimitNotices, memberLimitOf, type MemberLimit, type MemberUsageRow } from "./member-limits";
 import { settleModelSwitchIfDue } from "./pools";
@@ -51,7 +51,22 @@ export async function payerFor(db: Db, input: DebitInput, now: Date) {
   return found;
 }
 
+/** Tries of a charge whose remembered payer turned out to have changed (read afresh each time). */
+const PAYER_TRIES = 3;
+
 async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reserve"): Promise<DebitResult> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await chargeOnce(db, input, now, mode);
+    } catch (err) {
+      if (!(err instanceof PayerChanged) || tries >= PAYER_TRIES) throw err;
+      // The app's payer changed since its key was looked up: find it again, from the database.
+      input = { ...input, payer: undefined, appCap: undefined };
+    }
+  }
+}
+
+async function chargeOnce(db: Db, input: DebitInput, now: Date, mode: "use" | "reserve"): Promise<DebitResult> {
   const quantity = validate(input);
   beforeDeadline(input.deadline);
   const hash = requestHash(input);
@@ -64,8 +79,10 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
     if (replay) return replay;
   }
 
-  const { payer, appCap } = await payerFor(db, input, now);
-  const capped = appCap !== null && !!input.appId;
+  // Which rows to read (the payer, the cap as last seen); the rules themselves are read again
+  // inside the charge (appRulesNow, and the one statement's own check).
+  const { payer, appCap: capSeen } = await payerFor(db, input, now);
+  const capped = capSeen !== null && !!input.appId;
   const amount = costOf(input.action, quantity);
   const cycle = cycleOf(payer, now);
   const base: LedgerBase = {
@@ -87,11 +104,7 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
   // After COMMIT nothing can turn a committed charge into an error: telling open pages is best effort.
   const afterCharge = (result: DebitResult) => {
     if (result.outcome === "charged" || result.outcome === "reserved") {
-      try {
-        publishChange([payer.holderUserId, input.actorUserId]);
-      } catch (err) {
-        console.warn("could not publish a credits change:", err);
-      }
+      afterCommit([payer.holderUserId, input.actorUserId]);
     }
     return result;
   };
@@ -146,11 +159,13 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
         return { outcome: "refused", replay: false, event, balance, kind, resetsAt: cycle.end, refusal };
       };
       const appCycle = { appId: input.appId!, payerAccountId: payer.id, cycleStart: cycle.start };
+      // An app's integration: its cap and payer as they are now, the app's row held until the end.
+      const appCap = kind === "integration" && input.appId ? (await appRulesNow(tx, input.appId, payer.id)).cap : null;
       // The app's own cap first: its row stays locked until this charge commits or refuses.
-      if (capped) {
-        const cap = await lockAppCap(tx, { ...appCycle, cap: appCap!, amount });
+      if (appCap !== null) {
+        const cap = await lockAppCap(tx, { ...appCycle, cap: appCap, amount });
         if (!cap.fits) {
-          await capReachedNotice(tx, payer, input.workspaceId, input.appId!, appCap!, cycle.start, now);
+          await capReachedNotice(tx, payer, input.workspaceId, input.appId!, appCap, cycle.start, now);
           return refuse("app_cap_reached", await balanceNow());
         }
       }
@@ -159,8 +174,9 @@ async function charge(db: Db, input: DebitInput, now: Date, mode: "use" | "reser
       const member = pooledMessage ? { workspaceId: input.workspaceId, userId: input.actorUserId!, cycleStart: cycle.start } : null;
       let memberLimit: { row: MemberUsageRow; limit: MemberLimit } | null = null;
       if (member) {
-        const limit = (await memberLimitOf(tx, member.workspaceId, member.userId, payer.messageAllowance)) ?? { limit: null, source: "none" as const };
+        // The member's row locked first, then their limit read: a limit changed meanwhile is seen.
         const row = await lockMemberUsage(tx, member.workspaceId, member.userId, cycle, now);
+        const limit = (await memberLimitOf(tx, member.workspaceId, member.userId, payer.messageAllowance)) ?? { limit: null, source: "none" as const };
         if (!fitsLimit(row, limit, amount)) return refuse("member_limit", limitBalance(row, limit.limit!));
         memberLimit = { row, limit };
       }
@@ -233,11 +249,17 @@ async function chargeInOneStatement(db: Db, row: LedgerInsert, kind: CreditKind,
   // path then says why).
   const key = keyId ? sql`key as (select id from ${appKeys} where ${appKeys.id} = ${keyId}::uuid and ${appKeys.revokedAt} is null for share),` : sql``;
   const keyLive = keyId ? sql`and exists (select 1 from key)` : sql``;
+  // An app's integration: only while it has no cap and the payer is still the one it had a
+  // moment ago (both read now, in this statement); else the general path reads them under lock.
+  const appNow =
+    kind === "integration" && row.appId
+      ? sql`and exists (select 1 from ${apps} where ${apps.id} = ${row.appId}::uuid and ${apps.integrationCap} is null and ${currentAppPayerSql} = ${row.payerAccountId}::uuid)`
+      : sql``;
   const result = await db.execute(sql`
     with ${key} upd as (
       update ${accountUsage} set ${usedCol} = ${c.used} + ${amount}, updated_at = ${now.toISOString()}::timestamptz
       where ${accountUsage.accountId} = ${row.payerAccountId} and ${accountUsage.cycleStart} = ${row.cycleStart!.toISOString()}::timestamptz
-        and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance} ${keyLive}
+        and ${c.used} + ${c.reserved} + ${amount} <= ${c.allowance} ${keyLive} ${appNow}
         and not (${crossesNoticeThreshold(c.used, c.allowance, amount, kind)})
       returning ${c.allowance} as allowance, ${c.used} as used, ${c.reserved} as reserved,
         ${lots(sql`coalesce(sum(${topUpLots.credits} - ${topUpLots.used}), 0)`)} as top_up, ${lots(sql`min(${topUpLots.expiresAt})`)} as top_up_expires

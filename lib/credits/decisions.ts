@@ -1,12 +1,13 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { creditAccounts, IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES, workspaces } from "@/db/schema";
+import { IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES, workspaces } from "@/db/schema";
 import { conflict, isUniqueViolation, notFound } from "@/lib/errors";
-import { publishChange } from "@/lib/events";
+import { afterCommit } from "@/lib/events";
 import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { appLink, queueMailToUser } from "@/lib/mail";
 import { findAccount, hasTopUps, type Account } from "./accounts";
+import { lockAccount, withRetry } from "./locks";
 import { notify } from "./notices";
 import { PaymentActionRequiredError, PaymentDeclinedError, type PaymentProvider } from "./payments";
 import { settleDueChanges, type PlanChange } from "./scheduled-changes";
@@ -31,19 +32,7 @@ import { settleDueChanges, type PlanChange } from "./scheduled-changes";
  * the result at once), the queue's job, the worker's sweep, or the operator's CLI. Every step
  * is a compare-and-set on the status, so running it twice does nothing more.
  *
- * LOCK ORDER, for every transaction that touches seats, decisions, usage and lots:
- *   1. the workspace row (adding a seat; a switch of credit model; setting member limits)
- *   2. the seat (or pool): credit_accounts, FOR NO KEY UPDATE (so charges' foreign keys, which
- *      take KEY SHARE on it, are never blocked by it); several in id order
- *   3. the decision: plan_changes, by compare-and-set on its status
- *   4. the seat's usage row (account_usage)
- *   5. its top-up lots, earliest expiry first
- * A charge starts at 4 and never waits on 1–3 (an auto top-up it records is a new row). A
- * metering charge takes two rows of its own before 4: its app key (FOR SHARE: a revoke waits for
- * it) and, for a capped app, the app's usage row (app_usage); no decision touches either. A
- * message charged to a shared pool takes its prompter's member_usage row before 4 (and a
- * settled hold does too, after its reservation row): the limit and the pool fit together or not.
- * Deadlocks and serialization failures that still happen are retried whole by `withRetry`.
+ * The lock order every transaction here follows is written as code in locks.ts.
  */
 
 export type Seat = Account & { workspaceId: string };
@@ -72,26 +61,6 @@ export class DecisionPendingError extends Error {
   constructor(readonly decisionId: string, cause: unknown) {
     super(`Decision ${decisionId} is still being paid for: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = "DecisionPendingError";
-  }
-}
-
-const RETRYABLE = new Set(["40P01", "40001"]);
-function isRetryable(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    if (RETRYABLE.has(String((e as { code?: unknown }).code))) return true;
-  }
-  return false;
-}
-
-/** Runs `fn` again when PostgreSQL broke a deadlock or a serialization conflict: nobody sees those. */
-export async function withRetry<T>(fn: () => Promise<T>, tries = 8): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= tries || !isRetryable(err)) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-    }
   }
 }
 
@@ -232,7 +201,7 @@ export async function driveDecision(db: Db, decisionId: string, ctx: DecisionCon
             await decisionMail(tx, d, "receipt", now());
           }),
         );
-        safePublish(told);
+        afterCommit(told);
         continue;
       }
       case "voided":
@@ -363,6 +332,18 @@ export async function decisionsInFlight(db: Db, opts: { olderThan?: Date } = {})
     .orderBy(planChanges.createdAt);
 }
 
+/**
+ * Failed decisions of the last day not refunded: a payment the bank confirmed after we recorded
+ * the failure has money that must go back. The sweep asks the provider about each.
+ */
+export async function recentlyFailed(db: Db, now: Date, withinMs = 86_400_000): Promise<PlanChange[]> {
+  return db
+    .select()
+    .from(planChanges)
+    .where(and(eq(planChanges.status, "failed"), sql`${planChanges.refundRef} is null`, sql`coalesce(${planChanges.updatedAt}, ${planChanges.createdAt}) > ${new Date(now.getTime() - withinMs).toISOString()}::timestamptz`))
+    .orderBy(planChanges.createdAt);
+}
+
 /** Voided decisions whose refund has not gone through yet. */
 export async function refundsOwed(db: Db): Promise<PlanChange[]> {
   return db.select().from(planChanges).where(and(eq(planChanges.status, "voided"), sql`${planChanges.refundRef} is null`));
@@ -373,14 +354,6 @@ function describe(d: PlanChange): string {
   if (d.kind === "add_seat") return `${d.toPlanId} seat`;
   if (d.kind === "start_pool") return `${d.toPlanId} shared pool`;
   return `Upgrade to ${d.toPlanId}`;
-}
-
-function safePublish(userIds: (string | null)[]) {
-  try {
-    publishChange(userIds);
-  } catch (err) {
-    console.warn("could not publish a credits change:", err);
-  }
 }
 
 /**
@@ -415,8 +388,7 @@ export async function driveForRequest(db: Db, change: PlanChange, ctx: DecisionC
  * changes that have come due (a removal that is due cannot be revived by a later decision).
  */
 export async function lockSeat(tx: Db, seatId: string, now: Date): Promise<Seat> {
-  const [row] = await tx.select({ id: creditAccounts.id }).from(creditAccounts).where(eq(creditAccounts.id, seatId)).for("no key update");
-  if (!row) throw notFound("Seat");
+  if (!(await lockAccount(tx, seatId))) throw notFound("Seat");
   await settleDueChanges(tx, seatId, now);
   const seat = await findAccount(tx, seatId);
   if (!seat || !hasTopUps(seat) || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, plans, workspaces } from "@/db/schema";
 import { conflict, invalid, notFound } from "@/lib/errors";
@@ -8,10 +8,11 @@ import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { writeAudit, type AuditAction } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
 import { cycleOf, getAccount } from "./accounts";
-import { activeSeatWorkspace, driveForRequest, findDecision, lockSeat, recordDecision, seatProblem, switchDue, withRetry, type DecisionApplier, type Seat } from "./decisions";
+import { activeSeatWorkspace, driveForRequest, findDecision, lockSeat, recordDecision, seatProblem, switchDue, type DecisionApplier, type Seat } from "./decisions";
 import type { PaymentProvider } from "./payments";
 import { configuredProvider } from "./providers";
 import { refreshPendingChangeAt, settleDueChanges, type PlanChange } from "./scheduled-changes";
+import { lockAccounts, lockWorkspace, withRetry } from "./locks";
 import { notify } from "./notices";
 import { ensureUsageRow } from "./usage";
 
@@ -49,11 +50,11 @@ export async function addSeat(
   const holderUserId = args.holderUserId ?? null;
   const decisionKey = args.decisionKey ?? randomUUID();
   const change = await recordDecision(db, args.workspaceId, decisionKey, async (tx) => {
-    const [ws] = await tx.select({ id: workspaces.id, model: workspaces.creditModel }).from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
+    const ws = await lockWorkspace(tx, args.workspaceId);
     const again = await findDecision(tx, args.workspaceId, decisionKey);
     if (again) return again;
     // In a shared pool nobody acts with a seat: one would be paid for and never used.
-    if (ws?.model === "pool") throw invalid("This workspace shares one pool: members need no seat. Raise the pool's plan instead, or switch the workspace to seats.");
+    if (ws?.creditModel === "pool") throw invalid("This workspace shares one pool: members need no seat. Raise the pool's plan instead, or switch the workspace to seats.");
     if (holderUserId) {
       if (!(await isMember(tx, { workspaceId: args.workspaceId, userId: holderUserId }))) throw invalid("A seat can only be given to a member of this workspace.");
       if (await holdsSeatOrWillHold(tx, args.workspaceId, holderUserId)) throw conflict("That member already holds a paid seat in this workspace.");
@@ -71,10 +72,10 @@ export async function addSeat(
 /** A new seat, when its payment went through: the workspace's billing date set by the first. */
 export const addSeatApplier: DecisionApplier = {
   async check(tx, change, now) {
-    const [ws] = await tx.select({ id: workspaces.id, model: workspaces.creditModel }).from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("no key update");
+    const ws = await lockWorkspace(tx, change.workspaceId);
     if (!ws) return "the workspace is gone";
     if (await switchDue(tx, change.workspaceId, now)) return "the workspace's switch of credit model came due before the payment went through";
-    return ws.model === "pool" ? "the workspace moved to a shared pool while the payment went through" : null;
+    return ws.creditModel === "pool" ? "the workspace moved to a shared pool while the payment went through" : null;
   },
   async apply(tx, change, now) {
     const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId));
@@ -302,29 +303,15 @@ async function tellHolder(tx: Db, seat: Seat, changeId: string, what: "ends" | "
 
 /** Locks a workspace's active seats in id order (lock order step 2), their due changes applied first. */
 async function lockWorkspaceSeats(tx: Db, workspaceId: string, now: Date): Promise<Seat[]> {
-  const ids = await tx
-    .select({ id: creditAccounts.id })
-    .from(creditAccounts)
-    .where(and(eq(creditAccounts.workspaceId, workspaceId), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")))
-    .orderBy(asc(creditAccounts.id))
-    .for("no key update");
+  const ids = await lockAccounts(tx, and(eq(creditAccounts.workspaceId, workspaceId), eq(creditAccounts.type, "seat"), eq(creditAccounts.status, "active")));
   const seats: Seat[] = [];
-  for (const { id } of ids) {
+  for (const id of ids) {
     await settleDueChanges(tx, id, now);
     const seat = await getAccount(tx, id);
     // A seat whose removal came due just now is gone: nothing left to cancel there.
     if (seat.status === "active") seats.push(seat as Seat);
   }
   return seats;
-}
-
-/** The pending changes a cancellation would replace (what its confirmation warns about). */
-export async function changesCancelWouldReplace(db: Db, workspaceId: string): Promise<PlanChange[]> {
-  return db
-    .select()
-    .from(planChanges)
-    .where(and(eq(planChanges.workspaceId, workspaceId), eq(planChanges.status, "scheduled"), inArray(planChanges.kind, ["downgrade", "remove_seat"])))
-    .orderBy(asc(planChanges.effectiveAt));
 }
 
 /** Takes back a scheduled downgrade, removal or cancellation before it comes due. */

@@ -3,14 +3,15 @@ import type { Db } from "@/db/client";
 import { creditAccounts, memberships, planChanges, plans, topUpLots, workspaces } from "@/db/schema";
 import { randomUUID } from "node:crypto";
 import { conflict, invalid, notFound } from "@/lib/errors";
-import { publishChange } from "@/lib/events";
+import { afterCommit } from "@/lib/events";
 import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { requireRole } from "@/lib/workspaces/roles";
-import { cycleOf, getAccount, type Account } from "./accounts";
+import { getAccount, type Account } from "./accounts";
 import { formatCredits, type Millicredits } from "./amounts";
 import { cycleAt } from "./cycle";
-import { driveForRequest, findDecision, recordDecision, withRetry, type DecisionApplier } from "./decisions";
+import { driveForRequest, findDecision, recordDecision, type DecisionApplier } from "./decisions";
+import { lockAccounts, lockMembership, lockWorkspace, withRetry } from "./locks";
 import type { PaymentProvider } from "./payments";
 import { configuredProvider } from "./providers";
 
@@ -63,7 +64,7 @@ export async function startPool(
   const plan = await paidPlan(db, args.planId);
   const decisionKey = args.decisionKey ?? randomUUID();
   const change = await recordDecision(db, args.workspaceId, decisionKey, async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
+    const ws = await lockWorkspace(tx, args.workspaceId);
     const again = await findDecision(tx, args.workspaceId, decisionKey);
     if (again) return again;
     const problem = ws ? await poolProblem(tx, ws) : "the workspace is gone";
@@ -93,7 +94,7 @@ async function poolProblem(tx: Db, ws: typeof workspaces.$inferSelect): Promise<
 /** A pool, when its payment went through: opened now (the workspace row locked, re-checked). */
 export const startPoolApplier: DecisionApplier = {
   async check(tx, change) {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, change.workspaceId)).for("no key update");
+    const ws = await lockWorkspace(tx, change.workspaceId);
     return ws ? poolProblem(tx, ws) : "the workspace is gone";
   },
   async apply(tx, change, now) {
@@ -115,7 +116,7 @@ export async function scheduleModelSwitch(db: Db, args: { workspaceId: string; t
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "change the workspace's credit model");
   if (args.to === "pool") await paidPlan(db, args.planId ?? "");
   return db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
+    const ws = await lockWorkspace(tx, args.workspaceId);
     if (!ws) throw notFound("Workspace");
     if (ws.creditModel === args.to) throw invalid(args.to === "pool" ? "This workspace already shares one pool." : "This workspace is already on seats.");
     if (args.to === "pool") {
@@ -138,7 +139,7 @@ export async function scheduleModelSwitch(db: Db, args: { workspaceId: string; t
 export async function undoModelSwitch(db: Db, args: { workspaceId: string; byUserId: string }, now: Date) {
   await requireRole(db, { workspaceId: args.workspaceId, userId: args.byUserId }, ["owner"], "change the workspace's credit model");
   await db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
+    const ws = await lockWorkspace(tx, args.workspaceId);
     if (!ws?.pendingModel) throw invalid("No switch of credit model is pending.");
     await tx.update(workspaces).set({ pendingModel: null, pendingModelPlanId: null, pendingModelAt: null }).where(eq(workspaces.id, ws.id));
     await writeAudit(tx, { workspaceId: ws.id, actorUserId: args.byUserId, action: "model.switch_undone", targetType: "workspace", targetId: ws.id, details: { to: ws.pendingModel }, now });
@@ -154,7 +155,7 @@ export async function undoModelSwitch(db: Db, args: { workspaceId: string; byUse
  */
 export async function settleModelSwitch(db: Db, workspaceId: string, now: Date): Promise<boolean> {
   const applied = await withRetry(() => db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, workspaceId)).for("no key update");
+    const ws = await lockWorkspace(tx, workspaceId);
     if (!ws?.pendingModel || !ws.pendingModelAt || ws.pendingModelAt > now) return false;
     if (ws.creditModel === ws.pendingModel) {
       // Already there (nothing to switch): the pending switch is cleared, never applied twice.
@@ -163,13 +164,7 @@ export async function settleModelSwitch(db: Db, workspaceId: string, now: Date):
     }
     const at = ws.pendingModelAt;
     // Seats before lots, as everywhere (decisions.ts): each locked in id order.
-    const ending = await tx
-      .select({ id: creditAccounts.id })
-      .from(creditAccounts)
-      .where(and(eq(creditAccounts.workspaceId, ws.id), eq(creditAccounts.status, "active"), inArray(creditAccounts.type, ws.pendingModel === "pool" ? ["seat"] : ["pool"])))
-      .orderBy(creditAccounts.id)
-      .for("no key update");
-    const endingIds = ending.map((a) => a.id);
+    const endingIds = await lockAccounts(tx, and(eq(creditAccounts.workspaceId, ws.id), eq(creditAccounts.status, "active"), inArray(creditAccounts.type, ws.pendingModel === "pool" ? ["seat"] : ["pool"])));
     if (endingIds.length > 0) {
       await tx.update(creditAccounts).set({ status: "removed", removedAt: at, pendingChangeAt: null }).where(inArray(creditAccounts.id, endingIds));
       // Their scheduled downgrades and removals are moot: the accounts end here.
@@ -203,7 +198,7 @@ export async function settleModelSwitch(db: Db, workspaceId: string, now: Date):
     });
     return true;
   }));
-  if (applied) publishChange(await memberIds(db, workspaceId));
+  if (applied) afterCommit(await memberIds(db, workspaceId));
   return applied;
 }
 
@@ -242,7 +237,7 @@ export async function setMemberLimits(
   if (args.defaultLimit !== undefined) check(args.defaultLimit);
   if (args.member && args.member.limit !== "default") check(args.member.limit);
   const changed = await db.transaction(async (tx) => {
-    const [ws] = await tx.select().from(workspaces).where(eq(workspaces.id, args.workspaceId)).for("no key update");
+    const ws = await lockWorkspace(tx, args.workspaceId);
     if (!ws) throw notFound("Workspace");
     let any = false;
     if (args.defaultLimit !== undefined && args.defaultLimit !== ws.memberMessageLimit) {
@@ -252,7 +247,7 @@ export async function setMemberLimits(
     }
     if (args.member) {
       if (args.member.userId === ws.ownerId) throw invalid("The owner is never limited.");
-      const [m] = await tx.select().from(memberships).where(and(eq(memberships.workspaceId, ws.id), eq(memberships.userId, args.member.userId))).for("no key update");
+      const m = await lockMembership(tx, ws.id, args.member.userId);
       if (!m) throw notFound("Member");
       const next = args.member.limit === "default" ? { messageLimitSet: false, messageLimit: null } : { messageLimitSet: true, messageLimit: args.member.limit };
       if (next.messageLimitSet !== m.messageLimitSet || next.messageLimit !== m.messageLimit) {
@@ -271,11 +266,9 @@ export async function setMemberLimits(
     }
     return any;
   });
-  if (changed) publishChange(await memberIds(db, args.workspaceId));
+  if (changed) afterCommit(await memberIds(db, args.workspaceId));
   return { changed };
 }
 
 const creditsOrNone = (limit: Millicredits | null) => (limit === null ? "no limit" : `${formatCredits(limit)} credits`);
 
-/** The pool's cycle at `now` (its usage row's key). */
-export const poolCycle = (pool: Account, now: Date) => cycleOf(pool, now);

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditRequests, memberships, users, workspaces } from "@/db/schema";
 import { invalid, notFound } from "@/lib/errors";
-import { publishChange } from "@/lib/events";
+import { afterCommit } from "@/lib/events";
 import { appLink, queueMailToUser } from "@/lib/mail";
 import { requireRole } from "@/lib/workspaces/roles";
 import { getActingAccount } from "./accounts";
@@ -43,7 +43,7 @@ export async function askForCredits(db: Db, args: { workspaceId: string; userId:
     await queueMailToUser(tx, ws!.ownerId, { key: `request:${row.id}`, workspaceId: args.workspaceId, subject: `${me!.name} asks for more ${args.kind} credits`, text: `${body}\n\n${appLink(help.path)}\n\nWhen it is handled, mark the request done on ${appLink("/settings/members")}.` }, now);
     return row;
   });
-  publishChange([ws!.ownerId, args.userId]);
+  afterCommit([ws!.ownerId, args.userId]);
   if (made) return made;
   const [open] = await db.select().from(creditRequests).where(and(eq(creditRequests.workspaceId, args.workspaceId), eq(creditRequests.userId, args.userId), eq(creditRequests.status, "open")));
   return open!;
@@ -94,6 +94,6 @@ export async function answerRequest(db: Db, args: { requestId: string; byUserId:
     await notify(tx, { userId: req.userId, workspaceId: req.workspaceId, accountId: account.id, kind: req.kind === "integration" ? "integration" : "message", cycleStart: now, body, dedupeKey: `request-answer:${req.id}`, href: "/settings/workspace" }, now);
     return row;
   });
-  publishChange([req.userId]);
+  afterCommit([req.userId]);
   return answered;
 }

@@ -2,7 +2,7 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditLedger, reservations, type LotParts } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
-import { publishChange } from "@/lib/events";
+import { afterCommit } from "@/lib/events";
 import { getAccount } from "./accounts";
 import type { CreditKind } from "./costs";
 import { baseOf, findLedgerEvent, ledgerRow, type LedgerEvent } from "./ledger";
@@ -10,6 +10,7 @@ import { noticesAfterCharge } from "./notices";
 import { holdAppUsage } from "./app-caps";
 import { settleMemberHold } from "./member-limits";
 import { returnToLots } from "./top-ups";
+import { withRetry } from "./locks";
 import { kindBalance, usageColumns } from "./usage";
 
 /**
@@ -60,11 +61,12 @@ async function settleReservation(tx: Db, held: LedgerEvent, reservationId: strin
   // Each part goes back where it came from: the allowance's part through `reserved`, the
   // top-ups' parts to their lots (on release; a confirmed charge keeps them spent).
   const amount = reservation.fromAllowance ?? reservation.amount;
-  // A pool's message hold leaves the member's row first (that row before the pool's: one lock order).
+  // The rows in a charge's order (locks.ts): the app's usage row, the member's, the payer's
+  // usage row, then the lots. A held integration no longer counts against its app's cap.
+  await returnAppHold(tx, held, reservation.amount);
   if (reservation.memberUserId) {
     await settleMemberHold(tx, { workspaceId: held.workspaceId, userId: reservation.memberUserId, cycleStart: reservation.cycleStart }, reservation.amount, status === "confirmed", now);
   }
-  if (status === "released") await returnToLots(tx, reservation.lotParts);
   const moved =
     kind === "message"
       ? { messageReserved: sql`${c.reserved} - ${amount}`, ...(status === "confirmed" ? { messageUsed: sql`${c.used} + ${amount}` } : {}) }
@@ -74,6 +76,7 @@ async function settleReservation(tx: Db, held: LedgerEvent, reservationId: strin
     .set({ ...moved, updatedAt: now })
     .where(and(eq(accountUsage.accountId, reservation.accountId), eq(accountUsage.cycleStart, reservation.cycleStart)))
     .returning();
+  if (status === "released") await returnToLots(tx, reservation.lotParts);
   return { reservation, kind, balance: kindBalance(row!, kind) };
 }
 
@@ -93,11 +96,11 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
   const held = await reservedEvent(db, reservationId);
   const key = `${held.idempotencyKey}:confirm`;
   try {
-    const confirmed = await db.transaction(async (tx) => {
+    // Rerun whole after a deadlock PostgreSQL broke (see locks.ts), as a charge is.
+    const confirmed = await withRetry(() => db.transaction(async (tx) => {
       const settled = await settleReservation(tx, held, reservationId, "confirmed", now);
       if (!settled) throw new SettledError();
       const { reservation, kind, balance } = settled;
-      await returnAppHold(tx, held, reservation.amount);
       const [event] = await tx
         .insert(creditLedger)
         .values(ledgerRow(baseOf(held, key, now), { kind, amount: held.amount, outcome: "charged", balance, draw: drawOf(held) }))
@@ -105,9 +108,9 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
       const account = await getAccount(tx, reservation.accountId);
       await noticesAfterCharge(tx, { account, workspaceId: held.workspaceId, kind, cycleStart: reservation.cycleStart, balance, amount: reservation.amount }, now);
       return event!;
-    });
+    }));
     // Told after COMMIT, never before: a page must not refetch a balance that is not there yet.
-    publishChange([held.payerUserId, held.actorUserId]);
+    afterCommit([held.payerUserId, held.actorUserId]);
     return confirmed;
   } catch (err) {
     if (!(err instanceof SettledError)) throw err;
@@ -123,16 +126,15 @@ export async function confirmReservation(db: Db, reservationId: string, now: Dat
  */
 export async function releaseReservation(db: Db, reservationId: string, now: Date): Promise<boolean> {
   const held = await reservedEvent(db, reservationId);
-  const released = await db.transaction(async (tx) => {
+  const released = await withRetry(() => db.transaction(async (tx) => {
     const settled = await settleReservation(tx, held, reservationId, "released", now);
     if (!settled) return false;
-    await returnAppHold(tx, held, settled.reservation.amount);
     await tx
       .insert(creditLedger)
       .values(ledgerRow(baseOf(held, `${held.idempotencyKey}:release`, now), { kind: settled.kind, amount: held.amount, outcome: "released", balance: settled.balance, draw: drawOf(held) }));
     return true;
-  });
-  if (released) publishChange([held.payerUserId, held.actorUserId]);
+  }));
+  if (released) afterCommit([held.payerUserId, held.actorUserId]);
   return released;
 }
 

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, lte, min } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, planChanges, topUpLots } from "@/db/schema";
 import { writeAudit } from "@/lib/workspaces/audit";
+import { lockAccount, lockDueChanges } from "./locks";
 
 /**
  * Scheduled plan changes (downgrades, removals, cancellations) come due at a cycle's end. A job
@@ -26,13 +27,8 @@ export async function refreshPendingChangeAt(db: Db, accountId: string): Promise
  */
 export async function settleDueChanges(db: Db, accountId: string, now: Date): Promise<number> {
   return db.transaction(async (tx) => {
-    await tx.select({ id: creditAccounts.id }).from(creditAccounts).where(eq(creditAccounts.id, accountId)).for("no key update");
-    const due = await tx
-      .select()
-      .from(planChanges)
-      .where(and(eq(planChanges.accountId, accountId), eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAt, now)))
-      .orderBy(asc(planChanges.effectiveAt))
-      .for("update");
+    await lockAccount(tx, accountId);
+    const due = await lockDueChanges(tx, accountId, now);
     for (const change of due) {
       if (change.kind === "downgrade" && change.toPlanId) {
         await tx.update(creditAccounts).set({ planId: change.toPlanId }).where(eq(creditAccounts.id, accountId));

@@ -4,7 +4,7 @@ import { creditAccounts, seatTransfers } from "@/db/schema";
 import { findAccount } from "./accounts";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
-import { publishChange } from "@/lib/events";
+import { afterCommit } from "@/lib/events";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
 
 const stale = () => conflict("This seat changed while you were looking at it. Reload and try again.");
@@ -58,7 +58,7 @@ export async function transferSeat(
       });
       return transfer!;
     });
-    publishChange([seat.holderUserId, args.toUserId]);
+    afterCommit([seat.holderUserId, args.toUserId]);
     return done;
   } catch (err) {
     if (isUniqueViolation(err, "credit_accounts_one_seat_per_member")) throw conflict("That member already holds a paid seat in this workspace.");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { addMonths } from "date-fns";
-import { and, asc, count, eq, gt, inArray, isNull, like, lt, sql } from "drizzle-orm";
+import { and, count, eq, gt, inArray, isNull, like, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, creditAccounts, planChanges, topUpLots, topUpPacks, workspaces, type LotParts } from "@/db/schema";
 import { conflict, invalid } from "@/lib/errors";
@@ -16,6 +16,7 @@ import { configuredProvider } from "./providers";
 import { MAX_PACKS_PER_PURCHASE, TOP_UP_VALIDITY_MONTHS } from "./plans";
 import type { Cycle } from "./cycle";
 import { kindBalance, usageColumns, type UsageRow } from "./usage";
+import { lockLots, lockUsageRow } from "./locks";
 
 /**
  * Top-ups: packs of credits bought for a paid seat, spent after the seat's cycle allowance,
@@ -65,12 +66,7 @@ export async function lotsLeftMany(db: Db, accountIds: string[], now: Date): Pro
  * then id) and in the order they are spent.
  */
 export function lockUsableLots(tx: Db, accountId: string, kind: CreditKind, now: Date) {
-  return tx
-    .select({ id: topUpLots.id, credits: topUpLots.credits, used: topUpLots.used, expiresAt: topUpLots.expiresAt })
-    .from(topUpLots)
-    .where(usable(accountId, kind, now))
-    .orderBy(asc(topUpLots.expiresAt), asc(topUpLots.id))
-    .for("update");
+  return lockLots(tx, usable(accountId, kind, now));
 }
 
 /**
@@ -102,11 +98,7 @@ export async function drawFromLots(tx: Db, accountId: string, kind: CreditKind, 
  */
 export async function takeWithLots(tx: Db, account: Account, cycle: Cycle, kind: CreditKind, amount: number, into: "used" | "reserved", now: Date) {
   if (!hasTopUps(account)) return null;
-  const [row] = await tx
-    .select()
-    .from(accountUsage)
-    .where(and(eq(accountUsage.accountId, account.id), eq(accountUsage.cycleStart, cycle.start)))
-    .for("update");
+  const row = await lockUsageRow(tx, account.id, cycle.start);
   if (!row) return null;
   const fromAllowance = Math.max(0, Math.min(amount, kindBalance(row, kind).remaining));
   const lotParts = await drawFromLots(tx, account.id, kind, amount - fromAllowance, now);

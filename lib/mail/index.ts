@@ -1,4 +1,4 @@
-import { desc, eq, isNull } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import nodemailer, { type Transporter } from "nodemailer";
 import type { Db } from "@/db/client";
 import { mailOutbox, users } from "@/db/schema";
@@ -75,11 +75,6 @@ export async function listOutbox(db: Db, opts: { to?: string; limit?: number } =
     .where(opts.to ? eq(mailOutbox.to, opts.to.toLowerCase()) : undefined)
     .orderBy(desc(mailOutbox.createdAt))
     .limit(opts.limit ?? 20);
-}
-
-/** Emails still to go (the worker's sweep, and tests). */
-export async function undeliveredMail(db: Db) {
-  return db.select({ id: mailOutbox.id }).from(mailOutbox).where(isNull(mailOutbox.sentAt));
 }
 
 /** Writes an email to a person of the app (by id), in `tx`; nothing when they are gone. */

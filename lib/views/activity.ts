@@ -133,5 +133,3 @@ export async function listActivity(
     .limit(args.limit)
     .offset(args.offset ?? 0);
 }
-
-export type ActivityRow = Awaited<ReturnType<typeof listActivity>>[number];

@@ -43,11 +43,6 @@ export const AUDIT_LABELS = {
 
 export type AuditAction = keyof typeof AUDIT_LABELS;
 
-/** The label of a stored action (rows written before an action was renamed keep their raw name). */
-export function auditLabel(action: string): string {
-  return action in AUDIT_LABELS ? AUDIT_LABELS[action as AuditAction] : action;
-}
-
 export async function writeAudit(
   db: Db,
   entry: {
