@@ -52,6 +52,16 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
   if (!/^application\/(.+\+)?json\b/i.test(type.trim())) {
     throw new HttpError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
   }
+  const text = await readText(req, limit);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "invalid_json", "The body is not valid JSON.");
+  }
+}
+
+/** Reads a body as text, refusing (413) one over `limit` bytes before reading more than that. */
+export async function readText(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > limit) throw new HttpError(413, "payload_too_large", `The body must be at most ${limit} bytes.`);
   const reader = req.body?.getReader();
@@ -69,12 +79,7 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, "invalid_json", "The body is not valid JSON.");
-  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The HTTP status of each domain error (a whole answer's, or one batch entry's). */

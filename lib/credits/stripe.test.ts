@@ -4,7 +4,8 @@ import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { billingCustomers, mailOutbox, notifications, planChanges, providerEvents, topUpLots } from "@/db/schema";
-import { handleStripeWebhook } from "@/lib/worker/stripe-webhook";
+import { sweepDecisions } from "@/lib/worker";
+import { handleStripeWebhook, nudgeDecision } from "@/lib/worker/stripe-webhook";
 import { FakeStripe, type CardName } from "@/tests/support/fake-stripe";
 import { team, type Team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
@@ -204,6 +205,24 @@ describe("the bank asks the owner to confirm", () => {
   });
 });
 
+describe("the webhook's door", () => {
+  it("a correctly signed event dated in the future is refused and not recorded", async () => {
+    const payload = JSON.stringify({ id: "evt_future_1", object: "event", type: "payment_intent.succeeded", created: Math.floor(Date.now() / 1000) + 3600, data: { object: { id: "pi_x", object: "payment_intent", metadata: {} } } });
+    const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+    expect(await handleStripeWebhook(h.db, payload, signature, { stripe, secret: SECRET, provider })).toMatchObject({ status: 400 });
+    expect(await h.db.select().from(providerEvents).where(eq(providerEvents.id, "evt_future_1"))).toHaveLength(0);
+  });
+
+  it("a database failure while nudging a decision is not swallowed: the event stays unhandled for Stripe to deliver again", async () => {
+    const t = await team(h.db);
+    const change = await recordTopUpPurchase(h.db, { seatId: t.seat.id, kind: "integration", packs: 1, byUserId: t.ada.id }, at());
+    const lost = Object.assign(new Error("terminating connection"), { code: "57P01" });
+    const broken = new Proxy(h.db, { get: (target, p) => (p === "select" ? () => { throw lost; } : Reflect.get(target, p)) });
+    await expect(nudgeDecision(broken, key(change.id), provider)).rejects.toThrow("terminating connection");
+    await expect(nudgeDecision(h.db, "plan_change:00000000-0000-4000-8000-000000000000", provider)).resolves.toBeUndefined();
+  });
+});
+
 describe("refunds", () => {
   it("a paid decision that can no longer apply is refunded, once", async () => {
     const t = await team(h.db);
@@ -216,6 +235,26 @@ describe("refunds", () => {
     const again = await provider.refund(h.db, { key: key(change.id), workspaceId: t.ws.id });
     expect(again!.ref).toBe(voided.refundRef);
     expect(fake.refunds.size).toBeGreaterThan(0);
+    const [pi] = fake.intentsFor(key(change.id));
+    expect([...fake.refunds.values()].filter((r) => r.payment_intent === pi!.id)).toHaveLength(1);
+    expect(pi!.amount_refunded).toBe(change.amountCents);
+    expect(await lotsOf(t)).toHaveLength(0);
+  });
+
+  it("a decision recorded as failed whose payment the bank confirmed later, with no webhook: the sweep refunds it, once", async () => {
+    const t = await team(h.db);
+    await saveCard(t, "visa");
+    await fake.settled();
+    // No webhook reaches us for this payment (held at the fake, never delivered).
+    fake.holdEvents = true;
+    const change = await recordTopUpPurchase(h.db, { seatId: t.seat.id, kind: "integration", packs: 2, byUserId: t.ada.id }, at());
+    await provider.charge(h.db, { key: key(change.id), workspaceId: t.ws.id, amountCents: change.amountCents!, description: "2 integration top-up packs" });
+    // As if the first answer had been the decline and the bank's confirmation never reached us.
+    await h.db.update(planChanges).set({ status: "failed", failureReason: "The card was declined.", updatedAt: at() }).where(eq(planChanges.id, change.id));
+    await sweepDecisions(h.db, provider, null);
+    const after = await getDecision(h.db, change.id);
+    expect(after).toMatchObject({ status: "failed", refundRef: expect.stringMatching(/^re_/) });
+    await sweepDecisions(h.db, provider, null);
     const [pi] = fake.intentsFor(key(change.id));
     expect([...fake.refunds.values()].filter((r) => r.payment_intent === pi!.id)).toHaveLength(1);
     expect(pi!.amount_refunded).toBe(change.amountCents);

@@ -1,6 +1,6 @@
 import type PgBoss from "pg-boss";
 import type { DbHandle, Db } from "@/db/client";
-import { decisionsInFlight, driveDecision, getDecision, refundsOwed, voidDecision, type DecisionApplier } from "@/lib/credits/decisions";
+import { decisionsInFlight, driveDecision, getDecision, recentlyFailed, refundIfChargedAfterFailing, refundsOwed, voidDecision, type DecisionApplier } from "@/lib/credits/decisions";
 import type { PaymentProvider } from "@/lib/credits/payments";
 import { configuredProvider } from "@/lib/credits/providers";
 import { addSeatApplier, upgradeApplier } from "@/lib/credits/plan-changes";
@@ -45,6 +45,14 @@ export async function sweepDecisions(db: Db, provider: PaymentProvider, olderTha
     } catch (err) {
       failed++;
       console.warn(`decision ${d.id} is still on its way:`, err instanceof Error ? err.message : err);
+    }
+  }
+  // A payment confirmed by the bank after its decision failed, with no webhook (or return) to say so.
+  for (const d of await recentlyFailed(db, now?.() ?? new Date())) {
+    try {
+      await refundIfChargedAfterFailing(db, d, provider, now?.());
+    } catch (err) {
+      console.warn(`decision ${d.id}: could not check its payment:`, err instanceof Error ? err.message : err);
     }
   }
   return { driven: stuck.length - failed, failed };

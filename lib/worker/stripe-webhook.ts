@@ -6,6 +6,7 @@ import { decisionIdOfKey, DecisionPendingError, getDecision, refundIfChargedAfte
 import type { PaymentProvider } from "@/lib/credits/payments";
 import { saveCardFromSession, stripeClient, stripeProvider } from "@/lib/credits/stripe";
 import { env } from "@/lib/env";
+import { DomainError } from "@/lib/errors";
 import { runDecision } from "./index";
 
 /**
@@ -14,6 +15,11 @@ import { runDecision } from "./index";
  * changes nothing). An event about a payment is only a nudge: the decision asks Stripe where the
  * payment stands now and moves from there, so events arriving out of order cannot move it back.
  */
+/** The largest event body read (Stripe's events are far smaller); larger ones get 413 unread. */
+export const MAX_EVENT_BYTES = 512 * 1024;
+/** How far ahead of our clock an event's `created` may be (clocks drift a little, never minutes). */
+const FUTURE_SKEW_S = 300;
+
 export async function handleStripeWebhook(
   db: Db,
   rawBody: string,
@@ -31,6 +37,8 @@ export async function handleStripeWebhook(
   } catch {
     return { status: 400, message: "The signature does not match this endpoint's secret." };
   }
+  // A signed event claiming to come from the future is not one Stripe sent now: refused, unrecorded.
+  if (event.created > Date.now() / 1000 + FUTURE_SKEW_S) return { status: 400, message: "The event is dated in the future." };
   await db.insert(providerEvents).values({ id: event.id, type: event.type }).onConflictDoNothing();
   const [seen] = await db.select().from(providerEvents).where(eq(providerEvents.id, event.id));
   if (seen?.handledAt) return { status: 200, message: "Already handled." };
@@ -49,7 +57,12 @@ export async function handleStripeWebhook(
 export async function nudgeDecision(db: Db, key: string | undefined, provider: PaymentProvider) {
   const id = decisionIdOfKey(key);
   if (!id) return;
-  const d = await getDecision(db, id).catch(() => null);
+  // Only "no such decision" is nothing to do; any other failure goes up (the event stays
+  // unhandled, the webhook answers 500, Stripe delivers it again).
+  const d = await getDecision(db, id).catch((err) => {
+    if (err instanceof DomainError && err.code === "not_found") return null;
+    throw err;
+  });
   if (!d) return;
   if (d.status === "failed") return refundIfChargedAfterFailing(db, d, provider);
   try {
