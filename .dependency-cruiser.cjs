@@ -25,6 +25,7 @@ module.exports = {
     { name: "production-not-into-tests", severity: "error", from: { path: "^(app|components|lib|db)/", pathNot: "\\.test\\.tsx?$" }, to: { path: "^(tests|e2e|reliability|bench)/" } },
     // lib's own floors, from the ground up: the helpers (errors, deadline, events, env, format,
     // the job queue's sender, the action result type) → workspaces → credits (the engine) →
+    // billing (paid decisions, payments) →
     // apps, the worker, the process's database → auth, views, api → actions and the action
     // wrapper; demo data on top. Each may import only what stands below it.
     {
@@ -39,13 +40,27 @@ module.exports = {
       name: "lib-workspaces-below-credits",
       severity: "error",
       from: { path: "^lib/workspaces/", pathNot: "\\.test\\.ts$" },
-      to: { path: "^lib/(credits|apps|worker|auth|views|api|actions|db\\.ts|action\\.ts|demo-data\\.ts)" },
+      to: { path: "^lib/(credits|billing|apps|worker|auth|views|api|actions|db\\.ts|action\\.ts|demo-data\\.ts)" },
     },
     {
       name: "lib-credits-is-the-engine",
       severity: "error",
       comment: "The engine knows nothing of who calls it: no auth, views, API, actions, worker or process database.",
       from: { path: "^lib/credits/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^lib/(apps|worker|auth|views|api|actions|db\\.ts|action\\.ts|demo-data\\.ts)" },
+    },
+    {
+      name: "lib-credits-never-imports-billing",
+      severity: "error",
+      comment: "The wall: the metering engine knows nothing of paid decisions, payments or their mail; billing builds on the engine, never the other way.",
+      from: { path: "^lib/credits/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^lib/billing/" },
+    },
+    {
+      name: "lib-billing-above-the-engine",
+      severity: "error",
+      comment: "Paid decisions stand on the engine, workspaces and mail; they know nothing of who calls them.",
+      from: { path: "^lib/billing/", pathNot: "\\.test\\.ts$" },
       to: { path: "^lib/(apps|worker|auth|views|api|actions|db\\.ts|action\\.ts|demo-data\\.ts)" },
     },
     {

@@ -6,7 +6,7 @@ import { verifyCredentials } from "@/lib/auth/users";
 import type { DbHandle } from "@/db/client";
 import { accountUsage, apps, appUsage, creditAccounts, creditLedger, memberships, memberUsage, plans, usageRollupWorkspace, users, workspaces } from "@/db/schema";
 import { seedCatalog } from "./credits/catalog";
-import { findPool } from "./credits/pools";
+import { findPool } from "@/lib/credits/model-switch";
 import { DEMO_PASSWORD, seedDemoIfEmpty } from "./demo-data";
 import { createTestDb } from "@/tests/support/test-db";
 

@@ -6,8 +6,9 @@ import { credits } from "@/lib/credits/amounts";
 import { addMonths } from "date-fns";
 import { hashPassword } from "@/lib/auth/password";
 import { debitCredits } from "@/lib/credits/debit";
-import { setMemberLimits, startPool } from "@/lib/credits/pools";
-import { testModeProvider } from "@/lib/credits/payments";
+import { setMemberLimits } from "@/lib/billing/pools/member-limits";
+import { startPool } from "@/lib/billing/pools/start-pool";
+import { testModeProvider } from "@/lib/billing/payments/provider";
 import type { Db } from "@/db/client";
 import {
   accountUsage,

@@ -10,9 +10,10 @@ import { createInterface } from "node:readline";
 import { sql } from "drizzle-orm";
 import { openPostgres } from "@/db/client";
 import { debitCredits } from "@/lib/credits/debit";
-import { configuredProvider } from "@/lib/credits/providers";
-import { buyTopUp } from "@/lib/credits/top-ups";
-import { runDecision, startWorker } from "@/lib/worker";
+import { configuredProvider } from "@/lib/billing/payments/configured";
+import { buyTopUp } from "@/lib/billing/top-ups/buy-top-up";
+import { runDecision } from "@/lib/billing/decisions/run-decision";
+import { startWorker } from "@/lib/worker";
 
 type Command =
   | { id: number; op: "buy"; barrier: number; seatId: string; byUserId: string; packs: number }

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { creditAccounts, paymentCharges, planChanges, topUpLots } from "@/db/schema";
 import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
-import { buyTopUp, recordTopUpPurchase } from "@/lib/credits/top-ups";
+import { buyTopUp, recordTopUpPurchase } from "@/lib/billing/top-ups/buy-top-up";
 import { team, type Team } from "@/tests/support/fixtures";
 import { spawnWorker } from "./processes";
 import { freshDatabase } from "@/tests/support/server";

@@ -6,7 +6,7 @@ import { paymentCharges, planChanges, topUpLots } from "@/db/schema";
 import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { credits } from "@/lib/credits/amounts";
 import { debitCredits } from "@/lib/credits/debit";
-import { setAutoTopUp } from "@/lib/credits/top-up-settings";
+import { setAutoTopUp } from "@/lib/billing/top-ups/settings";
 import { team } from "@/tests/support/fixtures";
 import { Actor, Barrier } from "./processes";
 import { freshDatabase } from "@/tests/support/server";

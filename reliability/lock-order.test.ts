@@ -7,7 +7,7 @@ import { cycleOf, getAppPayer } from "@/lib/credits/accounts";
 import { credits } from "@/lib/credits/amounts";
 import { debitCredits, reserveCredits } from "@/lib/credits/debit";
 import { releaseReservation } from "@/lib/credits/reservations";
-import { grantTopUp } from "@/lib/credits/top-up-settings";
+import { grantTopUp } from "@/lib/billing/top-ups/settings";
 import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { freshDatabase } from "@/tests/support/server";
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountUsage, creditLedger, topUpLots } from "@/db/schema";
 import { createAppKey } from "@/lib/apps/keys";
 import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
-import { grantTopUp } from "@/lib/credits/top-up-settings";
+import { grantTopUp } from "@/lib/billing/top-ups/settings";
 import { makeApp, makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { freshDatabase, postUsage, startServer, type AppServer } from "@/tests/support/server";
 

@@ -6,10 +6,12 @@ import { creditAccounts, paymentCharges, planChanges, seatTransfers, signInFailu
 import { claimSignInTry, MAX_FAILURES_PER_EMAIL_AND_ADDRESS } from "@/lib/auth/rate-limit";
 import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { debitCredits } from "@/lib/credits/debit";
-import { addSeat, changeSeatPlan, removeSeat } from "@/lib/credits/plan-changes";
-import { grantTopUp, setAutoTopUp } from "@/lib/credits/top-up-settings";
-import { buyTopUp } from "@/lib/credits/top-ups";
-import { transferSeat } from "@/lib/credits/seats";
+import { addSeat } from "@/lib/billing/seats/add-seat";
+import { changeSeatPlan } from "@/lib/billing/seats/change-plan";
+import { removeSeat } from "@/lib/billing/seats/end-seats";
+import { grantTopUp, setAutoTopUp } from "@/lib/billing/top-ups/settings";
+import { buyTopUp } from "@/lib/billing/top-ups/buy-top-up";
+import { transferSeat } from "@/lib/billing/seats/transfer-seat";
 import { drainDecisions, makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { freshDatabase } from "@/tests/support/server";
 import { poolerOptions } from "@/tests/support/local-db";

@@ -1,7 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCustomers, planChanges, topUpLots } from "@/db/schema";
-import { recordTopUpPurchase } from "@/lib/credits/top-ups";
+import { recordTopUpPurchase } from "@/lib/billing/top-ups/buy-top-up";
 import { FakeStripe } from "@/tests/support/fake-stripe";
 import { team } from "@/tests/support/fixtures";
 import { freshDatabase } from "@/tests/support/server";

@@ -27,13 +27,14 @@ import { seedCatalog } from "@/lib/credits/catalog";
 import { openConfiguredDb } from "@/lib/db";
 import { createAppKey, revokeAppKey } from "@/lib/apps/keys";
 import { credits, formatCredits } from "@/lib/credits/amounts";
-import { grantTopUp } from "@/lib/credits/top-up-settings";
+import { grantTopUp } from "@/lib/billing/top-ups/settings";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/lib/credits/check";
 import { listMemberships } from "@/lib/workspaces/memberships";
-import { decisionsInFlight, refundsOwed } from "@/lib/credits/decisions";
-import { configuredProvider } from "@/lib/credits/providers";
-import { runDecision, voidDecision } from "@/lib/worker";
+import { decisionsInFlight, refundsOwed } from "@/lib/billing/decisions/queries";
+import { configuredProvider } from "@/lib/billing/payments/configured";
+import { runDecision } from "@/lib/billing/decisions/run-decision";
+import { voidDecision } from "@/lib/billing/decisions/state-machine";
 import { listOutbox } from "@/lib/mail";
 import { archiveHorizon, archiveLedgerBefore, ensureLedgerPartitions, ledgerPartitions, rowsBefore } from "@/lib/credits/ledger-partitions";
 

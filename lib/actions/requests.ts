@@ -3,7 +3,7 @@
 /** Members ask for credits (from the out-of-credits notice); owners and admins answer (Settings → Members). */
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
-import { answerRequest, askForCredits } from "@/lib/credits/requests";
+import { answerRequest, askForCredits } from "@/lib/billing/requests/credit-requests";
 
 const id = z.string().uuid();
 

@@ -5,7 +5,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
 import { getTopUpOptions } from "@/lib/views/top-ups";
-import { buyTopUp } from "@/lib/credits/top-ups";
+import { buyTopUp } from "@/lib/billing/top-ups/buy-top-up";
 import { MAX_PACKS_PER_PURCHASE } from "@/lib/credits/plans";
 
 const id = z.string().uuid();

@@ -5,7 +5,7 @@ import { createTestDb } from "@/tests/support/test-db";
 import { eq } from "drizzle-orm";
 import { appKeys, apps } from "@/db/schema";
 import { createAppKey } from "@/lib/apps/keys";
-import { grantTopUp } from "@/lib/credits/top-up-settings";
+import { grantTopUp } from "@/lib/billing/top-ups/settings";
 import { getBalanceForAppKey, postUsage, postUsageBatch } from "./usage";
 
 let h: DbHandle & { cleanup(): Promise<void> };

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import type { Db } from "@/db/client";
 import { getAccountBalance } from "@/lib/credits/balance";
 import { memberAllocations } from "@/lib/credits/member-limits";
-import { findPool, settleModelSwitchIfDue } from "@/lib/credits/pools";
+import { findPool, settleModelSwitchIfDue } from "@/lib/credits/model-switch";
 import { listMembers } from "@/lib/workspaces/members";
 import { requireRole } from "@/lib/workspaces/roles";
 import { balanceJson, jsonError, limitJson } from "./http";

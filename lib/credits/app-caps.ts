@@ -6,6 +6,8 @@ import { writeAudit } from "@/lib/workspaces/audit";
 import { requireRole } from "@/lib/workspaces/roles";
 import { lockApp, lockAppUsage } from "./locks";
 import { formatCredits } from "./amounts";
+import type { Account } from "./accounts";
+import { notify } from "./notices";
 
 /**
  * Per-app integration caps: at most X integration credits per cycle of the app's payer, so a
@@ -80,4 +82,24 @@ export async function setAppCap(db: Db, args: { appId: string; cap: number | nul
     });
     return updated!;
   });
+}
+
+/** The app's owner hears once a cycle that the cap stopped the app (in the workspace the app belongs to). */
+export async function capReachedNotice(tx: Db, payer: Account, workspaceId: string, appId: string, cap: number, cycleStart: Date, now: Date) {
+  if (!payer.holderUserId) return;
+  const [app] = await tx.select({ name: apps.name }).from(apps).where(eq(apps.id, appId));
+  return notify(
+    tx,
+    {
+      userId: payer.holderUserId,
+      workspaceId,
+      accountId: payer.id,
+      kind: "integration",
+      cycleStart,
+      body: `${app?.name ?? "An app"} reached its cap of ${formatCredits(cap)} integration credits this cycle; its integrations are paused until the cycle resets or you raise the cap.`,
+      dedupeKey: `cap:${appId}:${cycleStart.toISOString()}`,
+      href: "/",
+    },
+    now,
+  );
 }

@@ -1,9 +1,9 @@
 import type { Db } from "@/db/client";
-import { settleModelSwitchIfDue } from "./pools";
+import { settleModelSwitchIfDue } from "./model-switch";
 import { cycleOf, getAccount, getActingAccount, hasTopUps, getAppPayer, getMembersActingAccounts, type Account, type AccountBalance } from "./accounts";
 import { settleDueChanges } from "./scheduled-changes";
 import { releaseExpiredReservations } from "./reservations";
-import { lotsLeft, lotsLeftMany } from "./top-ups";
+import { lotsLeft, lotsLeftMany } from "./lots";
 import { freshUsageRow, getUsageRow, getUsageRows, kindBalance } from "./usage";
 
 /**

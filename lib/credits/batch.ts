@@ -5,14 +5,14 @@ import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { DomainError, keyNotValid } from "@/lib/errors";
 import { afterCommit } from "@/lib/events";
 import { cycleOf, getAccount, hasTopUps, type Account, type KindBalance } from "./accounts";
-import { appRulesNow, lockAppCap, PayerChanged } from "./app-caps";
+import { appRulesNow, capReachedNotice, lockAppCap, PayerChanged } from "./app-caps";
 import { COSTS, costOf, type CreditKind } from "./costs";
-import { capReachedNotice, payerFor } from "./debit";
+import { payerFor } from "./debit";
 import { IdempotencyConflictError, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { ArchivedKeyError, eventOf, insertLedgerRows, isLateCharge, ledgerByKeys, ledgerRow, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
 import { recordThresholdNotices } from "./notices";
 import { lockLiveKeys, lockUsageRow as lockUsageRowOf, withRetry } from "./locks";
-import { lockUsableLots, recordAutoTopUp } from "./top-ups";
+import { lockUsableLots, recordAutoTopUp } from "./lots";
 import { ensureUsageRow, kindBalance, usageColumns, type UsageRow } from "./usage";
 
 /**

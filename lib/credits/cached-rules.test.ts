@@ -9,7 +9,7 @@ import { team, type Team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { credits } from "./amounts";
 import { setAppCap } from "./app-caps";
-import { transferSeat } from "./seats";
+import { transferSeat } from "@/lib/billing/seats/transfer-seat";
 
 // The metering API remembers a key's lookup (the app, its payer, its cap) for a moment, per
 // process. Nothing remembered may stand in for a rule inside the charge: a cap set or removed,

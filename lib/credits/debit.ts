@@ -1,22 +1,21 @@
-import { eq, sql, type AnyColumn } from "drizzle-orm";
+import { sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { accountUsage, appKeys, apps, creditLedger, topUpLots } from "@/db/schema";
 import { beforeDeadline, DeadlineExceededError } from "@/lib/deadline";
 import { afterCommit } from "@/lib/events";
 import { invalid, isUniqueViolation, keyNotValid, notFound } from "@/lib/errors";
 import { currentAppPayerSql, cycleOf, getActingAccount, getAppPayer, hasTopUps, type Account, type KindBalance } from "./accounts";
-import { formatCredits } from "./amounts";
-import { appRulesNow, holdAppUsage, lockAppCap, PayerChanged } from "./app-caps";
+import { appRulesNow, capReachedNotice, holdAppUsage, lockAppCap, PayerChanged } from "./app-caps";
 import { CHEAPEST, COSTS, costOf, type CreditKind } from "./costs";
 import { findReplay, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { eventOf, insertLedgerFrom, isLateCharge, ledgerRow, rowsOf, type LedgerBase, type LedgerInsert } from "./ledger";
 import { lockLiveKeys, withRetry } from "./locks";
-import { noticesAfterCharge, notify, THRESHOLDS } from "./notices";
+import { noticesAfterCharge, THRESHOLDS } from "./notices";
 import { addMemberUse, fitsLimit, limitBalance, lockMemberUsage, memberLimitNotices, memberLimitOf, type MemberLimit, type MemberUsageRow } from "./member-limits";
-import { settleModelSwitchIfDue } from "./pools";
+import { settleModelSwitchIfDue } from "./model-switch";
 import { holdReservation } from "./reservations";
 import { settleDueChanges } from "./scheduled-changes";
-import { lotsLeft, recordAutoTopUp, takeWithLots } from "./top-ups";
+import { lotsLeft, recordAutoTopUp, takeWithLots } from "./lots";
 import { freshUsageRow, getUsageRow, kindBalance, NO_LOTS, takeCredits, usageColumns, type UsageRow } from "./usage";
 
 export { IdempotencyConflictError, MAX_KEY_LENGTH, MAX_QUANTITY, requestHash, type DebitInput, type DebitResult } from "./debit-request";
@@ -211,26 +210,6 @@ async function chargeOnce(db: Db, input: DebitInput, now: Date, mode: "use" | "r
     }
     throw err;
   }
-}
-
-/** The app's owner hears once a cycle that the cap stopped the app (in the workspace the app belongs to). */
-export async function capReachedNotice(tx: Db, payer: Account, workspaceId: string, appId: string, cap: number, cycleStart: Date, now: Date) {
-  if (!payer.holderUserId) return;
-  const [app] = await tx.select({ name: apps.name }).from(apps).where(eq(apps.id, appId));
-  return notify(
-    tx,
-    {
-      userId: payer.holderUserId,
-      workspaceId,
-      accountId: payer.id,
-      kind: "integration",
-      cycleStart,
-      body: `${app?.name ?? "An app"} reached its cap of ${formatCredits(cap)} integration credits this cycle; its integrations are paused until the cycle resets or you raise the cap.`,
-      dedupeKey: `cap:${appId}:${cycleStart.toISOString()}`,
-      href: "/",
-    },
-    now,
-  );
 }
 
 /**

@@ -9,7 +9,7 @@ import { baseOf, findLedgerEvent, ledgerRow, type LedgerEvent } from "./ledger";
 import { noticesAfterCharge } from "./notices";
 import { holdAppUsage } from "./app-caps";
 import { settleMemberHold } from "./member-limits";
-import { returnToLots } from "./top-ups";
+import { returnToLots } from "./lots";
 import { withRetry } from "./locks";
 import { kindBalance, usageColumns } from "./usage";
 

@@ -15,8 +15,10 @@ import { rowsOf, type Db, type DbHandle } from "@/db/client";
 export const QUEUES = {
   /** Drive one owner decision (payment, application) to a final state. */
   decision: "decision",
-  /** Apply a seat's scheduled changes (or a workspace's switch of credit model) that have come due. */
+  /** Apply a seat's scheduled changes that have come due. */
   scheduledChange: "scheduled_change",
+  /** Apply a workspace's switch of credit model that has come due (migration 0025). */
+  modelSwitch: "model_switch",
   /** Deliver one email of the outbox (migration 0020). */
   mail: "mail",
 } as const;
@@ -24,8 +26,9 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface JobData {
   decision: { decisionId: string };
-  /** A seat's scheduled changes, or a workspace's switch of credit model. */
+  /** A seat's scheduled changes (jobs enqueued before migration 0025 may carry a workspace's switch instead). */
   scheduled_change: { accountId: string } | { workspaceId: string };
+  model_switch: { workspaceId: string };
   mail: { mailId: string };
 }
 

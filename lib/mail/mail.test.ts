@@ -11,9 +11,9 @@ import { acceptInvitation, inviteMember, SAME_INVITATION_MS } from "@/lib/worksp
 import { makeUser, team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { debitCredits } from "@/lib/credits/debit";
-import { testModeProviderWith } from "@/lib/credits/payments";
-import { removeSeat } from "@/lib/credits/plan-changes";
-import { buyTopUp } from "@/lib/credits/top-ups";
+import { testModeProviderWith } from "@/lib/billing/payments/provider";
+import { removeSeat } from "@/lib/billing/seats/end-seats";
+import { buyTopUp } from "@/lib/billing/top-ups/buy-top-up";
 import { deliverMail, listOutbox } from "./index";
 
 // Email through the outbox: written with its cause, delivered once by a job, to a real SMTP peer

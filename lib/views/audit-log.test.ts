@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { changeSeatPlan } from "@/lib/credits/plan-changes";
-import { transferSeat } from "@/lib/credits/seats";
+import { changeSeatPlan } from "@/lib/billing/seats/change-plan";
+import { transferSeat } from "@/lib/billing/seats/transfer-seat";
 import { changeRole } from "@/lib/workspaces/members";
 import { makeSeat, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";

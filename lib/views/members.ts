@@ -6,7 +6,7 @@ import type { AccountBalance } from "@/lib/credits/accounts";
 import { getMemberBalance, getMemberBalances } from "@/lib/credits/balance";
 import { listInvitations } from "@/lib/workspaces/invitations";
 import { listMembers } from "@/lib/workspaces/members";
-import { openRequests } from "@/lib/credits/requests";
+import { openRequests } from "@/lib/billing/requests/credit-requests";
 import { requireRole } from "@/lib/workspaces/roles";
 import { listSeats, seatBalance, type Seat } from "./billing";
 

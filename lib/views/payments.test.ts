@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { planChanges } from "@/db/schema";
-import { addSeat, changeSeatPlan } from "@/lib/credits/plan-changes";
-import { buyTopUp } from "@/lib/credits/top-ups";
+import { addSeat } from "@/lib/billing/seats/add-seat";
+import { changeSeatPlan } from "@/lib/billing/seats/change-plan";
+import { buyTopUp } from "@/lib/billing/top-ups/buy-top-up";
 import { team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
 import { getReceipt, listPayments } from "./payments";

@@ -1,16 +1,13 @@
-import type PgBoss from "pg-boss";
-import type { DbHandle, Db } from "@/db/client";
-import { decisionsInFlight, driveDecision, getDecision, recentlyFailed, refundIfChargedAfterFailing, refundsOwed, voidDecision, type DecisionApplier } from "@/lib/credits/decisions";
-import type { PaymentProvider } from "@/lib/credits/payments";
-import { configuredProvider } from "@/lib/credits/providers";
-import { addSeatApplier, upgradeApplier } from "@/lib/credits/plan-changes";
-import { settleModelSwitch, startPoolApplier } from "@/lib/credits/pools";
-import { settleDueChanges } from "@/lib/credits/scheduled-changes";
+import PgBoss from "pg-boss";
+import type { DbHandle } from "@/db/client";
+import { runDecision, sweepDecisions } from "@/lib/billing/decisions/run-decision";
 import { ensureLedgerPartitions } from "@/lib/credits/ledger-partitions";
-import { topUpApplier } from "@/lib/credits/top-ups";
+import type { PaymentProvider } from "@/lib/billing/payments/provider";
+import { settleModelSwitch } from "@/lib/credits/model-switch";
+import { configuredProvider } from "@/lib/billing/payments/configured";
+import { settleDueChanges } from "@/lib/credits/scheduled-changes";
 import { env } from "@/lib/env";
-import { conflict } from "@/lib/errors";
-import { createBoss, QUEUES, type JobData } from "@/lib/jobs/queue";
+import { createBoss, type JobData, QUEUES } from "@/lib/jobs/queue";
 import { deliverMail } from "@/lib/mail";
 
 /**
@@ -19,44 +16,6 @@ import { deliverMail } from "@/lib/mail";
  * It runs inside the app (instrumentation.ts, unless JOBS_IN_APP=off) or alone (`npm run worker`);
  * several at once are safe: every step is a compare-and-set, every payment keyed by its decision.
  */
-
-const APPLIERS: Record<string, DecisionApplier> = { top_up: topUpApplier, add_seat: addSeatApplier, upgrade: upgradeApplier, start_pool: startPoolApplier };
-
-/** Drives one decision with the applier of its kind (the job's handler, the sweep's, the CLI's). */
-export async function runDecision(db: Db, decisionId: string, provider: PaymentProvider, now?: () => Date) {
-  const d = await getDecision(db, decisionId);
-  const applier = APPLIERS[d.kind];
-  if (!applier) throw conflict(`A ${d.kind} is not a decision that is paid for.`);
-  return driveDecision(db, decisionId, { provider, applier, providerTimeoutMs: env().PAYMENT_TIMEOUT_MS, now });
-}
-
-export { voidDecision };
-
-/**
- * Drives every decision that has been on its way longer than `olderThanMs` (null: all of them),
- * and owed refunds. `now`: the clock the decisions apply at (tests pass theirs).
- */
-export async function sweepDecisions(db: Db, provider: PaymentProvider, olderThanMs: number | null, now?: () => Date): Promise<{ driven: number; failed: number }> {
-  const stuck = [...(await decisionsInFlight(db, olderThanMs === null ? {} : { olderThan: new Date(Date.now() - olderThanMs) })), ...(await refundsOwed(db))];
-  let failed = 0;
-  for (const d of stuck) {
-    try {
-      await runDecision(db, d.id, provider, now);
-    } catch (err) {
-      failed++;
-      console.warn(`decision ${d.id} is still on its way:`, err instanceof Error ? err.message : err);
-    }
-  }
-  // A payment confirmed by the bank after its decision failed, with no webhook (or return) to say so.
-  for (const d of await recentlyFailed(db, now?.() ?? new Date())) {
-    try {
-      await refundIfChargedAfterFailing(db, d, provider, now?.());
-    } catch (err) {
-      console.warn(`decision ${d.id}: could not check its payment:`, err instanceof Error ? err.message : err);
-    }
-  }
-  return { driven: stuck.length - failed, failed };
-}
 
 export interface Worker {
   boss: PgBoss;
@@ -86,17 +45,30 @@ export async function startWorker(handle: DbHandle, opts: { provider?: PaymentPr
     });
   await workEach(QUEUES.decision, (data) => runDecision(handle.db, data.decisionId, provider));
   await workEach(QUEUES.mail, (data) => deliverMail(handle.db, data.mailId, new Date()));
-  await workEach(QUEUES.scheduledChange, (data) => ("workspaceId" in data ? settleModelSwitch(handle.db, data.workspaceId, new Date()) : settleDueChanges(handle.db, data.accountId, new Date())));
-  let sweeping: Promise<unknown> = Promise.resolve();
+  await workEach(QUEUES.scheduledChange, (data) =>
+    // A switch enqueued here before migration 0025 gave switches their own queue.
+    "workspaceId" in data ? settleModelSwitch(handle.db, data.workspaceId, new Date()) : settleDueChanges(handle.db, data.accountId, new Date()),
+  );
+  await workEach(QUEUES.modelSwitch, (data) => settleModelSwitch(handle.db, data.workspaceId, new Date()));
+  // A sweep (or a month's partitions) still running when its timer fires again is left to finish:
+  // never two at once in one process.
+  let sweeping: Promise<unknown> | null = null;
   const sweep = () => {
-    sweeping = sweepDecisions(handle.db, provider, sweepAfterMs).catch((err) => console.warn("sweep:", err instanceof Error ? err.message : err));
+    sweeping ??= sweepDecisions(handle.db, provider, sweepAfterMs)
+      .catch((err) => console.warn("sweep:", err instanceof Error ? err.message : err))
+      .finally(() => (sweeping = null));
   };
   sweep();
   const timer = setInterval(sweep, Math.max(1000, Math.min(sweepAfterMs, 30_000)));
   // The ledger's months are made ahead (this month and the next three), at start and hourly.
-  const partitions = () => ensureLedgerPartitions(handle.db, new Date()).catch((err) => console.warn("ledger partitions:", err instanceof Error ? err.message : err));
-  let partitioning: Promise<unknown> = partitions();
-  const monthly = setInterval(() => (partitioning = partitions()), 60 * 60 * 1000);
+  let partitioning: Promise<unknown> | null = null;
+  const partitions = () => {
+    partitioning ??= ensureLedgerPartitions(handle.db, new Date())
+      .catch((err) => console.warn("ledger partitions:", err instanceof Error ? err.message : err))
+      .finally(() => (partitioning = null));
+  };
+  partitions();
+  const monthly = setInterval(partitions, 60 * 60 * 1000);
   return {
     boss,
     async stop() {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import type { DbHandle } from "@/db/client";
 import { makeApp, makeSeat, makeUser, makeWorkspace, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { changeSeatPlan, removeSeat } from "@/lib/credits/plan-changes";
+import { changeSeatPlan } from "@/lib/billing/seats/change-plan";
+import { removeSeat } from "@/lib/billing/seats/end-seats";
 import type { SessionUser } from "@/lib/auth/session";
 
 // The server actions run as in production (validation, session check, role check, domain

@@ -79,9 +79,9 @@ export async function writableRowCounts(db: Db) {
  * Runs what the job queue's worker would: every decision still on its way, at `now` (unit tests
  * run no worker). Returns how many it drove.
  */
-export async function drainDecisions(db: Db, now: Date, provider?: import("@/lib/credits/payments").PaymentProvider) {
-  const { sweepDecisions } = await import("@/lib/worker");
-  const { testModeProvider } = await import("@/lib/credits/payments");
+export async function drainDecisions(db: Db, now: Date, provider?: import("@/lib/billing/payments/provider").PaymentProvider) {
+  const { sweepDecisions } = await import("@/lib/billing/decisions/run-decision");
+  const { testModeProvider } = await import("@/lib/billing/payments/provider");
   return (await sweepDecisions(db, provider ?? testModeProvider, null, () => now)).driven;
 }
 

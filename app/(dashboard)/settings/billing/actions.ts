@@ -4,15 +4,18 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
 import { MAX_PACKS_PER_PURCHASE, PAID_PLAN_IDS } from "@/lib/credits/plans";
-import { moveLots, setAutoTopUp } from "@/lib/credits/top-up-settings";
+import { moveLots, setAutoTopUp } from "@/lib/billing/top-ups/settings";
 import { credits } from "@/lib/credits/amounts";
-import { scheduleModelSwitch, startPool, undoModelSwitch } from "@/lib/credits/pools";
-import { startCardSetup } from "@/lib/credits/stripe";
+import { scheduleModelSwitch, undoModelSwitch } from "@/lib/billing/pools/switch-model";
+import { startPool } from "@/lib/billing/pools/start-pool";
+import { startCardSetup } from "@/lib/billing/payments/stripe";
 import { env } from "@/lib/env";
 import { invalid } from "@/lib/errors";
 import { appLink } from "@/lib/mail";
 import { requireRole } from "@/lib/workspaces/roles";
-import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, resumePaidPlan, undoScheduledChange } from "@/lib/credits/plan-changes";
+import { addSeat } from "@/lib/billing/seats/add-seat";
+import { cancelPaidPlan, removeSeat, resumePaidPlan, undoScheduledChange } from "@/lib/billing/seats/end-seats";
+import { changeSeatPlan } from "@/lib/billing/seats/change-plan";
 
 const id = z.string().uuid();
 /** The owner's decision, made once in the page: sent twice (a double-click, a retry), it is charged once. */

@@ -7,12 +7,12 @@ import { TopUpsSection } from "./top-ups-section";
 import { CreditModelSection } from "./credit-model";
 import { PaymentHistory } from "./payment-history";
 import { PaymentMethodSection } from "./payment-method";
-import { billingCustomer } from "@/lib/credits/stripe";
+import { billingCustomer } from "@/lib/billing/payments/stripe";
 import { formatPrice } from "@/lib/format/price";
 import { getBillingView } from "@/lib/views/billing";
 import { formatCredits } from "@/lib/credits/amounts";
 import { requireWorkspace } from "@/lib/auth/session";
-import { configuredProvider } from "@/lib/credits/providers";
+import { configuredProvider } from "@/lib/billing/payments/configured";
 import { cardClass } from "@/components/ui/surface";
 
 export const metadata: Metadata = { title: "Billing" };

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
-import { transferSeat } from "@/lib/credits/seats";
+import { transferSeat } from "@/lib/billing/seats/transfer-seat";
 import { invitationLink, inviteMember, revokeInvitation } from "@/lib/workspaces/invitations";
 import { changeRole, removeMember } from "@/lib/workspaces/members";
 

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/action";
 import { credits } from "@/lib/credits/amounts";
-import { setMemberLimits } from "@/lib/credits/pools";
+import { setMemberLimits } from "@/lib/billing/pools/member-limits";
 import { invalid } from "@/lib/errors";
 
 const limitField = z.union([z.literal(""), z.coerce.number().int("Use whole credits.").min(0, "A limit is 0 credits or more.").max(10_000_000)]);

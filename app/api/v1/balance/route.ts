@@ -5,7 +5,7 @@ import { getBalanceForAppKey } from "@/lib/api/usage";
 import { getMemberBalance } from "@/lib/credits/balance";
 import { memberAllocations } from "@/lib/credits/member-limits";
 import { forecastFor } from "@/lib/credits/pace";
-import { latestRequest } from "@/lib/credits/requests";
+import { latestRequest } from "@/lib/billing/requests/credit-requests";
 import { currentWorkspace } from "@/lib/auth/session";
 
 /**

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/route";
-import { saveCardFromSession } from "@/lib/credits/stripe";
+import { saveCardFromSession } from "@/lib/billing/payments/stripe";
 import { appLink } from "@/lib/mail";
 
 /** Where Stripe's Checkout returns the owner after saving a card: saved at once (the webhook says the same later). */

@@ -1,6 +1,6 @@
 import { apiRoute } from "@/lib/api/route";
-import { getDecision, providerKey } from "@/lib/credits/decisions";
-import { confirmationUrl } from "@/lib/credits/stripe";
+import { getDecision, providerKey } from "@/lib/billing/decisions/queries";
+import { confirmationUrl } from "@/lib/billing/payments/stripe";
 import { notFound } from "@/lib/errors";
 import { appLink } from "@/lib/mail";
 import { requireRole } from "@/lib/workspaces/roles";

@@ -1,10 +1,10 @@
 import { apiRoute } from "@/lib/api/route";
-import { getDecision, providerKey } from "@/lib/credits/decisions";
-import { configuredProvider } from "@/lib/credits/providers";
+import { getDecision, providerKey } from "@/lib/billing/decisions/queries";
+import { configuredProvider } from "@/lib/billing/payments/configured";
 import { notFound } from "@/lib/errors";
 import { appLink } from "@/lib/mail";
 import { requireRole } from "@/lib/workspaces/roles";
-import { nudgeDecision } from "@/lib/worker/stripe-webhook";
+import { nudgeDecision } from "@/lib/billing/payments/stripe-webhook";
 
 /** Back from the bank's check: the decision is moved on now (not only when the webhook comes), then its receipt. */
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "required", signInMessage: "Sign in to see the payment." }, async (req, { db, user }) => {

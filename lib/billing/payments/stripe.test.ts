@@ -4,15 +4,16 @@ import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { billingCustomers, mailOutbox, notifications, planChanges, providerEvents, topUpLots } from "@/db/schema";
-import { sweepDecisions } from "@/lib/worker";
-import { handleStripeWebhook, nudgeDecision } from "@/lib/worker/stripe-webhook";
+import { sweepDecisions } from "@/lib/billing/decisions/run-decision";
+import { handleStripeWebhook, nudgeDecision } from "@/lib/billing/payments/stripe-webhook";
 import { FakeStripe, type CardName } from "@/tests/support/fake-stripe";
 import { team, type Team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { driveDecision, getDecision, voidDecision } from "./decisions";
-import type { PaymentProvider } from "./payments";
-import { confirmationUrl, saveCardFromSession, startCardSetup, stripeProvider } from "./stripe";
-import { buyTopUp, recordTopUpPurchase, topUpApplier } from "./top-ups";
+import { driveDecision, voidDecision } from "@/lib/billing/decisions/state-machine";
+import { getDecision } from "@/lib/billing/decisions/queries";
+import type { PaymentProvider } from "@/lib/billing/payments/provider";
+import { confirmationUrl, saveCardFromSession, startCardSetup, stripeProvider } from "@/lib/billing/payments/stripe";
+import { buyTopUp, recordTopUpPurchase, topUpApplier } from "@/lib/billing/top-ups/buy-top-up";
 
 // The Stripe provider against a local fake of Stripe's API (no network reaches Stripe here): a
 // card saved through Checkout, off-session payments keyed by the decision, the bank asking the

@@ -4,12 +4,14 @@ import type { DbHandle } from "@/db/client";
 import { auditLog, creditAccounts, memberships, planChanges, seatTransfers, workspaces } from "@/db/schema";
 import { makeApp, makeUser, makeWorkspace, team as makeTeam, writableRowCounts } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { getActingAccount } from "./accounts";
-import { getMemberBalance } from "./balance";
-import { debitCredits } from "./debit";
-import { addSeat, cancelPaidPlan, changeSeatPlan, removeSeat, resumePaidPlan, undoScheduledChange } from "./plan-changes";
-import { settleWorkspaceDueChanges } from "./scheduled-changes";
-import { transferSeat } from "./seats";
+import { getActingAccount } from "@/lib/credits/accounts";
+import { getMemberBalance } from "@/lib/credits/balance";
+import { debitCredits } from "@/lib/credits/debit";
+import { addSeat } from "@/lib/billing/seats/add-seat";
+import { cancelPaidPlan, removeSeat, resumePaidPlan, undoScheduledChange } from "@/lib/billing/seats/end-seats";
+import { changeSeatPlan } from "@/lib/billing/seats/change-plan";
+import { settleWorkspaceDueChanges } from "@/lib/credits/scheduled-changes";
+import { transferSeat } from "@/lib/billing/seats/transfer-seat";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 beforeAll(async () => {

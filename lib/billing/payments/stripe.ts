@@ -1,10 +1,11 @@
-import Stripe from "stripe";
+/** Stripe as a payment provider: customers, saved cards, off-session payments keyed by decision, refunds. */
 import { eq } from "drizzle-orm";
+import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { billingCustomers, providerPayments, workspaces } from "@/db/schema";
+import { PaymentActionRequiredError, PaymentDeclinedError, type PaymentProvider, type PaymentState } from "./provider";
 import { env } from "@/lib/env";
 import { conflict } from "@/lib/errors";
-import { PaymentActionRequiredError, PaymentDeclinedError, type PaymentProvider, type PaymentState } from "./payments";
 
 /**
  * Stripe behind the payment interface (PAYMENTS=stripe). One Stripe customer per workspace; the

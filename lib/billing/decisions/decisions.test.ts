@@ -3,21 +3,22 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf, type DbHandle } from "@/db/client";
-import { creditAccounts, notifications, paymentCharges, planChanges, topUpLots } from "@/db/schema";
+import { creditAccounts, notifications, paymentCharges, planChanges, topUpLots, workspaces } from "@/db/schema";
 import { onChange } from "@/lib/events";
 import { startWorker } from "@/lib/worker";
 import { drainDecisions, team, type Team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { getAccount } from "./accounts";
-import { credits } from "./amounts";
-import { debitCredits, reserveCredits } from "./debit";
-import { releaseReservation } from "./reservations";
-import { DecisionPendingError, driveDecision, voidDecision } from "./decisions";
-import { testModeProvider, type PaymentProvider } from "./payments";
-import { removeSeat } from "./plan-changes";
-import { setAutoTopUp } from "./top-up-settings";
-import { transferSeat } from "./seats";
-import { buyTopUp, recordTopUpPurchase, topUpApplier } from "./top-ups";
+import { getAccount } from "@/lib/credits/accounts";
+import { credits } from "@/lib/credits/amounts";
+import { debitCredits, reserveCredits } from "@/lib/credits/debit";
+import { releaseReservation } from "@/lib/credits/reservations";
+import { DecisionPendingError, driveDecision, voidDecision } from "@/lib/billing/decisions/state-machine";
+import { type PaymentProvider, testModeProvider } from "@/lib/billing/payments/provider";
+import { removeSeat } from "@/lib/billing/seats/end-seats";
+import { scheduleModelSwitch } from "@/lib/billing/pools/switch-model";
+import { setAutoTopUp } from "@/lib/billing/top-ups/settings";
+import { transferSeat } from "@/lib/billing/seats/transfer-seat";
+import { buyTopUp, recordTopUpPurchase, topUpApplier } from "@/lib/billing/top-ups/buy-top-up";
 
 // One decision, one charge, across faults: every owner decision that costs money is a durable
 // state machine driven by the job queue; whatever fails and wherever, it ends applied, failed
@@ -240,5 +241,19 @@ describe("the worker", () => {
       await worker.stop();
     }
     expect((await lotsOf(t)).map((l) => [l.kind, l.credits])).toEqual([["message", credits(50)]]);
+  });
+
+  it("a switch of credit model is a job of its own queue (one shape a queue), worked when it comes due", async () => {
+    const t = await team(h.db);
+    const { effectiveAt } = await scheduleModelSwitch(h.db, { workspaceId: t.ws.id, to: "pool", planId: "builder", byUserId: t.ada.id }, mid); // due 2026-08-05: already past
+    const jobs = rowsOf<{ name: string; start_after: Date | string }>(await h.db.execute(sql`select name, start_after from pgboss.job where data->>'workspaceId' = ${t.ws.id}`));
+    expect(jobs.map((j) => j.name)).toEqual(["model_switch"]);
+    expect(new Date(jobs[0]!.start_after).toISOString()).toBe(effectiveAt.toISOString());
+    const worker = await startWorker(h, { provider: testModeProvider, sweepAfterMs: 3_600_000, pollSeconds: 0.5 });
+    try {
+      await expect.poll(async () => (await h.db.select({ model: workspaces.creditModel }).from(workspaces).where(eq(workspaces.id, t.ws.id)))[0]?.model, { timeout: 15_000 }).toBe("pool");
+    } finally {
+      await worker.stop();
+    }
   });
 });

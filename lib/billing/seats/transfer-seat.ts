@@ -1,10 +1,11 @@
+/** Use case: move a paid seat from one member to another (its plan and this cycle's usage go with it). */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditAccounts, seatTransfers } from "@/db/schema";
-import { findAccount } from "./accounts";
-import { writeAudit } from "@/lib/workspaces/audit";
+import { findAccount } from "@/lib/credits/accounts";
 import { conflict, invalid, isUniqueViolation, notFound } from "@/lib/errors";
 import { afterCommit } from "@/lib/events";
+import { writeAudit } from "@/lib/workspaces/audit";
 import { isMember, requireRole } from "@/lib/workspaces/roles";
 
 const stale = () => conflict("This seat changed while you were looking at it. Reload and try again.");

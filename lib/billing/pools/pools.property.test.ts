@@ -6,12 +6,15 @@ import type { DbHandle } from "@/db/client";
 import { topUpLots } from "@/db/schema";
 import { makeApp, makeUser, makeWorkspace } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { credits } from "./amounts";
-import { findLotMismatches, findUsageMismatches } from "./check";
-import { costOf } from "./costs";
-import { debitCredits } from "./debit";
-import { findPool, scheduleModelSwitch, setMemberLimits, startPool } from "./pools";
-import { grantTopUp } from "./top-up-settings";
+import { credits } from "@/lib/credits/amounts";
+import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
+import { costOf } from "@/lib/credits/costs";
+import { debitCredits } from "@/lib/credits/debit";
+import { findPool } from "@/lib/credits/model-switch";
+import { scheduleModelSwitch } from "@/lib/billing/pools/switch-model";
+import { setMemberLimits } from "@/lib/billing/pools/member-limits";
+import { startPool } from "@/lib/billing/pools/start-pool";
+import { grantTopUp } from "@/lib/billing/top-ups/settings";
 
 // Random sequences of messages, integrations, limit changes and top-ups against a Starter pool
 // (100 message / 2,000 integration credits), each answer compared with a plain model of the

@@ -1,13 +1,14 @@
+/** Credit requests: a member asks the owners for more, and an owner answers. */
 import { and, desc, eq, gt, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { creditRequests, memberships, users, workspaces } from "@/db/schema";
+import { getActingAccount } from "@/lib/credits/accounts";
+import { memberLimitOf } from "@/lib/credits/member-limits";
+import { notify } from "@/lib/credits/notices";
 import { invalid, notFound } from "@/lib/errors";
 import { afterCommit } from "@/lib/events";
 import { appLink, queueMailToUser } from "@/lib/mail";
 import { requireRole } from "@/lib/workspaces/roles";
-import { getActingAccount } from "./accounts";
-import { memberLimitOf } from "./member-limits";
-import { notify } from "./notices";
 
 /**
  * Members ask, owners answer: a member who ran out asks the workspace's owner for more with one

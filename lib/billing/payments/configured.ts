@@ -1,6 +1,7 @@
-import { env } from "@/lib/env";
-import { testModeProviderWith, type PaymentProvider } from "./payments";
+/** The payment provider this deployment is configured with. */
+import { type PaymentProvider, testModeProviderWith } from "./provider";
 import { stripeProvider } from "./stripe";
+import { env } from "@/lib/env";
 
 /** The provider configured for this process: Stripe with PAYMENTS=stripe, else test mode (its fault knobs only for tests). */
 export function configuredProvider(): PaymentProvider {

@@ -7,17 +7,17 @@ import type { DbHandle } from "@/db/client";
 import { apps, creditAccounts, creditLedger, notifications, paymentCharges, planChanges, topUpLots } from "@/db/schema";
 import { drainDecisions, makeApp, makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { getAccount } from "./accounts";
-import { credits } from "./amounts";
-import { getAccountBalance } from "./balance";
-import { findLotMismatches, findUsageMismatches } from "./check";
-import { debitCredits, reserveCredits } from "./debit";
-import { PaymentDeclinedError, testModeProvider, type PaymentProvider } from "./payments";
-import { removeSeat } from "./plan-changes";
-import { confirmReservation, releaseReservation } from "./reservations";
-import { transferSeat } from "./seats";
-import { grantTopUp, moveLots, setAutoTopUp } from "./top-up-settings";
-import { buyTopUp } from "./top-ups";
+import { getAccount } from "@/lib/credits/accounts";
+import { credits } from "@/lib/credits/amounts";
+import { getAccountBalance } from "@/lib/credits/balance";
+import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
+import { debitCredits, reserveCredits } from "@/lib/credits/debit";
+import { PaymentDeclinedError, type PaymentProvider, testModeProvider } from "@/lib/billing/payments/provider";
+import { removeSeat } from "@/lib/billing/seats/end-seats";
+import { confirmReservation, releaseReservation } from "@/lib/credits/reservations";
+import { transferSeat } from "@/lib/billing/seats/transfer-seat";
+import { grantTopUp, moveLots, setAutoTopUp } from "@/lib/billing/top-ups/settings";
+import { buyTopUp } from "@/lib/billing/top-ups/buy-top-up";
 
 let h: DbHandle & { cleanup(): Promise<void> };
 beforeAll(async () => {

@@ -1,15 +1,16 @@
+/** Top-up settings: the lots of a workspace, auto top-up rules, moving paused lots, an operator's grant. */
 import { addMonths } from "date-fns";
 import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { creditAccounts, topUpLots, users, type AutoTopUp } from "@/db/schema";
+import { type AutoTopUp, creditAccounts, topUpLots, users } from "@/db/schema";
+import { formatCredits } from "@/lib/credits/amounts";
+import type { CreditKind } from "@/lib/credits/costs";
+import { activeSeatWorkspace, lockSeat } from "@/lib/billing/decisions/seat-rules";
+import { MAX_PACKS_PER_PURCHASE, TOP_UP_VALIDITY_MONTHS } from "@/lib/credits/plans";
+import type { Lot } from "@/lib/credits/lots";
 import { conflict, invalid, notFound } from "@/lib/errors";
 import { writeAudit } from "@/lib/workspaces/audit";
 import { requireRole } from "@/lib/workspaces/roles";
-import { formatCredits } from "./amounts";
-import type { CreditKind } from "./costs";
-import { activeSeatWorkspace, lockSeat } from "./decisions";
-import { MAX_PACKS_PER_PURCHASE, TOP_UP_VALIDITY_MONTHS } from "./plans";
-import type { Lot } from "./top-ups";
 
 /** Owners' and support's handling of top-ups: listing, auto top-up, moving paused lots, grants. */
 

@@ -1,22 +1,14 @@
-import { randomUUID } from "node:crypto";
-import { addMonths } from "date-fns";
+/** Top-up lots as the engine spends them: what is left, locked and drawn earliest expiry first, given back; an auto top-up recorded at its crossing. */
 import { and, count, eq, gt, inArray, isNull, like, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { accountUsage, creditAccounts, planChanges, topUpLots, topUpPacks, workspaces, type LotParts } from "@/db/schema";
-import { conflict, invalid } from "@/lib/errors";
-import { writeAudit } from "@/lib/workspaces/audit";
-import { requireRole } from "@/lib/workspaces/roles";
-import { cycleOf, getAccount, hasTopUps, type Account, type LotsLeft } from "./accounts";
-import { formatCredits } from "./amounts";
+import { accountUsage, type LotParts, planChanges, topUpLots, topUpPacks, workspaces } from "@/db/schema";
+import { type Account, hasTopUps, type LotsLeft } from "./accounts";
 import type { CreditKind } from "./costs";
-import { activeSeatWorkspace, driveForRequest, enqueueDecision, findDecision, lockSeat, recordDecision, seatProblem, type DecisionApplier } from "./decisions";
-import { notify } from "./notices";
-import type { PaymentProvider } from "./payments";
-import { configuredProvider } from "./providers";
-import { MAX_PACKS_PER_PURCHASE, TOP_UP_VALIDITY_MONTHS } from "./plans";
 import type { Cycle } from "./cycle";
-import { kindBalance, usageColumns, type UsageRow } from "./usage";
+import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { lockLots, lockUsageRow } from "./locks";
+import { kindBalance, usageColumns, type UsageRow } from "./usage";
+import { invalid } from "@/lib/errors";
 
 /**
  * Top-ups: packs of credits bought for a paid seat, spent after the seat's cycle allowance,
@@ -25,7 +17,7 @@ import { lockLots, lockUsageRow } from "./locks";
  */
 export type Lot = typeof topUpLots.$inferSelect;
 
-const usable = (accountId: string, kind: CreditKind, now: Date) =>
+export const usable = (accountId: string, kind: CreditKind, now: Date) =>
   and(eq(topUpLots.accountId, accountId), eq(topUpLots.kind, kind), isNull(topUpLots.pausedAt), gt(topUpLots.expiresAt, now), lt(topUpLots.used, topUpLots.credits));
 
 /** What is left of an account's usable top-ups, per kind, in one query. */
@@ -123,13 +115,14 @@ export async function returnToLots(tx: Db, parts: LotParts | null | undefined): 
   }
 }
 
-async function packOf(db: Db, kind: CreditKind) {
+export async function packOf(db: Db, kind: CreditKind) {
   const [pack] = await db.select().from(topUpPacks).where(and(eq(topUpPacks.kind, kind), eq(topUpPacks.active, true)));
   if (!pack) throw invalid("There are no top-up packs of that kind.");
   return pack;
 }
 
 const AUTO = "auto:";
+
 const autoPrefix = (accountId: string, kind: CreditKind, cycleStart: Date) => `${AUTO}${accountId}:${kind}:${cycleStart.toISOString()}:`;
 
 /** How many automatic top-ups of a kind a seat has had in the cycle (each counts toward its rule's maximum, declined ones too). */
@@ -140,110 +133,13 @@ export async function autoTopUpsInCycle(db: Db, accountId: string, kind: CreditK
     .where(and(eq(planChanges.accountId, accountId), like(planChanges.decisionKey, `${autoPrefix(accountId, kind, cycleStart)}%`)));
   return done?.n ?? 0;
 }
-const isAuto = (change: { decisionKey: string | null }) => !!change.decisionKey?.startsWith(AUTO);
 
-/**
- * Buys top-up packs for a paid seat: one decision, one charge (see decisions.ts). Recorded with
- * its job, then driven at once for the owner who waits; a slow provider leaves it to the job.
- * Several purchases for one seat may be on their way at the same time: each applies once.
- */
-export async function buyTopUp(
-  db: Db,
-  args: { seatId: string; kind: CreditKind; packs: number; byUserId: string; decisionKey?: string },
-  now: Date,
-  provider: PaymentProvider = configuredProvider(),
-): Promise<Lot> {
-  const change = await recordTopUpPurchase(db, args, now);
-  const done = await driveForRequest(db, change, { provider, applier: topUpApplier, now: () => now });
-  return lotOf(db, done);
-}
+export const isAuto = (change: { decisionKey: string | null }) => !!change.decisionKey?.startsWith(AUTO);
 
-/** The first step alone: the purchase and its job recorded, nothing charged yet (the job pays). */
-export async function recordTopUpPurchase(db: Db, args: { seatId: string; kind: CreditKind; packs: number; byUserId: string; decisionKey?: string }, now: Date) {
-  if (!Number.isInteger(args.packs) || args.packs < 1 || args.packs > MAX_PACKS_PER_PURCHASE) {
-    throw invalid(`Buy 1 to ${MAX_PACKS_PER_PURCHASE} packs at a time; for more, a bigger plan costs less.`);
-  }
-  const workspaceId = await activeSeatWorkspace(db, args.seatId, now);
-  await requireRole(db, { workspaceId, userId: args.byUserId }, ["owner"], "buy top-ups");
-  const pack = await packOf(db, args.kind);
-  const decisionKey = args.decisionKey ?? randomUUID();
-  return recordDecision(db, workspaceId, decisionKey, async (tx) => {
-    const seat = await lockSeat(tx, args.seatId, now);
-    const again = await findDecision(tx, workspaceId, decisionKey);
-    if (again) return again;
-    const [row] = await tx
-      .insert(planChanges)
-      .values({ workspaceId, accountId: seat.id, kind: "top_up", topUpKind: args.kind, packs: args.packs, amountCents: pack.priceCents * args.packs, status: "recorded", effectiveAt: now, requestedBy: args.byUserId, decisionKey, createdAt: now })
-      .returning();
-    return row!;
-  });
-}
-
-async function lotOf(db: Db, change: { id: string }): Promise<Lot> {
-  const [lot] = await db.select().from(topUpLots).where(eq(topUpLots.decisionId, change.id));
-  if (!lot) throw conflict("This purchase is still being processed. Reload in a moment.");
-  return lot;
-}
-
-async function ownerOf(db: Db, workspaceId: string): Promise<string> {
+export async function ownerOf(db: Db, workspaceId: string): Promise<string> {
   const [ws] = await db.select({ ownerId: workspaces.ownerId }).from(workspaces).where(eq(workspaces.id, workspaceId));
   return ws!.ownerId;
 }
-
-/** What a top-up purchase does when it applies: a lot on the seat, the audit line, and notices. */
-export const topUpApplier: DecisionApplier = {
-  check: (tx, change, now) => seatProblem(tx, change.accountId, now),
-  async apply(tx, change, now) {
-    const kind = change.topUpKind as "message" | "integration";
-    const pack = await packOf(tx, kind);
-    const credits = pack.credits * (change.packs ?? 1);
-    const auto = isAuto(change);
-    await tx
-      .insert(topUpLots)
-      .values({ workspaceId: change.workspaceId, accountId: change.accountId!, kind, credits, purchasedAt: now, expiresAt: addMonths(now, TOP_UP_VALIDITY_MONTHS), source: auto ? "auto" : "purchase", decisionId: change.id, createdAt: now });
-    await writeAudit(tx, {
-      workspaceId: change.workspaceId,
-      actorUserId: auto ? null : change.requestedBy,
-      action: auto ? "top_up.auto_bought" : "top_up.bought",
-      targetType: "seat",
-      targetId: change.accountId,
-      details: { kind, packs: change.packs, credits: formatCredits(credits), priceCents: change.amountCents },
-      now,
-    });
-    const seat = await getAccount(tx, change.accountId!);
-    const owner = await ownerOf(tx, change.workspaceId);
-    const body = `${auto ? "Auto top-up bought" : "Top-up bought:"} ${formatCredits(credits)} ${kind} credits${seat.holderUserId ? "" : " for an unassigned seat"}, usable for 12 months.`;
-    for (const userId of new Set([seat.holderUserId, auto ? owner : null])) {
-      if (!userId) continue;
-      await notify(tx, { userId, workspaceId: change.workspaceId, accountId: seat.id, kind, cycleStart: cycleOf(seat, now).start, body, dedupeKey: `top-up:${change.id}:${userId}`, href: "/settings/billing#top-ups" }, now);
-    }
-    return [seat.holderUserId];
-  },
-  async failed(tx, change, reason, now) {
-    if (!isAuto(change)) return;
-    const kind = change.topUpKind as "message" | "integration";
-    // A declined automatic payment switches the rule off, and the owner hears at once.
-    await tx
-      .update(creditAccounts)
-      .set({ autoTopUp: sql`jsonb_set(${creditAccounts.autoTopUp}, ${`{${kind}}`}::text[], (${creditAccounts.autoTopUp} -> ${kind}) || ${JSON.stringify({ enabled: false, disabledReason: reason })}::jsonb)` })
-      .where(eq(creditAccounts.id, change.accountId!));
-    const seat = await getAccount(tx, change.accountId!);
-    await notify(
-      tx,
-      {
-        userId: await ownerOf(tx, change.workspaceId),
-        workspaceId: change.workspaceId,
-        accountId: seat.id,
-        kind,
-        cycleStart: cycleOf(seat, now).start,
-        body: `Auto top-up of ${kind} credits was switched off: the payment was declined (${reason}). Nothing was charged. Turn it on again once the card works.`,
-        dedupeKey: `auto-failed:${change.id}`,
-        href: "/settings/billing#top-ups",
-      },
-      now,
-    );
-  },
-};
 
 /**
  * Inside a charge's transaction: when what the seat can spend fell across the owner's auto
@@ -277,6 +173,8 @@ export async function recordAutoTopUp(tx: Db, account: Account, args: { kind: Cr
     .onConflictDoNothing()
     .returning({ id: planChanges.id });
   if (!row) return null;
-  await enqueueDecision(tx, row.id);
+  // The narrow insert the engine makes for billing: the decision row and its job, in the crossing
+  // charge's transaction; billing's job pays for it and applies it (its own id: one job).
+  await enqueue(tx, QUEUES.decision, { decisionId: row.id }, { id: row.id });
   return row.id;
 }

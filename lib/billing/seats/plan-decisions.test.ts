@@ -5,9 +5,11 @@ import type { DbHandle } from "@/db/client";
 import { auditLog, creditAccounts, paymentCharges, planChanges, seatTransfers } from "@/db/schema";
 import { makeSeat, team as makeTeam } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { PaymentDeclinedError, testModeProvider, type PaymentProvider } from "./payments";
-import { addSeat, changeSeatPlan, removeSeat, undoScheduledChange } from "./plan-changes";
-import { transferSeat } from "./seats";
+import { PaymentDeclinedError, type PaymentProvider, testModeProvider } from "@/lib/billing/payments/provider";
+import { addSeat } from "@/lib/billing/seats/add-seat";
+import { changeSeatPlan } from "@/lib/billing/seats/change-plan";
+import { removeSeat, undoScheduledChange } from "@/lib/billing/seats/end-seats";
+import { transferSeat } from "@/lib/billing/seats/transfer-seat";
 
 // One decision, one charge; at most one scheduled change per seat; seats change hands by
 // compare-and-set; due changes first. Each scenario here was reproduced against a production

@@ -1,13 +1,15 @@
-import type Stripe from "stripe";
+/** Stripe's webhook: signed events, each handled once, nudging the decision they concern. */
 import { eq } from "drizzle-orm";
+import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { providerEvents } from "@/db/schema";
-import { decisionIdOfKey, DecisionPendingError, getDecision, refundIfChargedAfterFailing } from "@/lib/credits/decisions";
-import type { PaymentProvider } from "@/lib/credits/payments";
-import { saveCardFromSession, stripeClient, stripeProvider } from "@/lib/credits/stripe";
+import { decisionIdOfKey, getDecision } from "@/lib/billing/decisions/queries";
+import { DecisionPendingError, refundIfChargedAfterFailing } from "@/lib/billing/decisions/state-machine";
+import type { PaymentProvider } from "./provider";
+import { saveCardFromSession, stripeClient, stripeProvider } from "./stripe";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
-import { runDecision } from "./index";
+import { runDecision } from "@/lib/billing/decisions/run-decision";
 
 /**
  * Stripe's webhook: the signature is checked on the raw body (400 and nothing done when it does
@@ -17,6 +19,7 @@ import { runDecision } from "./index";
  */
 /** The largest event body read (Stripe's events are far smaller); larger ones get 413 unread. */
 export const MAX_EVENT_BYTES = 512 * 1024;
+
 /** How far ahead of our clock an event's `created` may be (clocks drift a little, never minutes). */
 const FUTURE_SKEW_S = 300;
 

@@ -1,3 +1,4 @@
+/** The payment provider interface, its errors, and the labelled test-mode provider. */
 import { createHash } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";

@@ -5,18 +5,23 @@ import type { DbHandle } from "@/db/client";
 import { auditLog, creditAccounts, notifications, paymentCharges, planChanges, topUpLots, workspaces } from "@/db/schema";
 import { makeApp, makeUser, makeWorkspace, team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { credits } from "./amounts";
-import { getMemberBalance } from "./balance";
-import { findLotMismatches, findUsageMismatches } from "./check";
-import { debitCredits, reserveCredits } from "./debit";
-import { effectiveLimit, memberAllocations } from "./member-limits";
-import { findPool, scheduleModelSwitch, setMemberLimits, settleModelSwitch, startPool, undoModelSwitch } from "./pools";
-import { confirmReservation, releaseReservation } from "./reservations";
-import { testModeProvider, testModeProviderWith } from "./payments";
-import { addSeat, changeSeatPlan, removeSeat } from "./plan-changes";
-import { grantTopUp } from "./top-up-settings";
-import { buyTopUp, recordTopUpPurchase, topUpApplier } from "./top-ups";
-import { driveDecision } from "./decisions";
+import { credits } from "@/lib/credits/amounts";
+import { getMemberBalance } from "@/lib/credits/balance";
+import { findLotMismatches, findUsageMismatches } from "@/lib/credits/check";
+import { debitCredits, reserveCredits } from "@/lib/credits/debit";
+import { effectiveLimit, memberAllocations } from "@/lib/credits/member-limits";
+import { findPool, settleModelSwitch } from "@/lib/credits/model-switch";
+import { scheduleModelSwitch, undoModelSwitch } from "@/lib/billing/pools/switch-model";
+import { setMemberLimits } from "@/lib/billing/pools/member-limits";
+import { startPool } from "@/lib/billing/pools/start-pool";
+import { confirmReservation, releaseReservation } from "@/lib/credits/reservations";
+import { testModeProvider, testModeProviderWith } from "@/lib/billing/payments/provider";
+import { addSeat } from "@/lib/billing/seats/add-seat";
+import { changeSeatPlan } from "@/lib/billing/seats/change-plan";
+import { removeSeat } from "@/lib/billing/seats/end-seats";
+import { grantTopUp } from "@/lib/billing/top-ups/settings";
+import { buyTopUp, recordTopUpPurchase, topUpApplier } from "@/lib/billing/top-ups/buy-top-up";
+import { driveDecision } from "@/lib/billing/decisions/state-machine";
 
 // The shared-pool model: one plan and one pool per workspace, every member's messages and every
 // app's integrations charged to it; member limits on messages; switching model at the billing date.
@@ -305,7 +310,7 @@ describe("switching credit model", () => {
 
   it("an app's integrations follow the switch even when the payer was known a moment before", async () => {
     const t = await team(h.db);
-    const { switchAt, account } = (await import("./accounts").then((m) => m.findAppPayer(h.db, { appId: t.app.id })))!;
+    const { switchAt, account } = (await import("@/lib/credits/accounts").then((m) => m.findAppPayer(h.db, { appId: t.app.id })))!;
     expect(switchAt).toBeNull();
     const { effectiveAt } = await scheduleModelSwitch(h.db, { workspaceId: t.ws.id, to: "pool", planId: "builder", byUserId: t.ada.id }, mid);
     const at = new Date(effectiveAt.getTime() + 1000);

@@ -4,9 +4,10 @@ import type { DbHandle } from "@/db/client";
 import { mailOutbox, notifications } from "@/db/schema";
 import { team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
-import { credits } from "./amounts";
-import { setMemberLimits, startPool } from "./pools";
-import { answerRequest, askForCredits, latestRequest, openRequests } from "./requests";
+import { credits } from "@/lib/credits/amounts";
+import { setMemberLimits } from "@/lib/billing/pools/member-limits";
+import { startPool } from "@/lib/billing/pools/start-pool";
+import { answerRequest, askForCredits, latestRequest, openRequests } from "@/lib/billing/requests/credit-requests";
 
 // Members ask, owners answer: one open request per member; the owner hears it in the app and by
 // email with the control that helps; the member is told the answer.

@@ -1,16 +1,16 @@
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+/** A paid decision's walk: recorded → paying → paid → applied, or failed/voided (refunded where money moved). */
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { IN_FLIGHT_STATUSES, planChanges, PLAN_CHANGE_STATUSES, workspaces } from "@/db/schema";
-import { conflict, isUniqueViolation, notFound } from "@/lib/errors";
+import { IN_FLIGHT_STATUSES, PLAN_CHANGE_STATUSES, planChanges } from "@/db/schema";
+import { askToConfirm, decisionMail, describe } from "./decision-mail";
+import { enqueueDecision, findDecision, getDecision, providerKey } from "./queries";
+import type { Account } from "@/lib/credits/accounts";
+import { withRetry } from "@/lib/credits/locks";
+import { PaymentActionRequiredError, PaymentDeclinedError, type PaymentProvider } from "@/lib/billing/payments/provider";
+import type { PlanChange } from "@/lib/credits/scheduled-changes";
+import { conflict, isUniqueViolation } from "@/lib/errors";
 import { afterCommit } from "@/lib/events";
-import { enqueue, QUEUES } from "@/lib/jobs/queue";
-import { appLink, queueMailToUser } from "@/lib/mail";
-import { findAccount, hasTopUps, type Account } from "./accounts";
-import { lockAccount, withRetry } from "./locks";
-import { notify } from "./notices";
-import { PaymentActionRequiredError, PaymentDeclinedError, type PaymentProvider } from "./payments";
-import { settleDueChanges, type PlanChange } from "./scheduled-changes";
 
 /**
  * An owner's decision that costs money (add a seat, upgrade, buy top-ups, an auto top-up) is a
@@ -36,6 +36,7 @@ import { settleDueChanges, type PlanChange } from "./scheduled-changes";
  */
 
 export type Seat = Account & { workspaceId: string };
+
 export type DecisionStatus = (typeof PLAN_CHANGE_STATUSES)[number];
 
 /** What a kind of decision does when it applies, and what would stop it. */
@@ -62,22 +63,6 @@ export class DecisionPendingError extends Error {
     super(`Decision ${decisionId} is still being paid for: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = "DecisionPendingError";
   }
-}
-
-export async function findDecision(db: Db, workspaceId: string, key: string): Promise<PlanChange | undefined> {
-  const [change] = await db.select().from(planChanges).where(and(eq(planChanges.workspaceId, workspaceId), eq(planChanges.decisionKey, key)));
-  return change;
-}
-
-export async function getDecision(db: Db, id: string): Promise<PlanChange> {
-  const [change] = await db.select().from(planChanges).where(eq(planChanges.id, id));
-  if (!change) throw notFound("Decision");
-  return change;
-}
-
-/** Puts the job that drives a decision in `tx` (the decision's own id: enqueuing twice is one job). */
-export function enqueueDecision(tx: Db, decisionId: string) {
-  return enqueue(tx, QUEUES.decision, { decisionId }, { id: decisionId });
 }
 
 /**
@@ -111,16 +96,6 @@ async function transition(db: Db, change: PlanChange, from: DecisionStatus | Dec
     .where(and(eq(planChanges.id, change.id), inArray(planChanges.status, froms)))
     .returning({ id: planChanges.id });
   return moved.length > 0;
-}
-
-/** The key a decision is paid (and refunded) with at the provider: its idempotency key there. */
-export function providerKey(change: { id: string }) {
-  return `plan_change:${change.id}`;
-}
-
-/** The decision a provider's key names, or null for a key that is not one of ours. */
-export function decisionIdOfKey(key: string | undefined): string | null {
-  return key?.match(/^plan_change:([0-9a-f-]{36})$/)?.[1] ?? null;
 }
 
 function timeout<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -228,62 +203,8 @@ async function pay(db: Db, d: PlanChange, provider: PaymentProvider): Promise<{ 
   throw new Error("the payment is still being processed");
 }
 
-/** Marks a decision as waiting for its owner's confirmation and tells them, once (in the app and by email). */
-async function askToConfirm(db: Db, d: PlanChange, now: Date) {
-  await withRetry(() =>
-    db.transaction(async (tx) => {
-      const [marked] = await tx
-        .update(planChanges)
-        .set({ needsActionAt: now, updatedAt: now })
-        .where(and(eq(planChanges.id, d.id), eq(planChanges.status, "paying"), isNull(planChanges.needsActionAt)))
-        .returning({ id: planChanges.id });
-      if (!marked) return;
-      const href = `/settings/billing/confirm/${d.id}`;
-      if (d.accountId) {
-        await notify(tx, { userId: d.requestedBy, workspaceId: d.workspaceId, accountId: d.accountId, kind: d.topUpKind === "integration" ? "integration" : "message", cycleStart: now, body: `Your bank asks you to confirm the payment for ${describe(d)}. It applies as soon as you confirm.`, dedupeKey: `confirm:${d.id}`, href }, now);
-      }
-      await decisionMail(tx, d, "confirm", now);
-    }),
-  );
-}
-
-/**
- * The owner's email about a decision, in its transaction: a receipt when it applied, or word
- * that the card was declined (nothing charged, nothing changed). Once per decision and kind.
- */
-async function decisionMail(tx: Db, d: PlanChange, what: "receipt" | "declined" | "confirm", now: Date, reason?: string) {
-  const [ws] = await tx.select({ name: workspaces.name }).from(workspaces).where(eq(workspaces.id, d.workspaceId));
-  const item = describe(d);
-  const amount = `$${((d.amountCents ?? 0) / 100).toFixed(2)}`;
-  await queueMailToUser(
-    tx,
-    d.requestedBy,
-    what === "confirm"
-      ? {
-          key: `confirm:${d.id}`,
-          workspaceId: d.workspaceId,
-          subject: `Confirm your payment: ${item} for ${ws?.name ?? "your workspace"} (${amount})`,
-          text: [`Your bank asks you to confirm the payment of ${amount} for ${item} in ${ws?.name ?? "your workspace"}.`, "Nothing is charged or changed until you do.", "", `Confirm: ${appLink(`/settings/billing/confirm/${d.id}`)}`].join("\n"),
-        }
-      : what === "receipt"
-      ? {
-          key: `receipt:${d.id}`,
-          workspaceId: d.workspaceId,
-          subject: `Receipt: ${item} for ${ws?.name ?? "your workspace"} (${amount})`,
-          text: [`Paid ${amount} for ${item} in ${ws?.name ?? "your workspace"}.`, `Reference: ${d.providerRef ?? "pending"}`, "", `Receipt: ${appLink(`/settings/billing/receipts/${d.id}`)}`].join("\n"),
-        }
-      : {
-          key: `declined:${d.id}`,
-          workspaceId: d.workspaceId,
-          subject: `Payment declined: ${item} for ${ws?.name ?? "your workspace"}`,
-          text: [`The payment of ${amount} for ${item} in ${ws?.name ?? "your workspace"} was declined${reason ? ` (${reason})` : ""}.`, "Nothing was charged and nothing changed.", "", `Billing: ${appLink("/settings/billing")}`].join("\n"),
-        },
-    now,
-  );
-}
-
 /** Gives the money back for a voided decision (a no-op when nothing was charged); once, by key. */
-async function refund(db: Db, d: PlanChange, provider: PaymentProvider, now: Date): Promise<PlanChange> {
+export async function refund(db: Db, d: PlanChange, provider: PaymentProvider, now: Date): Promise<PlanChange> {
   const r = await provider.refund(db, { key: providerKey(d), workspaceId: d.workspaceId });
   const [after] = await db
     .update(planChanges)
@@ -316,109 +237,4 @@ export async function voidDecision(db: Db, decisionId: string, reason: string, p
     throw conflict(`This decision is already ${after.status}; only one still on its way can be voided.`);
   }
   return refund(db, await getDecision(db, decisionId), provider, now);
-}
-
-/** Decisions still on their way, oldest first (the worker's sweep, the operator's list). */
-export async function decisionsInFlight(db: Db, opts: { olderThan?: Date } = {}): Promise<PlanChange[]> {
-  return db
-    .select()
-    .from(planChanges)
-    .where(
-      and(
-        inArray(planChanges.status, [...IN_FLIGHT_STATUSES]),
-        opts.olderThan ? or(lt(planChanges.updatedAt, opts.olderThan), sql`${planChanges.updatedAt} is null and ${planChanges.createdAt} < ${opts.olderThan.toISOString()}::timestamptz`) : undefined,
-      ),
-    )
-    .orderBy(planChanges.createdAt);
-}
-
-/**
- * Failed decisions of the last day not refunded: a payment the bank confirmed after we recorded
- * the failure has money that must go back. The sweep asks the provider about each.
- */
-export async function recentlyFailed(db: Db, now: Date, withinMs = 86_400_000): Promise<PlanChange[]> {
-  return db
-    .select()
-    .from(planChanges)
-    .where(and(eq(planChanges.status, "failed"), sql`${planChanges.refundRef} is null`, sql`coalesce(${planChanges.updatedAt}, ${planChanges.createdAt}) > ${new Date(now.getTime() - withinMs).toISOString()}::timestamptz`))
-    .orderBy(planChanges.createdAt);
-}
-
-/** Voided decisions whose refund has not gone through yet. */
-export async function refundsOwed(db: Db): Promise<PlanChange[]> {
-  return db.select().from(planChanges).where(and(eq(planChanges.status, "voided"), sql`${planChanges.refundRef} is null`));
-}
-
-function describe(d: PlanChange): string {
-  if (d.kind === "top_up") return `${d.packs} ${d.topUpKind} top-up pack${d.packs === 1 ? "" : "s"}`;
-  if (d.kind === "add_seat") return `${d.toPlanId} seat`;
-  if (d.kind === "start_pool") return `${d.toPlanId} shared pool`;
-  return `Upgrade to ${d.toPlanId}`;
-}
-
-/**
- * What the person who decided reads when their decision did not apply. Applied decisions come
- * back as they are.
- */
-export function settledOrExplain(change: PlanChange): PlanChange {
-  if (change.status === "failed") throw conflict(`${change.failureReason ?? "The payment was declined."} Nothing was changed.`);
-  if (change.status === "voided") {
-    const money = change.refundRef && change.refundRef !== "none" ? "The payment was refunded." : "Nothing was charged.";
-    throw conflict(`This could not be applied: ${change.failureReason ?? "it was cancelled"}. ${money}`);
-  }
-  if (change.status === "paying" && change.needsActionAt) throw conflict("Your bank asks you to confirm this payment: choose Confirm payment under Billing → Payment history (we emailed you the link too). It applies as soon as you confirm.");
-  if (change.status !== "applied") throw conflict("Your payment is still being confirmed. It completes on its own; this page updates when it does.");
-  return change;
-}
-
-/** Drives a decision now, for the person waiting on it; a slow provider leaves it to the queue. */
-export async function driveForRequest(db: Db, change: PlanChange, ctx: DecisionContext): Promise<PlanChange> {
-  if (!(IN_FLIGHT_STATUSES as readonly string[]).includes(change.status) && !(change.status === "voided" && !change.refundRef)) return settledOrExplain(change);
-  try {
-    return settledOrExplain(await driveDecision(db, change.id, ctx));
-  } catch (err) {
-    if (err instanceof DecisionPendingError) return settledOrExplain(await getDecision(db, change.id));
-    throw err;
-  }
-}
-
-/**
- * Locks an active seat (or a workspace's pool: it takes the same decisions, its plan being the
- * pool's credit level) for the rest of the transaction (lock order step 2), after applying its
- * changes that have come due (a removal that is due cannot be revived by a later decision).
- */
-export async function lockSeat(tx: Db, seatId: string, now: Date): Promise<Seat> {
-  if (!(await lockAccount(tx, seatId))) throw notFound("Seat");
-  await settleDueChanges(tx, seatId, now);
-  const seat = await findAccount(tx, seatId);
-  if (!seat || !hasTopUps(seat) || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
-  return seat as Seat;
-}
-
-/** Why a seat cannot take a decision now (ended, or gone), or null; the seat is then locked. */
-export async function seatProblem(tx: Db, seatId: string | null, now: Date): Promise<string | null> {
-  if (!seatId) return "the seat is gone";
-  try {
-    const seat = await lockSeat(tx, seatId, now);
-    // A switch of credit model that came due ends this seat (or pool): nothing may be bought for it now.
-    return (await switchDue(tx, seat.workspaceId, now)) ? "the workspace's switch of credit model came due before the payment went through" : null;
-  } catch (err) {
-    if ((err as { code?: string }).code === "not_found") return "the seat ended before the payment went through";
-    throw err;
-  }
-}
-
-/** The seat's workspace, after applying (and committing) its changes that have come due. */
-export async function activeSeatWorkspace(db: Db, seatId: string, now: Date): Promise<string> {
-  await settleDueChanges(db, seatId, now);
-  const seat = await findAccount(db, seatId);
-  if (!seat || !hasTopUps(seat) || seat.status !== "active" || !seat.workspaceId) throw notFound("Seat");
-  if (await switchDue(db, seat.workspaceId, now)) throw conflict("This workspace is switching its credit model right now. Reload the page and decide again.");
-  return seat.workspaceId;
-}
-
-/** Whether the workspace's switch of credit model has come due and is not applied yet (pools.ts applies it). */
-export async function switchDue(db: Db, workspaceId: string, now: Date): Promise<boolean> {
-  const [ws] = await db.select({ at: workspaces.pendingModelAt }).from(workspaces).where(eq(workspaces.id, workspaceId));
-  return !!ws?.at && ws.at <= now;
 }

@@ -1,0 +1,2 @@
+-- One queue per job shape: a workspace's switch of credit model gets its own queue (it shared scheduled_change with a seat's scheduled changes, told apart by a field). Jobs already in scheduled_change with a workspace id are still worked there.
+SELECT pgboss.create_queue('model_switch', '{"policy":"standard","retryLimit":50,"retryDelay":5,"retryBackoff":true,"expireInSeconds":120,"retentionMinutes":10080}'::json);
