@@ -12,7 +12,7 @@ import { openPostgres } from "@/db/client";
 import { debitCredits } from "@/lib/credits/debit";
 import { configuredProvider } from "@/lib/billing/payments/configured";
 import { buyTopUp } from "@/lib/billing/top-ups/buy-top-up";
-import { runDecision } from "@/lib/billing/decisions/run-decision";
+import { runDecision } from "@/lib/billing/drive/run-decision";
 import { startWorker } from "@/lib/worker";
 
 type Command =

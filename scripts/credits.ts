@@ -33,7 +33,7 @@ import { findLotMismatches, findRollupMismatches, findUsageMismatches } from "@/
 import { listMemberships } from "@/lib/workspaces/memberships";
 import { decisionsInFlight, refundsOwed } from "@/lib/billing/decisions/queries";
 import { configuredProvider } from "@/lib/billing/payments/configured";
-import { runDecision } from "@/lib/billing/decisions/run-decision";
+import { runDecision } from "@/lib/billing/drive/run-decision";
 import { voidDecision } from "@/lib/billing/decisions/state-machine";
 import { listOutbox } from "@/lib/mail";
 import { archiveHorizon, archiveLedgerBefore, ensureLedgerPartitions, ledgerPartitions, rowsBefore } from "@/lib/credits/ledger-partitions";

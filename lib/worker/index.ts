@@ -1,6 +1,6 @@
 import PgBoss from "pg-boss";
 import type { DbHandle } from "@/db/client";
-import { runDecision, sweepDecisions } from "@/lib/billing/decisions/run-decision";
+import { runDecision, sweepDecisions } from "@/lib/billing/drive/run-decision";
 import { ensureLedgerPartitions } from "@/lib/credits/ledger-partitions";
 import type { PaymentProvider } from "@/lib/billing/payments/provider";
 import { settleModelSwitch } from "@/lib/credits/model-switch";

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { MAX_EVENT_BYTES } from "@/lib/billing/payments/stripe-webhook";
+import { MAX_EVENT_BYTES } from "@/lib/billing/drive/stripe-webhook";
 import { POST } from "@/app/api/stripe/webhook/route";
 
 // The webhook's route bounds the body before anything else: it is never read past the limit,

@@ -80,7 +80,7 @@ export async function writableRowCounts(db: Db) {
  * run no worker). Returns how many it drove.
  */
 export async function drainDecisions(db: Db, now: Date, provider?: import("@/lib/billing/payments/provider").PaymentProvider) {
-  const { sweepDecisions } = await import("@/lib/billing/decisions/run-decision");
+  const { sweepDecisions } = await import("@/lib/billing/drive/run-decision");
   const { testModeProvider } = await import("@/lib/billing/payments/provider");
   return (await sweepDecisions(db, provider ?? testModeProvider, null, () => now)).driven;
 }

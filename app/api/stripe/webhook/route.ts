@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { HttpError, readText } from "@/lib/api/http";
 import { getDb } from "@/lib/db";
-import { handleStripeWebhook, MAX_EVENT_BYTES } from "@/lib/billing/payments/stripe-webhook";
+import { handleStripeWebhook, MAX_EVENT_BYTES } from "@/lib/billing/drive/stripe-webhook";
 
 /**
  * Stripe's events (Dashboard → Developers → Webhooks, or `stripe listen --forward-to

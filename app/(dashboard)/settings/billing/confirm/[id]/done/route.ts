@@ -4,7 +4,7 @@ import { configuredProvider } from "@/lib/billing/payments/configured";
 import { notFound } from "@/lib/errors";
 import { appLink } from "@/lib/mail";
 import { requireRole } from "@/lib/workspaces/roles";
-import { nudgeDecision } from "@/lib/billing/payments/stripe-webhook";
+import { nudgeDecision } from "@/lib/billing/drive/stripe-webhook";
 
 /** Back from the bank's check: the decision is moved on now (not only when the webhook comes), then its receipt. */
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = apiRoute("GET", { session: "required", signInMessage: "Sign in to see the payment." }, async (req, { db, user }) => {

@@ -5,11 +5,11 @@ import type { Db } from "@/db/client";
 import { providerEvents } from "@/db/schema";
 import { decisionIdOfKey, getDecision } from "@/lib/billing/decisions/queries";
 import { DecisionPendingError, refundIfChargedAfterFailing } from "@/lib/billing/decisions/state-machine";
-import type { PaymentProvider } from "./provider";
-import { saveCardFromSession, stripeClient, stripeProvider } from "./stripe";
+import type { PaymentProvider } from "@/lib/billing/payments/provider";
+import { saveCardFromSession, stripeClient, stripeProvider } from "@/lib/billing/payments/stripe";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
-import { runDecision } from "@/lib/billing/decisions/run-decision";
+import { runDecision } from "./run-decision";
 
 /**
  * Stripe's webhook: the signature is checked on the raw body (400 and nothing done when it does

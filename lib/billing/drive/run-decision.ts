@@ -1,7 +1,7 @@
-/** Drives a decision with the applier of its kind (the job, the sweep, the webhook, the CLI), and the sweep of those left on their way. */
+/** Drives a decision with the applier of its kind (the job, the sweep, the webhook, the CLI), and the sweep of those left on their way: above every aggregate, since it knows them all. */
 import type { Db } from "@/db/client";
-import { type DecisionApplier, driveDecision, refundIfChargedAfterFailing } from "./state-machine";
-import { decisionsInFlight, getDecision, recentlyFailed, refundsOwed } from "./queries";
+import { type DecisionApplier, driveDecision, refundIfChargedAfterFailing } from "@/lib/billing/decisions/state-machine";
+import { decisionsInFlight, getDecision, recentlyFailed, refundsOwed } from "@/lib/billing/decisions/queries";
 import type { PaymentProvider } from "@/lib/billing/payments/provider";
 import { addSeatApplier } from "@/lib/billing/seats/add-seat";
 import { upgradeApplier } from "@/lib/billing/seats/change-plan";
