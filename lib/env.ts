@@ -48,6 +48,8 @@ export const envSchema = z
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
     JOBS_IN_APP: z.enum(["on", "off"]).default("on"),
     DEBIT_GROUPING: z.enum(["on", "off"]).default("on"),
+    /** Metering requests (single or batch) one app key may make a minute in one process; 0: no limit. */
+    METERING_RATE_LIMIT: z.coerce.number().int().min(0).max(10_000_000).default(60_000),
     DECISION_SWEEP_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     PAYMENT_TEST_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),

@@ -29,7 +29,7 @@ describe("GET /api/v1/openapi.json", () => {
     const batch = doc.paths["/api/v1/usage/batch"].post.requestBody.content["application/json"].schema;
     expect(batch.properties.events).toMatchObject({ minItems: 1, maxItems: 100 });
     expect(batch.properties.events.items.required).toEqual(expect.arrayContaining(["action", "idempotencyKey"]));
-    expect(Object.keys(doc.paths["/api/v1/usage"].post.responses).sort()).toEqual(["200", "201", "400", "401", "402", "409", "413", "415", "500", "503"]);
+    expect(Object.keys(doc.paths["/api/v1/usage"].post.responses).sort()).toEqual(["200", "201", "400", "401", "402", "409", "413", "415", "429", "500", "503"]);
     expect(doc.components.schemas.ForecastBalance.required).toEqual(expect.arrayContaining(["remaining", "topUp", "available", "forecast"]));
   });
 

@@ -61,7 +61,7 @@ const event = named(
 const errorDetail = named(
   "ErrorDetail",
   z.object({
-    code: z.string().describe("invalid_request, invalid_json, missing_idempotency_key, invalid_idempotency_key, unauthorized, forbidden, not_found, method_not_allowed, idempotency_conflict, not_a_pool, payload_too_large, unsupported_media_type, service_unavailable, not_reached, internal_error"),
+    code: z.string().describe("invalid_request, invalid_json, missing_idempotency_key, invalid_idempotency_key, unauthorized, forbidden, not_found, method_not_allowed, idempotency_conflict, not_a_pool, payload_too_large, unsupported_media_type, service_unavailable, not_reached, internal_error, rate_limited"),
     message: z.string().describe("Written for the person who will read it"),
   }),
 );
@@ -147,6 +147,9 @@ const meteringErrors = (bad: string): Responses => ({
   "401": answer("Missing, wrong or revoked app key (unauthorized)", ref("Error")),
   "413": answer("Body too large (payload_too_large)", ref("Error")),
   "415": answer("Body not sent as JSON (unsupported_media_type)", ref("Error")),
+  "429": answer("This app key sent more metering requests in a minute than the limit (rate_limited; METERING_RATE_LIMIT, per app process); nothing charged", ref("Error"), {
+    "Retry-After": { description: "Seconds until the key may send again", required: true, schema: { type: "string", pattern: "^[1-9][0-9]*$" } },
+  }),
   ...failures("Retry with the same idempotency keys: a retry is never charged twice."),
 });
 const workspaceParameter = { name: "workspace", in: "query", required: false, schema: { type: "string", format: "uuid" }, description: "Signed in: another workspace of yours" };

@@ -2,6 +2,7 @@ import type { Db } from "@/db/client";
 import { getDb } from "@/lib/db";
 import { allowedMethods, API_METHODS, errorResponse, jsonError, methodNotAllowed, type ApiMethod } from "@/lib/api/http";
 import { currentWorkspace, getSessionUser, type SessionUser } from "@/lib/auth/session";
+import { meteringRateLimit } from "@/lib/api/rate-limit";
 import { answerFromLedger, type MeteringProgress } from "@/lib/api/usage";
 import { BACKSTOP_GRACE_MS, DeadlineExceededError, withDeadline } from "@/lib/deadline";
 import { env } from "@/lib/env";
@@ -37,6 +38,8 @@ export interface RouteOptions {
   signInMessage?: string;
   /** false for long-lived answers (the events stream): no deadline, no backstop. */
   deadline?: boolean;
+  /** At the door, before the database is touched: a Response (a 429) stops the request there. */
+  rateLimit?: (req: Request) => Promise<Response | null>;
   /**
    * When the backstop fires (the work overran its deadline by a second): the truthful answer, if
    * the route can find one (the metering routes read the ledger). Default: 503.
@@ -52,6 +55,8 @@ export function apiRoute(method: Method, opts: RouteOptions, handler: (req: Requ
     let ctx: RouteContext | null = null;
     const work = (async () => {
       try {
+        const limited = opts.rateLimit ? await opts.rateLimit(req) : null;
+        if (limited) return limited;
         const db = await getDb();
         const user = opts.session && opts.session !== "none" ? await getSessionUser() : null;
         if (opts.session === "required" && !user) return jsonError(401, "unauthorized", opts.signInMessage ?? "Sign in first.");
@@ -86,7 +91,7 @@ export function meteringRoute(handler: (db: Db, req: Request, now: Date, deadlin
   const progressOf = new WeakMap<RouteContext, MeteringProgress>();
   return apiRoute(
     "POST",
-    { session: "none", onBackstop: async (ctx) => answerFromLedger(ctx.db, progressOf.get(ctx) ?? {}) },
+    { session: "none", rateLimit: meteringRateLimit, onBackstop: async (ctx) => answerFromLedger(ctx.db, progressOf.get(ctx) ?? {}) },
     (req, ctx) => {
       const progress: MeteringProgress = {};
       progressOf.set(ctx, progress);

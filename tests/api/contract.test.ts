@@ -20,6 +20,10 @@ import { answerFromLedger, postUsageBatch, type MeteringProgress } from "@/lib/a
 // against GET /api/v1/openapi.json — its status declared for that path and method, its content
 // type, its body valid against the declared schema (closed objects: an undeclared field fails),
 // its declared headers there. Only where the session and the database come from is replaced.
+// The metering rate limit (requests a minute per key and process) is read once, at the first
+// metering request: low enough here to reach, high enough for every other case of this file.
+const RATE_LIMIT = 200;
+process.env.METERING_RATE_LIMIT = String(RATE_LIMIT);
 const state = vi.hoisted(() => ({ user: null as SessionUser | null, db: null as unknown, fail: null as Error | null }));
 vi.mock("@/lib/db", async (original) => ({ ...(await original<typeof import("@/lib/db")>()), getDb: async () => (state.fail ? Promise.reject(state.fail) : state.db) }));
 vi.mock("@/lib/auth/session", async (original) => ({ ...(await original<typeof import("@/lib/auth/session")>()), getSessionUser: async () => state.user }));
@@ -81,7 +85,7 @@ async function call(method: string, path: string, opts: Call = {}) {
     expect(type, what).toBe("application/json");
     validate(pointer("components", "schemas", "Error"), JSON.parse(text), what);
     note(`${method} (other path) 404`);
-    return { status: res.status, body: JSON.parse(text) as Json };
+    return { status: res.status, body: JSON.parse(text) as Json, headers: res.headers };
   }
   const declared = doc.paths[path]?.[method.toLowerCase()]?.responses?.[res.status] as Json | undefined;
   expect(declared, `${what} is not declared: ${text.slice(0, 300)}`).toBeDefined();
@@ -95,13 +99,13 @@ async function call(method: string, path: string, opts: Call = {}) {
   // HEAD: the server sends the headers only (the document declares no body for it).
   if (method === "HEAD" || !declared!.content) {
     expect(declared!.content, what).toBeUndefined();
-    return { status: res.status, body: {} as Json };
+    return { status: res.status, body: {} as Json, headers: res.headers };
   }
   expect(Object.keys(declared!.content), `${what}: content type`).toContain(type);
   const json = JSON.parse(text) as Json;
   validate(at("content", type!, "schema"), json, what);
   for (const r of json.results ?? []) note(`batch entry ${r.status}${r.error ? ` ${r.error.code}` : ""}`);
-  return { status: res.status, body: json };
+  return { status: res.status, body: json, headers: res.headers };
 }
 /** GET, and HEAD with the same request: HEAD answers as GET does. */
 async function get(path: string, opts: Call = {}) {
@@ -175,6 +179,19 @@ describe("POST /api/v1/usage answers as documented", () => {
     ] as const) {
       expect((await call("POST", "/api/v1/usage", opts)).status, JSON.stringify(opts).slice(0, 80)).toBe(status);
     }
+  });
+});
+
+describe("the metering rate limit, at the door", () => {
+  it("a key past its requests a minute gets 429 with Retry-After, on usage and batch alike, and nothing is charged", async () => {
+    // An unknown key is counted too (by the hash of what was presented): no database work for a flood.
+    const flood = `ck_flood_${idem()}`;
+    for (let i = 0; i < RATE_LIMIT; i++) expect((await call("POST", "/api/v1/usage", { key: flood, idem: idem(), body: llm() })).status).toBe(401);
+    const limited = await call("POST", "/api/v1/usage", { key: flood, idem: idem(), body: llm() });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe("rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await call("POST", "/api/v1/usage/batch", { key: flood, body: { events: [{ idempotencyKey: idem(), ...llm() }] } })).status).toBe(429);
   });
 });
 
