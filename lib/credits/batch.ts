@@ -11,7 +11,7 @@ import { payerFor } from "./debit";
 import { IdempotencyConflictError, replayOf, requestHash, validate, type DebitInput, type DebitResult, type Refusal } from "./debit-request";
 import { ArchivedKeyError, eventOf, insertLedgerRows, isLateCharge, ledgerByKeys, ledgerRow, type LedgerBase, type LedgerEvent, type LedgerInsert } from "./ledger";
 import { recordThresholdNotices } from "./notices";
-import { lockLiveKeys, lockUsageRow as lockUsageRowOf, withRetry } from "./locks";
+import { lockLiveKeys, lockUsageRow, withRetry } from "./locks";
 import { lockUsableLots, recordAutoTopUp } from "./lots";
 import { ensureUsageRow, kindBalance, usageColumns, type UsageRow } from "./usage";
 
@@ -146,7 +146,7 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
     const appCap = (await appRulesNow(tx, appId, payer.id)).cap;
     const capped = appCap !== null;
     let capUsed = capped ? (await lockAppCap(tx, { appId, payerAccountId: payer.id, cycleStart: cycle.start, cap: appCap, amount: 0 })).used : 0;
-    const row = await lockUsageRow(tx, payer, cycle);
+    const row = await lockOrMakeUsageRow(tx, payer, cycle);
     const lots = hasTopUps(payer) ? (await lockUsableLots(tx, payer.id, kind, now)).map((l) => ({ ...l, drawn: 0 })) : [];
     const c = usageColumns[kind];
     const allowance = row.integrationAllowance;
@@ -255,14 +255,11 @@ export async function debitBatch(db: Db, inputs: DebitInput[], now: Date, deadli
 }
 
 /** The usage row of the payer's cycle, locked (created at the full allowance on first touch). */
-async function lockUsageRow(tx: Db, payer: Account, cycle: { start: Date; end: Date }): Promise<UsageRow> {
-  const read = async () => [await lockUsageRowOf(tx, payer.id, cycle.start)];
-  let [row] = await read();
-  if (!row) {
-    await ensureUsageRow(tx, payer, cycle);
-    [row] = await read();
-  }
-  return row!;
+async function lockOrMakeUsageRow(tx: Db, payer: Account, cycle: { start: Date; end: Date }): Promise<UsageRow> {
+  const found = await lockUsageRow(tx, payer.id, cycle.start);
+  if (found) return found;
+  await ensureUsageRow(tx, payer, cycle);
+  return (await lockUsageRow(tx, payer.id, cycle.start))!;
 }
 
 function resultOf(event: LedgerEvent, step: Step, resetsAt: Date): DebitResult {
