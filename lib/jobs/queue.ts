@@ -21,9 +21,9 @@ export const QUEUES = {
   modelSwitch: "model_switch",
   /** Deliver one email of the outbox (migration 0020). */
   mail: "mail",
-  /** Sweep decisions left on their way; at most one waiting in the cluster (migration 0026). */
+  /** Sweep decisions left on their way; at most one queued and one running in the cluster (migration 0026). */
   sweep: "sweep",
-  /** Make the ledger's months ahead; at most one waiting in the cluster (migration 0026). */
+  /** Make the ledger's months ahead; at most one queued and one running in the cluster (migration 0026). */
   ledgerPartitions: "ledger_partitions",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

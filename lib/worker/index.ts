@@ -50,11 +50,9 @@ export async function startWorker(handle: DbHandle, opts: { provider?: PaymentPr
     "workspaceId" in data ? settleModelSwitch(handle.db, data.workspaceId, new Date()) : settleDueChanges(handle.db, data.accountId, new Date()),
   );
   await workEach(QUEUES.modelSwitch, (data) => settleModelSwitch(handle.db, data.workspaceId, new Date()));
-  // Periodic work as jobs: every worker asks on its timer; the queues' policy (migration 0026)
-  // keeps one waiting across all workers, so N workers asking make one sweep. A worker runs one
-  // job of a queue at a time (pg-boss fetches again only when the last batch is done), so a sweep
-  // still running when the next is asked for is left to finish. A worker killed mid-sweep holds
-  // nobody back: its job is simply never finished.
+  // Periodic work as jobs, once per cluster: every worker asks on its timer; the queues' policy
+  // (migration 0026) keeps one queued and one running across all workers, so a sweep (or a
+  // month's partitions) still running when the next is asked for is left to finish, never doubled.
   await workEach(QUEUES.sweep, () => sweepDecisions(handle.db, provider, sweepAfterMs));
   // The ledger's months are made ahead (this month and the next three), at start and hourly.
   await workEach(QUEUES.ledgerPartitions, () => ensureLedgerPartitions(handle.db, new Date()));

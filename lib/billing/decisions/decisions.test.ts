@@ -244,7 +244,7 @@ describe("the worker", () => {
     expect((await lotsOf(t)).map((l) => [l.kind, l.credits])).toEqual([["message", credits(50)]]);
   });
 
-  it("the sweep is a job: asked for three times, one waits; it drives a decision whose own job was lost", async () => {
+  it("the sweep is a job, once per cluster: asked for three times, one is queued; it drives a decision whose own job was lost", async () => {
     const t = await team(h.db);
     const d = await recordTopUpPurchase(h.db, { seatId: t.seat.id, kind: "message", packs: 1, byUserId: t.ada.id }, new Date(Date.now() - 60_000));
     // Its own job lost (a worker that died with it, say): only the sweep can move it now.
