@@ -21,10 +21,6 @@ export const QUEUES = {
   modelSwitch: "model_switch",
   /** Deliver one email of the outbox (migration 0020). */
   mail: "mail",
-  /** Sweep decisions left on their way; at most one queued and one running in the cluster (migration 0026). */
-  sweep: "sweep",
-  /** Make the ledger's months ahead; at most one queued and one running in the cluster (migration 0026). */
-  ledgerPartitions: "ledger_partitions",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -34,8 +30,6 @@ export interface JobData {
   scheduled_change: { accountId: string } | { workspaceId: string };
   model_switch: { workspaceId: string };
   mail: { mailId: string };
-  sweep: Record<string, never>;
-  ledger_partitions: Record<string, never>;
 }
 
 type Executor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };

@@ -50,24 +50,31 @@ export async function startWorker(handle: DbHandle, opts: { provider?: PaymentPr
     "workspaceId" in data ? settleModelSwitch(handle.db, data.workspaceId, new Date()) : settleDueChanges(handle.db, data.accountId, new Date()),
   );
   await workEach(QUEUES.modelSwitch, (data) => settleModelSwitch(handle.db, data.workspaceId, new Date()));
-  // Periodic work as jobs, once per cluster: every worker asks on its timer; the queues' policy
-  // (migration 0026) keeps one queued and one running across all workers, so a sweep (or a
-  // month's partitions) still running when the next is asked for is left to finish, never doubled.
-  await workEach(QUEUES.sweep, () => sweepDecisions(handle.db, provider, sweepAfterMs));
+  // A sweep (or a month's partitions) still running when its timer fires again is left to finish:
+  // never two at once in one process.
+  let sweeping: Promise<unknown> | null = null;
+  const sweep = () => {
+    sweeping ??= sweepDecisions(handle.db, provider, sweepAfterMs)
+      .catch((err) => console.warn("sweep:", err instanceof Error ? err.message : err))
+      .finally(() => (sweeping = null));
+  };
+  sweep();
+  const timer = setInterval(sweep, Math.max(1000, Math.min(sweepAfterMs, 30_000)));
   // The ledger's months are made ahead (this month and the next three), at start and hourly.
-  await workEach(QUEUES.ledgerPartitions, () => ensureLedgerPartitions(handle.db, new Date()));
-  const ask = (queue: typeof QUEUES.sweep | typeof QUEUES.ledgerPartitions) => () =>
-    void boss.send(queue, {}).catch((err) => console.warn(`${queue}:`, err instanceof Error ? err.message : err));
-  ask(QUEUES.sweep)();
-  ask(QUEUES.ledgerPartitions)();
-  const timer = setInterval(ask(QUEUES.sweep), Math.max(1000, Math.min(sweepAfterMs, 30_000)));
-  const monthly = setInterval(ask(QUEUES.ledgerPartitions), 60 * 60 * 1000);
+  let partitioning: Promise<unknown> | null = null;
+  const partitions = () => {
+    partitioning ??= ensureLedgerPartitions(handle.db, new Date())
+      .catch((err) => console.warn("ledger partitions:", err instanceof Error ? err.message : err))
+      .finally(() => (partitioning = null));
+  };
+  partitions();
+  const monthly = setInterval(partitions, 60 * 60 * 1000);
   return {
     boss,
     async stop() {
       clearInterval(timer);
       clearInterval(monthly);
-      // Waits for the jobs this worker is running (a sweep among them) before it lets go.
+      await Promise.all([sweeping, partitioning]);
       await boss.stop({ graceful: true, close: false, wait: true, timeout: 5000 });
     },
   };

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf, type DbHandle } from "@/db/client";
 import { creditAccounts, notifications, paymentCharges, planChanges, topUpLots, workspaces } from "@/db/schema";
 import { onChange } from "@/lib/events";
-import { enqueue, QUEUES } from "@/lib/jobs/queue";
 import { startWorker } from "@/lib/worker";
 import { drainDecisions, team, type Team } from "@/tests/support/fixtures";
 import { createTestDb } from "@/tests/support/test-db";
@@ -242,22 +241,6 @@ describe("the worker", () => {
       await worker.stop();
     }
     expect((await lotsOf(t)).map((l) => [l.kind, l.credits])).toEqual([["message", credits(50)]]);
-  });
-
-  it("the sweep is a job, once per cluster: asked for three times, one is queued; it drives a decision whose own job was lost", async () => {
-    const t = await team(h.db);
-    const d = await recordTopUpPurchase(h.db, { seatId: t.seat.id, kind: "message", packs: 1, byUserId: t.ada.id }, new Date(Date.now() - 60_000));
-    // Its own job lost (a worker that died with it, say): only the sweep can move it now.
-    await h.db.execute(sql`delete from pgboss.job where id = ${d.id}::uuid`);
-    for (let i = 0; i < 3; i++) await enqueue(h.db, QUEUES.sweep, {});
-    const queued = rowsOf<{ n: number }>(await h.db.execute(sql`select count(*)::int as n from pgboss.job where name = 'sweep' and state = 'created'`));
-    expect(queued[0]!.n).toBe(1);
-    const worker = await startWorker(h, { provider: testModeProvider, sweepAfterMs: 1_000, pollSeconds: 0.5 });
-    try {
-      await expect.poll(async () => (await decisionsOf(t)).find((x) => x.id === d.id)?.status, { timeout: 15_000 }).toBe("applied");
-    } finally {
-      await worker.stop();
-    }
   });
 
   it("a switch of credit model is a job of its own queue (one shape a queue), worked when it comes due", async () => {

@@ -1,3 +1,0 @@
--- The worker's periodic work as jobs, once per cluster: every worker process asks for a sweep (and for the ledger's months) on its timer, and the "stately" policy keeps at most one such job queued and one running across all of them, so two sweeps never run at once. No retries: the next timer asks again. A sweep may run long (many decisions): 15 minutes before it is taken as lost.
-SELECT pgboss.create_queue('sweep', '{"policy":"stately","retryLimit":0,"retryDelay":0,"retryBackoff":false,"expireInSeconds":900,"retentionMinutes":60}'::json);--> statement-breakpoint
-SELECT pgboss.create_queue('ledger_partitions', '{"policy":"stately","retryLimit":0,"retryDelay":0,"retryBackoff":false,"expireInSeconds":900,"retentionMinutes":60}'::json);
